@@ -1,0 +1,129 @@
+"""The `psw` command. Each subcommand imports what it needs only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from psw.periods import PeriodError, parse_period
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _period(text: str) -> dt.date:
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from exc
+
+
+def _usage_error(message: str) -> int:
+    print(f"psw: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from psw.reference import trust
+    from psw.validation import previous_from_file, validate_return
+    from psw.validation.reading import UnreadableFile
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _usage_error(f"no such file: {path}")
+    if trust(args.trust) is None:
+        return _usage_error(f"'{args.trust}' is not a registered trust ODS code")
+    previous = None
+    if args.previous:
+        try:
+            previous = previous_from_file(Path(args.previous))
+        except (OSError, UnreadableFile) as exc:
+            return _usage_error(f"cannot read the previous return {args.previous}: {exc}")
+    result = validate_return(path, trust_ods_code=args.trust, period_end=args.period,
+                             previous=previous, today=args.today)
+    report = result.report
+    print(report.to_json() if args.json else report.to_text())
+    if args.html:
+        Path(args.html).write_text(report.to_html(), encoding="utf-8")
+    return EXIT_OK if report.accepted else EXIT_REJECTED
+
+
+def cmd_spec(args: argparse.Namespace) -> int:
+    from psw.spec import write_spec
+
+    for written in write_spec(Path(args.out), formats=args.format):
+        print(written)
+    return EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from psw.synth import SynthOptions, write_synthetic
+
+    options = SynthOptions(
+        trusts=[t.strip().upper() for t in args.trusts.split(",")] if args.trusts else None,
+        first_period=args.start, last_period=args.end, seed=args.seed,
+        staff_per_trust=args.staff, file_format=args.format, faults=args.faults,
+        rows=args.rows,
+    )
+    for written in write_synthetic(Path(args.out), options, progress=print):
+        print(written)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psw", description="PSW workforce data platform: validate, generate and run.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate a return exactly as the platform would",
+                       description="Validate a return. Exit 0 accepted (with or without "
+                       "warnings), 1 rejected, 2 usage or unreadable arguments.")
+    v.add_argument("file", help="the return: CSV, XLSX or Parquet")
+    v.add_argument("--trust", required=True, help="the trust's ODS code, e.g. RV3")
+    v.add_argument("--period", required=True, type=_period, help="the month, YYYY-MM")
+    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v.add_argument("--html", metavar="OUT", help="also write the report as an HTML page")
+    v.add_argument("--previous", metavar="FILE",
+                   help="the trust's previous accepted return, for the month-to-month checks")
+    v.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("spec", help="write the trust-facing spec page and blank templates")
+    s.add_argument("--out", default="docs/spec", help="folder to write into (default docs/spec)")
+    s.add_argument("--format", choices=["md", "html", "all"], default="all",
+                   help="spec page format (templates are always CSV and XLSX)")
+    s.set_defaults(func=cmd_spec)
+
+    g = sub.add_parser("synth", help="write realistic synthetic returns")
+    g.add_argument("--out", required=True, help="folder; files go to <bucket>/returns/<YYYY-MM>/")
+    g.add_argument("--trusts", help="comma-separated ODS codes (default: every registered trust)")
+    g.add_argument("--start", default="2025-04", help="first month, YYYY-MM (default 2025-04)")
+    g.add_argument("--end", default="2026-03", help="last month, YYYY-MM (default 2026-03)")
+    g.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
+    g.add_argument("--staff", type=int, default=None,
+                   help="PSWs per trust at the start (default: varies by trust, 20-150)")
+    g.add_argument("--rows", type=int, default=None,
+                   help="exact row count for a single-trust, single-month file (benchmarks)")
+    g.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv")
+    g.add_argument("--faults", action="store_true",
+                   help="also write one faulty file for each kind of fault the rules catch")
+    g.set_defaults(func=cmd_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Where the project's own files live.
+
+The platform runs from a checkout (an editable install), so the single sources of truth
+(`schemas/`, `expectations/`, `dbt_project/`) are read from the project root rather than
+copied into the package. PSW_HOME overrides the root for unusual deployments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    override = os.environ.get("PSW_HOME")
+    if override:
+        return Path(override).resolve()
+    return Path(__file__).resolve().parents[1]
+
+
+def schemas_dir() -> Path:
+    return project_root() / "schemas"
+
+
+def reference_dir() -> Path:
+    return schemas_dir() / "reference"
+
+
+def expectations_dir() -> Path:
+    return project_root() / "expectations"

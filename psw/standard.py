@@ -1,0 +1,162 @@
+"""The return standard, loaded from `schemas/return_v1.yaml` (its single source of truth).
+
+Everything that knows about columns, codes, rules or thresholds asks this module: the
+pandera contract, the Great Expectations parameters, the spec page, the templates, the
+synthetic generator and (later) the dbt sources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from psw.paths import schemas_dir
+
+SEVERITIES = ("error", "warning", "info")
+STAGES = ("file", "contract", "quality", "history")
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | code | date | decimal
+    required: str  # Y | C | N
+    description: str
+    example: str = ""
+    sensitive: bool = False
+    codes: str | None = None
+    pattern: str | None = None
+    format_hint: str | None = None
+    max_length: int | None = None
+    min_exclusive: float | None = None
+    max: float | None = None
+
+    @property
+    def is_required(self) -> bool:
+        return self.required == "Y"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    stage: str
+    severity: str
+    description: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PersonalColumnPattern:
+    pattern: re.Pattern[str]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Standard:
+    name: str
+    version: str
+    grain: str
+    limits: dict
+    columns: tuple[Column, ...]
+    code_lists: dict[str, tuple[Code, ...]]
+    ethnic_groups: tuple[Code, ...]
+    personal_data_columns: tuple[PersonalColumnPattern, ...]
+    rules: dict[str, Rule]
+    thresholds: dict
+    _by_name: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
+
+    def column(self, name: str) -> Column:
+        return self._by_name[name]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        # Conditional columns (C) must be present as a column too: FIXED_TERM rows need them.
+        return [c.name for c in self.columns if c.required in ("Y", "C")]
+
+    def codes(self, list_name: str) -> list[str]:
+        return [c.code for c in self.code_lists[list_name]]
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.limits["max_bytes"])
+
+    @property
+    def max_rows(self) -> int:
+        return int(self.limits["max_rows"])
+
+
+def _load(path: Path) -> Standard:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    columns = tuple(
+        Column(
+            name=c["name"],
+            type=c["type"],
+            required=c["required"],
+            description=" ".join(str(c["description"]).split()),
+            example=str(c.get("example", "")),
+            sensitive=bool(c.get("sensitive", False)),
+            codes=c.get("codes"),
+            pattern=c.get("pattern"),
+            format_hint=c.get("format_hint"),
+            max_length=c.get("max_length"),
+            min_exclusive=c.get("min_exclusive"),
+            max=c.get("max"),
+        )
+        for c in raw["columns"]
+    )
+    for name, items in raw["code_lists"].items():
+        for item in items:
+            # YAML 1.1 reads 25_34 as 2534 and Y as true: every code must be quoted text.
+            assert isinstance(item["code"], str), f"code {item['code']!r} in {name} must be quoted"
+    code_lists = {
+        name: tuple(Code(i["code"], i["label"], i.get("group")) for i in items)
+        for name, items in raw["code_lists"].items()
+    }
+    rules = {
+        r["id"]: Rule(r["id"], r["stage"], r["severity"], " ".join(r["description"].split()), r["message"])
+        for r in raw["rules"]
+    }
+    for rule in rules.values():
+        assert rule.severity in SEVERITIES, rule
+        assert rule.stage in STAGES, rule
+    for col in columns:
+        assert col.codes is None or col.codes in code_lists, col
+    return Standard(
+        name=raw["standard"],
+        version=str(raw["version"]),
+        grain=" ".join(raw["grain"].split()),
+        limits=raw["limits"],
+        columns=columns,
+        code_lists=code_lists,
+        ethnic_groups=tuple(Code(g["code"], g["label"]) for g in raw["ethnic_groups"]),
+        personal_data_columns=tuple(
+            PersonalColumnPattern(re.compile(p["pattern"]), p["kind"])
+            for p in raw["personal_data_columns"]
+        ),
+        rules=rules,
+        thresholds=raw["thresholds"],
+        _by_name={c.name: c for c in columns},
+    )
+
+
+@cache
+def load_standard(path: Path | None = None) -> Standard:
+    return _load(path or schemas_dir() / "return_v1.yaml")

@@ -1,0 +1,246 @@
+"""Validate one return: read, file rules, pandera contract, Great Expectations, one report.
+
+This is the one library behind `psw validate` on a trust's machine and the platform's
+ingestion. Stages run in order and each adds findings; the trust gets every problem in
+one report wherever the file could be read at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from psw.periods import previous_period
+from psw.standard import Standard, load_standard
+from psw.validation import personal
+from psw.validation.contract import Context, run_contract
+from psw.validation.quality import PreviousReturn, QualityHit
+from psw.validation.reading import RawReturn, UnreadableFile, read_return
+from psw.validation.report import Finding, Report
+from psw.validation.typed import to_arrow, typed_frame
+
+StaffKey = Callable[[pd.Series], pd.Series]
+
+
+@dataclass
+class ValidationResult:
+    report: Report
+    # The typed return (raw staff ids, in memory only) when accepted; None when rejected.
+    table: pa.Table | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def validate_return(
+    source: Path | str | bytes,
+    *,
+    trust_ods_code: str,
+    period_end: dt.date,
+    file_name: str | None = None,
+    previous: PreviousReturn | None = None,
+    staff_key: StaffKey | None = None,
+    today: dt.date | None = None,
+    standard: Standard | None = None,
+) -> ValidationResult:
+    """Validate a return for a trust and month.
+
+    previous:  the trust's previous accepted return, for the history rules.
+    staff_key: maps this file's staff ids into the form `previous` uses (the platform's
+               keyed hash); identity when omitted.
+    """
+    standard = standard or load_standard()
+    today = today or dt.date.today()
+    ctx = Context(trust_ods_code.upper(), period_end,
+                  dt.date.fromisoformat(standard.limits["earliest_start_date"]))
+    name = file_name or (Path(source).name if not isinstance(source, bytes) else "upload")
+    findings = _Findings(standard, ctx)
+    timings: dict[str, float] = {}
+
+    def report(raw: RawReturn | None = None, staff_in_post: int = 0) -> Report:
+        rows = raw.row_count if raw else 0
+        return Report(
+            trust_ods_code=ctx.trust_ods_code,
+            period=ctx.period,
+            file_name=name,
+            standard_version=standard.version,
+            findings=findings.finish(raw),
+            rows=rows,
+            staff_in_post=staff_in_post,
+            nil_return=raw is not None and rows == 0,
+            max_findings_listed=int(standard.limits["max_findings_listed"]),
+        )
+
+    if period_end > today:
+        findings.add("PERIOD_IN_FUTURE", detail=ctx.period)
+
+    started = time.perf_counter()
+    try:
+        raw = read_return(source, standard.max_bytes, standard.max_rows)
+    except UnreadableFile as exc:
+        findings.add(exc.rule_id, detail=exc.detail)
+        return ValidationResult(report(), None, {"read": time.perf_counter() - started})
+    timings["read"] = time.perf_counter() - started
+
+    if not set(raw.columns) & set(standard.column_names):
+        findings.add("FILE_UNREADABLE", detail=(
+            "row 1 has none of the column names of the standard, so this does not look like "
+            "a PSW workforce return"))
+        return ValidationResult(report(raw), None, timings)
+
+    started = time.perf_counter()
+    _file_rules(standard, raw, findings)
+    for row, count in raw.overlong_rows.items():
+        findings.add("ROW_TOO_MANY_VALUES", row=row,
+                     detail=f"{count} values, {len(raw.original_names)} column names")
+    for breach in run_contract(standard, ctx, raw.frame):
+        findings.add(breach.rule_id, row=breach.row, column=breach.column, value=breach.value)
+    findings.explain_duplicates(raw.frame)
+    timings["contract"] = time.perf_counter() - started
+
+    typed = typed_frame(standard, raw.frame)
+    in_post = _in_post(typed)
+
+    started = time.perf_counter()
+    findings.extend_quality(_quality(standard, ctx, raw, typed, previous, staff_key))
+    timings["quality"] = time.perf_counter() - started
+
+    result = report(raw, staff_in_post=int(in_post["staff_id"].nunique()) if len(in_post) else 0)
+    table = to_arrow(standard, typed) if result.accepted else None
+    return ValidationResult(result, table, timings)
+
+
+def _file_rules(standard: Standard, raw: RawReturn, findings: _Findings) -> None:
+    for column in raw.duplicate_columns:
+        findings.add("HEADER_DUPLICATE_COLUMN", column=raw.original_names.get(column, column))
+    for column in raw.columns:
+        kind = personal.personal_column_kind(column, standard)
+        if kind:
+            findings.add("PERSONAL_DATA_COLUMN", column=raw.original_names[column], detail=kind)
+            findings.personal_columns.add(column)
+    for rule_id, row, column in personal.scan_values(raw.frame):
+        findings.add(rule_id, row=row, column=column)
+        findings.personal_cells.add((row, column))
+    for column in standard.required_columns:
+        if column not in raw.columns:
+            findings.add("HEADER_MISSING_COLUMN", column=column)
+
+
+def _in_post(typed: pd.DataFrame) -> pd.DataFrame:
+    if "staff_id" not in typed.columns:
+        return typed.iloc[0:0]
+    if "leaving_date" not in typed.columns:
+        return typed[typed["staff_id"].notna()]
+    return typed[typed["staff_id"].notna() & typed["leaving_date"].isna()]
+
+
+def _quality(standard, ctx, raw, typed, previous, staff_key) -> list[QualityHit]:
+    from psw.validation.quality import run_suites
+
+    # Personal-data columns are already errors; they are not "unknown columns" as well.
+    frame = typed.drop(columns=[c for c in raw.columns if personal.personal_column_kind(
+        c, standard)])
+    if previous is not None and staff_key is not None and "staff_id" in frame.columns:
+        frame["staff_id"] = staff_key(frame["staff_id"])
+    leaver_check = previous is not None and previous.period_end == previous_period(ctx.period_end)
+    return run_suites(standard, ctx, frame, previous, leaver_check=leaver_check)
+
+
+class _Findings:
+    """Collects findings, formats messages from the standard, and keeps personal values out."""
+
+    def __init__(self, standard: Standard, ctx: Context):
+        self.standard = standard
+        self.ctx = ctx
+        self.items: list[Finding] = []
+        self.personal_columns: set[str] = set()
+        self.personal_cells: set[tuple[int, str]] = set()
+
+    def placeholders(self, rule_id: str, column: str | None) -> dict:
+        ctx, end = self.ctx, self.ctx.period_end.isoformat()
+        spec = self.standard._by_name.get(column) if column else None
+        values = {"column": column or "", "detail": "", "expected": "", "allowed": ""}
+        if rule_id == "CODE_INVALID" and spec and spec.codes:
+            values["allowed"] = ", ".join(self.standard.codes(spec.codes))
+        elif rule_id == "TEXT_FORMAT" and spec:
+            values["detail"] = spec.format_hint or f"in the format {spec.pattern}"
+        elif rule_id == "TEXT_TOO_LONG" and spec:
+            values["detail"] = str(spec.max_length)
+        elif rule_id == "TRUST_MISMATCH":
+            values["expected"] = ctx.trust_ods_code
+        elif rule_id == "PERIOD_MISMATCH":
+            values["expected"], values["detail"] = end, ctx.period
+        elif rule_id in ("PERIOD_NOT_MONTH_END", "FIXED_TERM_END_NOT_AFTER_PERIOD",
+                         "START_DATE_AFTER_PERIOD"):
+            values["expected"] = end
+        elif rule_id == "START_DATE_TOO_EARLY":
+            values["expected"] = ctx.earliest_start.isoformat()
+        elif rule_id == "LEAVING_DATE_OUTSIDE_MONTH":
+            values["expected"] = f"{ctx.period_start.isoformat()} to {end}"
+        return values
+
+    def add(self, rule_id: str, row: int | None = None, column: str | None = None,
+            value: str | None = None, **extra: str) -> None:
+        rule = self.standard.rule(rule_id)
+        values = self.placeholders(rule_id, column)
+        values.update({k: v for k, v in extra.items() if v})
+        self.items.append(Finding(rule_id, rule.severity, rule.message.format(**values),
+                                  row, column, value))
+
+    def extend_quality(self, hits: list[QualityHit]) -> None:
+        for hit in hits:
+            self.add(hit.rule_id, hit.row, hit.column, hit.value, **hit.placeholders)
+
+    def explain_duplicates(self, frame: pd.DataFrame) -> None:
+        """Name the rows that share a (staff_id, assignment_id), without quoting the id."""
+        dupes = [f for f in self.items if f.rule_id == "ASSIGNMENT_DUPLICATE"]
+        if not dupes:
+            return
+        keys = frame[["staff_id", "assignment_id"]]
+        groups = {row: rows for rows in keys[keys.duplicated(keep=False)].groupby(
+            ["staff_id", "assignment_id"]).groups.values() for row in rows}
+        self.items = [f for f in self.items if f.rule_id != "ASSIGNMENT_DUPLICATE"]
+        for f in dupes:
+            rows = ", ".join(str(r) for r in sorted(groups.get(f.row, [f.row])))
+            self.add("ASSIGNMENT_DUPLICATE", row=f.row, column=f.column, detail=rows)
+
+    def finish(self, raw: RawReturn | None) -> list[Finding]:
+        """Blank every value that is sensitive, or sits in a personal column or cell."""
+        sensitive = {c.name for c in self.standard.columns if c.sensitive}
+        originals = raw.original_names if raw else {}
+        personal_names = self.personal_columns | {originals.get(c, c) for c in
+                                                  self.personal_columns}
+        out = []
+        for f in self.items:
+            if f.value is not None and (
+                f.column in sensitive
+                or f.column in personal_names
+                or (f.row, f.column) in self.personal_cells
+            ):
+                f = Finding(f.rule_id, f.severity, f.message, f.row, f.column, None)
+            out.append(f)
+        return out
+
+
+def previous_from_file(source: Path | str | bytes) -> PreviousReturn:
+    """The previous accepted return from its file, for `psw validate --previous`.
+
+    Its month is the one most rows give as reporting_period_end.
+    """
+    standard = load_standard()
+    raw = read_return(source, standard.max_bytes, standard.max_rows)
+    missing = {"staff_id", "reporting_period_end"} - set(raw.columns)
+    if missing:
+        raise UnreadableFile("HEADER_MISSING_COLUMN", ", ".join(sorted(missing)))
+    typed = typed_frame(standard, raw.frame)
+    ends = typed["reporting_period_end"].dropna()
+    if ends.empty:
+        raise UnreadableFile("FILE_EMPTY", "it has no reporting_period_end to tell its month")
+    period_end = ends.mode().iloc[0].date()
+    in_post = _in_post(typed)
+    return PreviousReturn(period_end, {sid: int(row) for row, sid in
+                                       in_post["staff_id"].items()})

@@ -1,0 +1,299 @@
+"""Reading a return file into a table of trimmed strings, whatever the trust sent.
+
+The format is told from the bytes, not the file name (trusts rename files). Limits are
+enforced before the whole file is held in memory: the size from the file system or the
+object's length, the row count while streaming (Parquet: from its metadata). Anything
+that cannot be read becomes an `UnreadableFile` carrying a rule id and a plain message,
+never a traceback.
+
+Every value is kept as text here (dates from Excel as YYYY-MM-DD, whole numbers without
+'.0'); typing is the contract's job, so the report can quote what the trust wrote.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from psw.standard import load_standard
+
+CHUNK = 1 << 16
+_ZIP = b"PK\x03\x04"
+_PARQUET = b"PAR1"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SIGNATURES = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"{\\rtf": "a Rich Text document",
+}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a return; `rule_id` says which file-level rule."""
+
+    def __init__(self, rule_id: str, detail: str = ""):
+        super().__init__(detail or rule_id)
+        self.rule_id = rule_id
+        self.detail = detail
+
+
+@dataclass
+class RawReturn:
+    """A return as read: normalised column names and a frame of trimmed strings.
+
+    The frame's index is the row number as the trust sees it in a spreadsheet (the
+    header is row 1). Empty cells are None. `columns` holds the normalised names in file
+    order; `original_names` maps them back to what the trust wrote.
+    """
+
+    format: str
+    columns: list[str]
+    original_names: dict[str, str]
+    frame: pd.DataFrame
+    duplicate_columns: list[str] = field(default_factory=list)
+    # Rows with more values than the header has names: row number -> count of values.
+    overlong_rows: dict[int, int] = field(default_factory=dict)
+    encoding: str | None = None
+
+    @property
+    def row_count(self) -> int:
+        return len(self.frame)
+
+
+def normalise_column_name(name: str) -> str:
+    """Case-insensitive after trimming; '-' and spaces read as '_' (runs folded)."""
+    text = name.replace("\ufeff", "").strip().lower()
+    text = re.sub(r"[\s\-]+", "_", text)
+    return re.sub(r"_+", "_", text)
+
+
+def read_return(source: Path | str | bytes, max_bytes: int | None = None,
+                max_rows: int | None = None) -> RawReturn:
+    """Read a CSV, XLSX or Parquet return from a path or from bytes."""
+    standard = load_standard()
+    max_bytes = standard.max_bytes if max_bytes is None else max_bytes
+    max_rows = standard.max_rows if max_rows is None else max_rows
+
+    size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+    if size > max_bytes:
+        raise UnreadableFile("FILE_TOO_LARGE", f"{size / 1_000_000:.1f} MB")
+    if size == 0:
+        raise UnreadableFile("FILE_EMPTY")
+
+    with _open(source) as handle:
+        head = handle.read(CHUNK)
+        handle.seek(0)
+        kind = _sniff(head)
+        if kind == "xlsx":
+            header, rows = _xlsx_rows(handle)
+        elif kind == "parquet":
+            header, rows = _parquet_rows(handle, max_rows)
+        else:
+            encoding = _detect_encoding(handle)
+            handle.seek(0)
+            header, rows = _csv_rows(handle, encoding)
+        raw = _build(kind, header, rows, max_rows)
+        if kind == "csv":
+            raw.encoding = encoding
+        return raw
+
+
+def _open(source: Path | str | bytes) -> io.BufferedIOBase:
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    return open(source, "rb")  # noqa: SIM115 - closed by the caller's with-block
+
+
+def _sniff(head: bytes) -> str:
+    if head.startswith(_ZIP):
+        return "xlsx"
+    if head.startswith(_PARQUET):
+        return "parquet"
+    if head.startswith(_OLE2):
+        raise UnreadableFile(
+            "FILE_UNREADABLE", "it is an old Excel (.xls) or Word file; save it as .xlsx or CSV"
+        )
+    for signature, what in _SIGNATURES.items():
+        if head.startswith(signature):
+            raise UnreadableFile("FILE_UNREADABLE", f"it is {what}")
+    body = head.removeprefix(codecs.BOM_UTF8)
+    if not body.strip():
+        raise UnreadableFile("FILE_EMPTY")
+    if b"\x00" in body:
+        raise UnreadableFile("FILE_UNREADABLE", "it contains binary data, not text")
+    controls = sum(1 for b in body if b < 32 and b not in (9, 10, 13))
+    if controls > len(body) * 0.01:
+        raise UnreadableFile("FILE_UNREADABLE", "it contains binary data, not text")
+    return "csv"
+
+
+def _detect_encoding(handle: io.BufferedIOBase) -> str:
+    """UTF-8 (with or without BOM) if every byte decodes, else Windows-1252.
+
+    Decoded incrementally, so the file is never held in memory whole.
+    """
+    first = handle.read(3)
+    if first == codecs.BOM_UTF8:
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        while chunk := handle.read(CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return encoding
+    except UnicodeDecodeError:
+        pass
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    try:
+        while chunk := handle.read(CHUNK):
+            decoder.decode(chunk)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            "FILE_UNREADABLE", "its text is neither UTF-8 nor Windows-1252; save it as CSV UTF-8"
+        ) from exc
+    return "cp1252"
+
+
+def _csv_rows(handle: io.BufferedIOBase, encoding: str) -> tuple[list[str], Iterator[list]]:
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    try:
+        reader = csv.reader(text)
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise UnreadableFile("FILE_UNREADABLE", f"it is not valid CSV ({exc})") from exc
+    if header is None:
+        raise UnreadableFile("FILE_EMPTY")
+
+    def rows() -> Iterator[list]:
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise UnreadableFile(
+                "FILE_UNREADABLE", f"it is not valid CSV near row {reader.line_num} ({exc})"
+            ) from exc
+
+    return header, rows()
+
+
+def _xlsx_rows(handle: io.BufferedIOBase) -> tuple[list[str], Iterator[list]]:
+    import openpyxl  # imported here: only XLSX uploads pay for it
+
+    try:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception as exc:  # any failure means: not a workbook we can read
+        raise UnreadableFile(
+            "FILE_UNREADABLE", "it is a ZIP file but not an Excel workbook (.xlsx) we can open"
+        ) from exc
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise UnreadableFile("FILE_EMPTY")
+    return [_cell_text(v) or "" for v in header], (list(map(_cell_text, r)) for r in rows)
+
+
+def _parquet_rows(handle: io.BufferedIOBase, max_rows: int) -> tuple[list[str], Iterator[list]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(handle)
+    except Exception as exc:
+        raise UnreadableFile("FILE_UNREADABLE", "it is not a valid Parquet file") from exc
+    if parquet.metadata.num_rows > max_rows:
+        raise UnreadableFile("FILE_TOO_MANY_ROWS")
+    header = list(parquet.schema_arrow.names)
+
+    def rows() -> Iterator[list]:
+        for batch in parquet.iter_batches(batch_size=10_000):
+            columns = [[_cell_text(v) for v in col.to_pylist()] for col in batch.columns]
+            yield from (list(r) for r in zip(*columns, strict=True))
+
+    return header, rows()
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell from Excel or Parquet as the text a trust would have typed."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _build(kind: str, header: list, rows: Iterable[list], max_rows: int) -> RawReturn:
+    names = [("" if h is None else str(h)) for h in header]
+    while names and not names[-1].strip():
+        names.pop()  # trailing unnamed columns (spreadsheet formatting) mean nothing
+    if not any(n.strip() for n in names):
+        raise UnreadableFile("FILE_EMPTY")
+
+    columns: list[str] = []
+    original: dict[str, str] = {}
+    duplicates: list[str] = []
+    keep: list[int] = []  # positions of the first occurrence of each name
+    for position, name in enumerate(names):
+        normal = normalise_column_name(name) or f"(column {position + 1} has no name)"
+        if normal in original:
+            duplicates.append(normal)
+            continue
+        original[normal] = name.strip()
+        columns.append(normal)
+        keep.append(position)
+
+    width = len(names)
+    data: list[list[str | None]] = []
+    index: list[int] = []
+    overlong: dict[int, int] = {}
+    for number, row in enumerate(rows, start=2):
+        cells = [_trim(v) for v in row]
+        if not any(cells):
+            continue  # rows whose every cell is empty are ignored
+        if len(data) >= max_rows:
+            raise UnreadableFile("FILE_TOO_MANY_ROWS")
+        if len(cells) > width and any(cells[width:]):
+            overlong[number] = len(cells) - sum(1 for c in reversed(cells) if c is None)
+        if len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        data.append([cells[p] for p in keep])
+        index.append(number)
+
+    frame = pd.DataFrame(data, columns=columns, index=pd.Index(index, name="row"), dtype=object)
+    if not data:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        frame.index = pd.Index([], name="row", dtype="int64")
+    return RawReturn(kind, columns, original, frame, duplicates, overlong)
+
+
+def _trim(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
