@@ -449,6 +449,11 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
         csv_(unstated))
     add("UNKNOWN_COLUMN", "UNKNOWN_COLUMN", "accepted_with_warnings",
         csv_([dict(r, team_colour="green") for r in rows], [*columns, "team_colour"]))
+    # a month whose pay year has no pay table yet: accepted, with a note
+    no_table = _first_month_without_pay_table()
+    later = list(simulate(trust, [no_table], seed, staff=20))[0][1]
+    add("SALARY_CHECK_NOT_APPLIED", "SALARY_CHECK_NOT_APPLIED", "accepted", csv_(later),
+        period_=no_table)
     # history (warnings; need the previous month)
     prev_name = "previous.csv"
     in_post = [r for r in rows if r["leaving_date"] is None]
@@ -461,6 +466,11 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
     add("LEAVER_NOT_REPORTED", "LEAVER_NOT_REPORTED", "accepted_with_warnings",
         csv_([r for r in rows if r["staff_id"] != vanished]), previous=prev_name)
     return f, csv_(prev_rows)
+
+
+def _first_month_without_pay_table() -> str:
+    latest = max(pay_ranges())  # "2025/26"
+    return f"{int(latest[:4]) + 1}-04"
 
 
 def write_faults(folder: Path, trust: Trust, periods: list[str], seed: int) -> list[Path]:

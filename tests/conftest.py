@@ -1,0 +1,55 @@
+"""Shared fixtures: the standard, clean synthetic returns and a validator with a fixed today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from psw.periods import parse_period
+from psw.reference import trusts
+from psw.standard import load_standard
+from psw.synth import simulate, to_csv_bytes
+from psw.validation import validate_return
+
+# Far enough ahead that every test period has ended; tests of the future pass their own.
+TODAY = dt.date(2026, 11, 23)
+TRUST = "RV3"
+PERIOD = "2025-06"
+
+
+@pytest.fixture(scope="session")
+def standard():
+    return load_standard()
+
+
+@pytest.fixture(scope="session")
+def clean_rows() -> list[dict]:
+    """A clean month of typed rows for RV3, 2025-06 (40 staff, some with two assignments)."""
+    trust = trusts()[TRUST]
+    months = list(simulate(trust, ["2025-05", PERIOD], seed=7, staff=40))
+    return months[-1][1]
+
+
+@pytest.fixture(scope="session")
+def previous_rows() -> list[dict]:
+    trust = trusts()[TRUST]
+    return list(simulate(trust, ["2025-05", PERIOD], seed=7, staff=40))[0][1]
+
+
+def validate_bytes(data: bytes, period: str = PERIOD, trust: str = TRUST, **kwargs):
+    """Validate bytes as a trust's upload; returns the ValidationResult."""
+    kwargs.setdefault("today", TODAY)
+    return validate_return(data, trust_ods_code=trust, period_end=parse_period(period),
+                           file_name="upload.csv", **kwargs)
+
+
+def validate_rows(rows: list[dict], columns: list[str] | None = None, **kwargs):
+    return validate_bytes(to_csv_bytes(rows, columns), **kwargs)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,25 @@
+"""Loading the validation code must not import Great Expectations (seconds, hundreds of MB)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_importing_validation_and_cli_does_not_import_great_expectations():
+    code = (
+        "import sys, psw.validation, psw.cli, psw.synth, psw.spec\n"
+        "assert 'great_expectations' not in sys.modules, 'GX imported at load'\n"
+        "print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_telemetry_is_off_by_default_once_psw_is_imported():
+    code = ("import os, psw\n"
+            "print(os.environ['GX_ANALYTICS_ENABLED'], os.environ['DO_NOT_TRACK'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.stdout.split() == ["false", "1"], result.stderr
