@@ -78,6 +78,43 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Until ingestion lands: synthetic returns validated into a bucket-shaped folder."""
+    import shutil
+
+    from psw.periods import previous_period
+    from psw.reference import trusts
+    from psw.synth import SynthOptions, write_synthetic
+    from psw.validation import previous_from_file, validate_return
+
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    options = SynthOptions(trusts=["RV3", "RWK", "TAJ", "RX4"], first_period="2025-04",
+                           last_period="2026-03", seed=args.seed, faults=True)
+    print(f"writing synthetic returns for {', '.join(options.trusts)} to {out}", flush=True)
+    files = [p for p in write_synthetic(out, options) if "/returns/" in p.as_posix()]
+    by_bucket = {t.bucket: t for t in trusts().values()}
+    statuses: dict[str, int] = {}
+    for number, path in enumerate(sorted(files), start=1):
+        trust, period = by_bucket[path.parts[len(out.parts)]], path.parent.name
+        end = parse_period(period)
+        before = path.parent.parent / f"{previous_period(end):%Y-%m}"
+        previous = next(iter(before.glob("*.*")), None)
+        result = validate_return(path, trust_ods_code=trust.ods_code, period_end=end,
+                                 previous=previous_from_file(previous) if previous else None)
+        feedback = out / trust.bucket / "feedback" / period
+        feedback.mkdir(parents=True, exist_ok=True)
+        (feedback / f"{path.name}.report.json").write_text(result.report.to_json())
+        (feedback / f"{path.name}.report.html").write_text(result.report.to_html())
+        statuses[result.report.status] = statuses.get(result.report.status, 0) + 1
+        print(f"[{number}/{len(files)}] {trust.ods_code} {period}: {result.report.status}",
+              flush=True)
+    print(f"done: {statuses}; reports under {out}/<bucket>/feedback/, fault files and their "
+          f"manifest under {out}/faults/ (try: psw validate {out}/faults/CODE_INVALID.csv "
+          f"--trust RV3 --period 2026-03)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psw", description="PSW workforce data platform: validate, generate and run.")
@@ -116,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--faults", action="store_true",
                    help="also write one faulty file for each kind of fault the rules catch")
     g.set_defaults(func=cmd_synth)
+
+    d = sub.add_parser("demo", help="run the platform end to end on the embedded default")
+    d.add_argument("--out", default="out/demo", help="folder to write into (default out/demo)")
+    d.add_argument("--seed", type=int, default=1)
+    d.set_defaults(func=cmd_demo)
     return parser
 
 
