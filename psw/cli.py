@@ -47,8 +47,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             previous = previous_from_file(Path(args.previous))
         except (OSError, UnreadableFile) as exc:
             return _usage_error(f"cannot read the previous return {args.previous}: {exc}")
-    result = validate_return(path, trust_ods_code=args.trust, period_end=args.period,
-                             previous=previous, today=args.today)
+    result = validate_return(
+        path, trust_ods_code=args.trust, period_end=args.period, previous=previous, today=args.today
+    )
     report = result.report
     print(report.to_json() if args.json else report.to_text())
     if args.html:
@@ -69,8 +70,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     options = SynthOptions(
         trusts=[t.strip().upper() for t in args.trusts.split(",")] if args.trusts else None,
-        first_period=args.start, last_period=args.end, seed=args.seed,
-        staff_per_trust=args.staff, file_format=args.format, faults=args.faults,
+        first_period=args.start,
+        last_period=args.end,
+        seed=args.seed,
+        staff_per_trust=args.staff,
+        file_format=args.format,
+        faults=args.faults,
         rows=args.rows,
     )
     for written in write_synthetic(Path(args.out), options, progress=print):
@@ -89,8 +94,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
-    options = SynthOptions(trusts=["RV3", "RWK", "TAJ", "RX4"], first_period="2025-04",
-                           last_period="2026-03", seed=args.seed, faults=True)
+    options = SynthOptions(
+        trusts=["RV3", "RWK", "TAJ", "RX4"],
+        first_period="2025-04",
+        last_period="2026-03",
+        seed=args.seed,
+        faults=True,
+    )
     print(f"writing synthetic returns for {', '.join(options.trusts)} to {out}", flush=True)
     files = [p for p in write_synthetic(out, options) if "/returns/" in p.as_posix()]
     by_bucket = {t.bucket: t for t in trusts().values()}
@@ -100,43 +110,61 @@ def cmd_demo(args: argparse.Namespace) -> int:
         end = parse_period(period)
         before = path.parent.parent / f"{previous_period(end):%Y-%m}"
         previous = next(iter(before.glob("*.*")), None)
-        result = validate_return(path, trust_ods_code=trust.ods_code, period_end=end,
-                                 previous=previous_from_file(previous) if previous else None)
+        result = validate_return(
+            path,
+            trust_ods_code=trust.ods_code,
+            period_end=end,
+            previous=previous_from_file(previous) if previous else None,
+        )
         feedback = out / trust.bucket / "feedback" / period
         feedback.mkdir(parents=True, exist_ok=True)
         (feedback / f"{path.name}.report.json").write_text(result.report.to_json())
         (feedback / f"{path.name}.report.html").write_text(result.report.to_html())
         statuses[result.report.status] = statuses.get(result.report.status, 0) + 1
-        print(f"[{number}/{len(files)}] {trust.ods_code} {period}: {result.report.status}",
-              flush=True)
-    print(f"done: {statuses}; reports under {out}/<bucket>/feedback/, fault files and their "
-          f"manifest under {out}/faults/ (try: psw validate {out}/faults/CODE_INVALID.csv "
-          f"--trust RV3 --period 2026-03)")
+        print(
+            f"[{number}/{len(files)}] {trust.ods_code} {period}: {result.report.status}", flush=True
+        )
+    print(
+        f"done: {statuses}; reports under {out}/<bucket>/feedback/, fault files and their "
+        f"manifest under {out}/faults/ (try: psw validate {out}/faults/CODE_INVALID.csv "
+        f"--trust RV3 --period 2026-03)"
+    )
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="psw", description="PSW workforce data platform: validate, generate and run.")
+        prog="psw", description="PSW workforce data platform: validate, generate and run."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="validate a return exactly as the platform would",
-                       description="Validate a return. Exit 0 accepted (with or without "
-                       "warnings), 1 rejected, 2 usage or unreadable arguments.")
+    v = sub.add_parser(
+        "validate",
+        help="validate a return exactly as the platform would",
+        description="Validate a return. Exit 0 accepted (with or without "
+        "warnings), 1 rejected, 2 usage or unreadable arguments.",
+    )
     v.add_argument("file", help="the return: CSV, XLSX or Parquet")
     v.add_argument("--trust", required=True, help="the trust's ODS code, e.g. RV3")
     v.add_argument("--period", required=True, type=_period, help="the month, YYYY-MM")
     v.add_argument("--json", action="store_true", help="print the report as JSON")
     v.add_argument("--html", metavar="OUT", help="also write the report as an HTML page")
-    v.add_argument("--previous", metavar="FILE",
-                   help="the trust's previous accepted return, for the month-to-month checks")
+    v.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="the trust's previous accepted return, for the month-to-month checks",
+    )
     v.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("spec", help="write the trust-facing spec page and blank templates")
     s.add_argument("--out", default="docs/spec", help="folder to write into (default docs/spec)")
-    s.add_argument("--format", choices=["md", "html", "all"], default="all",
-                   help="spec page format (templates are always CSV and XLSX)")
+    s.add_argument(
+        "--format",
+        choices=["md", "html", "all"],
+        default="all",
+        help="spec page format (templates are always CSV and XLSX)",
+    )
     s.set_defaults(func=cmd_spec)
 
     g = sub.add_parser("synth", help="write realistic synthetic returns")
@@ -145,13 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--start", default="2025-04", help="first month, YYYY-MM (default 2025-04)")
     g.add_argument("--end", default="2026-03", help="last month, YYYY-MM (default 2026-03)")
     g.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
-    g.add_argument("--staff", type=int, default=None,
-                   help="PSWs per trust at the start (default: varies by trust, 20-150)")
-    g.add_argument("--rows", type=int, default=None,
-                   help="exact row count for a single-trust, single-month file (benchmarks)")
+    g.add_argument(
+        "--staff",
+        type=int,
+        default=None,
+        help="PSWs per trust at the start (default: varies by trust, 20-150)",
+    )
+    g.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="exact row count for a single-trust, single-month file (benchmarks)",
+    )
     g.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv")
-    g.add_argument("--faults", action="store_true",
-                   help="also write one faulty file for each kind of fault the rules catch")
+    g.add_argument(
+        "--faults",
+        action="store_true",
+        help="also write one faulty file for each kind of fault the rules catch",
+    )
     g.set_defaults(func=cmd_synth)
 
     d = sub.add_parser("demo", help="run the platform end to end on the embedded default")

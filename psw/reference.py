@@ -75,7 +75,9 @@ def pay_ranges() -> dict[str, dict[str, PayRange]]:
     table: dict[str, dict[str, PayRange]] = {}
     with (reference_dir() / "afc_pay.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            r = PayRange(row["pay_year"], row["afc_band"], float(row["min_gbp"]), float(row["max_gbp"]))
+            r = PayRange(
+                row["pay_year"], row["afc_band"], float(row["min_gbp"]), float(row["max_gbp"])
+            )
             table.setdefault(r.pay_year, {})[r.band] = r
     return table
 

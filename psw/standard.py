@@ -131,7 +131,9 @@ def _load(path: Path) -> Standard:
         for name, items in raw["code_lists"].items()
     }
     rules = {
-        r["id"]: Rule(r["id"], r["stage"], r["severity"], " ".join(r["description"].split()), r["message"])
+        r["id"]: Rule(
+            r["id"], r["stage"], r["severity"], " ".join(r["description"].split()), r["message"]
+        )
         for r in raw["rules"]
     }
     for rule in rules.values():

@@ -49,19 +49,56 @@ JOB_TITLES = {
     "PEER_RESEARCHER": ["Peer Researcher"],
     "OTHER_PEER": ["Peer Mentor"],
 }
-SETTINGS = {"COMMUNITY": 30, "CRISIS": 12, "INPATIENT": 15, "REHAB": 4, "FORENSIC": 4,
-            "EARLY_INTERVENTION_PSYCHOSIS": 8, "CHILDREN_YOUNG_PEOPLE": 5, "PERINATAL": 3,
-            "EATING_DISORDERS": 2, "OLDER_ADULTS": 3, "TALKING_THERAPIES": 3,
-            "CRIMINAL_JUSTICE": 2, "LEARNING_DISABILITY_AUTISM": 2, "RECOVERY_COLLEGE": 4,
-            "PRIMARY_CARE": 3, "ADDICTIONS": 3, "OTHER": 1}
-ETHNIC = {"A": 62, "B": 2, "C": 6, "D": 2, "E": 1, "F": 1, "G": 2, "H": 3, "J": 3, "K": 1,
-          "L": 2, "M": 4, "N": 4, "P": 1, "R": 1, "S": 2, "Z": 2, "99": 1}
+SETTINGS = {
+    "COMMUNITY": 30,
+    "CRISIS": 12,
+    "INPATIENT": 15,
+    "REHAB": 4,
+    "FORENSIC": 4,
+    "EARLY_INTERVENTION_PSYCHOSIS": 8,
+    "CHILDREN_YOUNG_PEOPLE": 5,
+    "PERINATAL": 3,
+    "EATING_DISORDERS": 2,
+    "OLDER_ADULTS": 3,
+    "TALKING_THERAPIES": 3,
+    "CRIMINAL_JUSTICE": 2,
+    "LEARNING_DISABILITY_AUTISM": 2,
+    "RECOVERY_COLLEGE": 4,
+    "PRIMARY_CARE": 3,
+    "ADDICTIONS": 3,
+    "OTHER": 1,
+}
+ETHNIC = {
+    "A": 62,
+    "B": 2,
+    "C": 6,
+    "D": 2,
+    "E": 1,
+    "F": 1,
+    "G": 2,
+    "H": 3,
+    "J": 3,
+    "K": 1,
+    "L": 2,
+    "M": 4,
+    "N": 4,
+    "P": 1,
+    "R": 1,
+    "S": 2,
+    "Z": 2,
+    "99": 1,
+}
 GENDER = {"1": 36, "2": 58, "3": 3, "4": 1, "Z": 1, "X": 1}
 DISABILITY = {"Y": 28, "N": 62, "Z": 7, "X": 3}
 AGE = {"UNDER_25": 8, "25_34": 24, "35_44": 25, "45_54": 23, "55_64": 17, "65_PLUS": 3}
 SUPERVISION = {"PEER": 35, "NON_PEER": 30, "BOTH": 30, "NONE": 5}
-TRAINING = {"NONE": 15, "IN_PROGRESS": 20, "PSW_COMPETENCE_FRAMEWORK": 35,
-            "PEER_WORKER_APPRENTICESHIP_L3": 12, "OTHER_ACCREDITED": 18}
+TRAINING = {
+    "NONE": 15,
+    "IN_PROGRESS": 20,
+    "PSW_COMPETENCE_FRAMEWORK": 35,
+    "PEER_WORKER_APPRENTICESHIP_L3": 12,
+    "OTHER_ACCREDITED": 18,
+}
 SECTOR = {"NHS": 85, "VCSE": 10, "LOCAL_AUTHORITY": 3, "INDEPENDENT": 2}
 CONTRACT = {"PERMANENT": 70, "FIXED_TERM": 18, "BANK": 6, "SECONDMENT": 3, "APPRENTICE": 3}
 FTE = {"1.0": 45, "0.8": 20, "0.6": 15, "0.5": 12, "0.4": 8}
@@ -117,15 +154,17 @@ class SynthOptions:
 class TrustWorkforce:
     """One trust's simulated workforce, advanced a month at a time."""
 
-    def __init__(self, trust: Trust, seed: int, first_period_end: dt.date,
-                 staff: int | None = None):
+    def __init__(
+        self, trust: Trust, seed: int, first_period_end: dt.date, staff: int | None = None
+    ):
         self.trust = trust
         self.rng = random.Random(f"{seed}:{trust.ods_code}")
         self.uk_dates = self.rng.random() < 0.3  # some trusts' spreadsheets write DD/MM/YYYY
         self.next_number = 1
         size = staff if staff is not None else self.rng.randint(20, 150)
-        self.people: list[Person] = [self._new_person(first_period_end, veteran=True)
-                                     for _ in range(size)]
+        self.people: list[Person] = [
+            self._new_person(first_period_end, veteran=True) for _ in range(size)
+        ]
         self.period_end = first_period_end
 
     def _new_person(self, period_end: dt.date, veteran: bool) -> Person:
@@ -137,9 +176,12 @@ class TrustWorkforce:
         person = Person(
             staff_id=f"{self.trust.ods_code}-{self.next_number:05d}",
             start=start,
-            ethnic=_pick(rng, ETHNIC), gender=_pick(rng, GENDER),
-            disability=_pick(rng, DISABILITY), age=_pick(rng, AGE),
-            supervision=_pick(rng, SUPERVISION), training=_pick(rng, TRAINING),
+            ethnic=_pick(rng, ETHNIC),
+            gender=_pick(rng, GENDER),
+            disability=_pick(rng, DISABILITY),
+            age=_pick(rng, AGE),
+            supervision=_pick(rng, SUPERVISION),
+            training=_pick(rng, TRAINING),
         )
         self.next_number += 1
         person.assignments.append(self._new_assignment("1", period_end))
@@ -163,9 +205,15 @@ class TrustWorkforce:
         if contract == "FIXED_TERM":
             fixed_end = period_end + dt.timedelta(days=rng.randint(60, 720))
         return Assignment(
-            assignment_id=assignment_id, role=role, band=band, fte=_pick(rng, FTE),
-            contract=contract, fixed_term_end=fixed_end, sector=sector,
-            setting=_pick(rng, SETTINGS), title=rng.choice(JOB_TITLES[role]),
+            assignment_id=assignment_id,
+            role=role,
+            band=band,
+            fte=_pick(rng, FTE),
+            contract=contract,
+            fixed_term_end=fixed_end,
+            sector=sector,
+            setting=_pick(rng, SETTINGS),
+            title=rng.choice(JOB_TITLES[role]),
             salary_point=None if rng.random() < 0.1 else rng.random(),
         )
 
@@ -195,34 +243,37 @@ class TrustWorkforce:
                     salary = float(round(r.min_gbp + a.salary_point * (r.max_gbp - r.min_gbp)))
                 elif a.salary_point is not None:
                     salary = float(round(24000 + a.salary_point * 16000))
-                out.append({
-                    "trust_ods_code": self.trust.ods_code,
-                    "reporting_period_end": self.period_end,
-                    "staff_id": p.staff_id,
-                    "assignment_id": a.assignment_id,
-                    "role_category": a.role,
-                    "local_job_title": a.title,
-                    "afc_band": a.band,
-                    "fte": float(a.fte),
-                    "annual_salary_fte_gbp": salary,
-                    "contract_type": a.contract,
-                    "fixed_term_end_date": a.fixed_term_end,
-                    "employing_sector": a.sector,
-                    "service_setting": a.setting,
-                    "start_date_in_role": p.start,
-                    "leaving_date": p.leaving,
-                    "ethnic_category": p.ethnic,
-                    "gender_identity": p.gender,
-                    "disability": p.disability,
-                    "age_band": p.age,
-                    "peer_supervision": p.supervision,
-                    "training": p.training,
-                })
+                out.append(
+                    {
+                        "trust_ods_code": self.trust.ods_code,
+                        "reporting_period_end": self.period_end,
+                        "staff_id": p.staff_id,
+                        "assignment_id": a.assignment_id,
+                        "role_category": a.role,
+                        "local_job_title": a.title,
+                        "afc_band": a.band,
+                        "fte": float(a.fte),
+                        "annual_salary_fte_gbp": salary,
+                        "contract_type": a.contract,
+                        "fixed_term_end_date": a.fixed_term_end,
+                        "employing_sector": a.sector,
+                        "service_setting": a.setting,
+                        "start_date_in_role": p.start,
+                        "leaving_date": p.leaving,
+                        "ethnic_category": p.ethnic,
+                        "gender_identity": p.gender,
+                        "disability": p.disability,
+                        "age_band": p.age,
+                        "peer_supervision": p.supervision,
+                        "training": p.training,
+                    }
+                )
         return out
 
 
-def simulate(trust: Trust, periods: list[str], seed: int,
-             staff: int | None = None) -> Iterator[tuple[str, list[dict[str, object]]]]:
+def simulate(
+    trust: Trust, periods: list[str], seed: int, staff: int | None = None
+) -> Iterator[tuple[str, list[dict[str, object]]]]:
     """(period, rows) for each month, the workforce carried from one month to the next."""
     workforce: TrustWorkforce | None = None
     for period in periods:
@@ -239,13 +290,16 @@ def rows_of_size(trust: Trust, period: str, seed: int, count: int) -> list[dict[
     workforce = TrustWorkforce(trust, seed, parse_period(period), staff=0)
     rows: list[dict[str, object]] = []
     while len(rows) < count:
-        workforce.people = [workforce._new_person(workforce.period_end, veteran=True)
-                            for _ in range(min(1000, count))]
+        workforce.people = [
+            workforce._new_person(workforce.period_end, veteran=True)
+            for _ in range(min(1000, count))
+        ]
         rows.extend(workforce.rows())
     return rows[:count]
 
 
 # ---- writing ---------------------------------------------------------------------------
+
 
 def _text(value: object, uk_dates: bool = False) -> str:
     if value is None:
@@ -257,8 +311,9 @@ def _text(value: object, uk_dates: bool = False) -> str:
     return str(value)
 
 
-def to_csv_bytes(rows: list[dict[str, object]], columns: list[str] | None = None,
-                 uk_dates: bool = False) -> bytes:
+def to_csv_bytes(
+    rows: list[dict[str, object]], columns: list[str] | None = None, uk_dates: bool = False
+) -> bytes:
     columns = columns or load_standard().column_names
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -287,10 +342,13 @@ def to_parquet_bytes(rows: list[dict[str, object]]) -> bytes:
     import pyarrow.parquet as pq
 
     standard = load_standard()
-    types = {"text": pa.string(), "code": pa.string(), "date": pa.date32(),
-             "decimal": pa.float64()}
-    table = pa.table({c.name: pa.array([r.get(c.name) for r in rows], type=types[c.type])
-                      for c in standard.columns})
+    types = {"text": pa.string(), "code": pa.string(), "date": pa.date32(), "decimal": pa.float64()}
+    table = pa.table(
+        {
+            c.name: pa.array([r.get(c.name) for r in rows], type=types[c.type])
+            for c in standard.columns
+        }
+    )
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     return buffer.getvalue()
@@ -308,8 +366,9 @@ def return_key(trust: Trust, period: str, file_format: str) -> str:
     return f"returns/{period}/{trust.ods_code}_PSW_{period}.{file_format}"
 
 
-def write_synthetic(out: Path, options: SynthOptions,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
+def write_synthetic(
+    out: Path, options: SynthOptions, progress: Callable[[str], None] | None = None
+) -> list[Path]:
     """Write returns to out/<bucket>/returns/<YYYY-MM>/..., and faults to out/faults/."""
     registry = trusts()
     codes = options.trusts or list(registry)
@@ -327,16 +386,20 @@ def write_synthetic(out: Path, options: SynthOptions,
     if options.rows is not None:
         trust = registry[codes[0]]
         rows = rows_of_size(trust, periods[-1], options.seed, options.rows)
-        write(out / trust.bucket / return_key(trust, periods[-1], options.file_format),
-              encode(rows, options.file_format))
+        write(
+            out / trust.bucket / return_key(trust, periods[-1], options.file_format),
+            encode(rows, options.file_format),
+        )
         return written
 
     for i, code in enumerate(codes, start=1):
         trust = registry[code]
         uk = TrustWorkforce(trust, options.seed, parse_period(periods[0]), 0).uk_dates
         for period, rows in simulate(trust, periods, options.seed, options.staff_per_trust):
-            write(out / trust.bucket / return_key(trust, period, options.file_format),
-                  encode(rows, options.file_format, uk_dates=uk))
+            write(
+                out / trust.bucket / return_key(trust, period, options.file_format),
+                encode(rows, options.file_format, uk_dates=uk),
+            )
         if progress and (i % 10 == 0 or i == len(codes)):
             progress(f"# {i}/{len(codes)} trusts written")
     if options.faults:
@@ -345,6 +408,7 @@ def write_synthetic(out: Path, options: SynthOptions,
 
 
 # ---- faults ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -380,91 +444,214 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
         f.append(Fault(name, rule, status, period_, data, trust.ods_code, previous))
 
     # file level
-    add("FILE_UNREADABLE-binary", "FILE_UNREADABLE", "rejected",
-        bytes(rng.randrange(256) for _ in range(4096)) + b"\x00\x00")
-    add("FILE_UNREADABLE-prose", "FILE_UNREADABLE", "rejected",
-        b"Hi team,\r\nPlease find our PSW numbers for this month attached.\r\nThanks, Sam\r\n")
-    add("FILE_UNREADABLE-pdf", "FILE_UNREADABLE", "rejected", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    add(
+        "FILE_UNREADABLE-binary",
+        "FILE_UNREADABLE",
+        "rejected",
+        bytes(rng.randrange(256) for _ in range(4096)) + b"\x00\x00",
+    )
+    add(
+        "FILE_UNREADABLE-prose",
+        "FILE_UNREADABLE",
+        "rejected",
+        b"Hi team,\r\nPlease find our PSW numbers for this month attached.\r\nThanks, Sam\r\n",
+    )
+    add(
+        "FILE_UNREADABLE-pdf",
+        "FILE_UNREADABLE",
+        "rejected",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+    )
     add("FILE_EMPTY", "FILE_EMPTY", "rejected", b"")
     big_header = csv_([], columns)
-    add("FILE_TOO_LARGE", "FILE_TOO_LARGE", "rejected",
-        big_header + b" " * (standard.max_bytes + 1 - len(big_header)))
-    add("FILE_TOO_MANY_ROWS", "FILE_TOO_MANY_ROWS", "rejected",
-        csv_(rows_of_size(trust, period, seed, standard.max_rows + 1)))
-    add("HEADER_DUPLICATE_COLUMN", "HEADER_DUPLICATE_COLUMN", "rejected",
-        csv_(rows, [*columns, "FTE"]))
-    add("HEADER_MISSING_COLUMN", "HEADER_MISSING_COLUMN", "rejected",
-        csv_(rows, [c for c in columns if c != "training"]))
+    add(
+        "FILE_TOO_LARGE",
+        "FILE_TOO_LARGE",
+        "rejected",
+        big_header + b" " * (standard.max_bytes + 1 - len(big_header)),
+    )
+    add(
+        "FILE_TOO_MANY_ROWS",
+        "FILE_TOO_MANY_ROWS",
+        "rejected",
+        csv_(rows_of_size(trust, period, seed, standard.max_rows + 1)),
+    )
+    add(
+        "HEADER_DUPLICATE_COLUMN",
+        "HEADER_DUPLICATE_COLUMN",
+        "rejected",
+        csv_(rows, [*columns, "FTE"]),
+    )
+    add(
+        "HEADER_MISSING_COLUMN",
+        "HEADER_MISSING_COLUMN",
+        "rejected",
+        csv_(rows, [c for c in columns if c != "training"]),
+    )
     names = [dict(r, surname=rng.choice(["Smith", "Jones", "Patel", "Okafor"])) for r in rows]
-    add("PERSONAL_DATA_COLUMN", "PERSONAL_DATA_COLUMN", "rejected",
-        csv_(names, [*columns, "surname"]))
-    add("PERSONAL_DATA_NHS_NUMBER", "PERSONAL_DATA_NHS_NUMBER", "rejected",
-        csv_(_mutate(rows, 3, local_job_title="Peer Support Worker 943 476 5919")))
-    add("PERSONAL_DATA_NI_NUMBER", "PERSONAL_DATA_NI_NUMBER", "rejected",
-        csv_(_mutate(rows, 5, notes="NI JK 12 34 56 C"), [*columns, "notes"]))
+    add(
+        "PERSONAL_DATA_COLUMN",
+        "PERSONAL_DATA_COLUMN",
+        "rejected",
+        csv_(names, [*columns, "surname"]),
+    )
+    add(
+        "PERSONAL_DATA_NHS_NUMBER",
+        "PERSONAL_DATA_NHS_NUMBER",
+        "rejected",
+        csv_(_mutate(rows, 3, local_job_title="Peer Support Worker 943 476 5919")),
+    )
+    add(
+        "PERSONAL_DATA_NI_NUMBER",
+        "PERSONAL_DATA_NI_NUMBER",
+        "rejected",
+        csv_(_mutate(rows, 5, notes="NI JK 12 34 56 C"), [*columns, "notes"]),
+    )
     future = dt.date.today().replace(day=28) + dt.timedelta(days=40)
     future_period = period_of(future)
-    add("PERIOD_IN_FUTURE", "PERIOD_IN_FUTURE", "rejected",
+    add(
+        "PERIOD_IN_FUTURE",
+        "PERIOD_IN_FUTURE",
+        "rejected",
         csv_([dict(r, reporting_period_end=parse_period(future_period)) for r in rows]),
-        period_=future_period)
+        period_=future_period,
+    )
     # contract
     overlong = csv_(rows).split(b"\r\n")
     overlong[4] += b",surplus"
     add("ROW_TOO_MANY_VALUES", "ROW_TOO_MANY_VALUES", "rejected", b"\r\n".join(overlong))
     add("VALUE_REQUIRED", "VALUE_REQUIRED", "rejected", csv_(_mutate(rows, 2, role_category=None)))
     add("TEXT_FORMAT", "TEXT_FORMAT", "rejected", csv_(_mutate(rows, 2, staff_id="AB 12")))
-    add("TEXT_TOO_LONG", "TEXT_TOO_LONG", "rejected",
-        csv_(_mutate(rows, 2, local_job_title="Peer Support Worker " * 8)))
-    add("CODE_INVALID", "CODE_INVALID", "rejected", csv_(_mutate(rows, 2, role_category="PEER_WORKER")))
-    add("DATE_INVALID", "DATE_INVALID", "rejected",
-        csv_(_mutate(rows, 2, start_date_in_role="31/02/2024")))
+    add(
+        "TEXT_TOO_LONG",
+        "TEXT_TOO_LONG",
+        "rejected",
+        csv_(_mutate(rows, 2, local_job_title="Peer Support Worker " * 8)),
+    )
+    add(
+        "CODE_INVALID",
+        "CODE_INVALID",
+        "rejected",
+        csv_(_mutate(rows, 2, role_category="PEER_WORKER")),
+    )
+    add(
+        "DATE_INVALID",
+        "DATE_INVALID",
+        "rejected",
+        csv_(_mutate(rows, 2, start_date_in_role="31/02/2024")),
+    )
     add("NUMBER_INVALID", "NUMBER_INVALID", "rejected", csv_(_mutate(rows, 2, fte="full time")))
-    add("SALARY_NOT_A_NUMBER", "SALARY_NOT_A_NUMBER", "accepted_with_warnings",
-        csv_(_mutate(rows, 2, annual_salary_fte_gbp="see payroll")))
+    add(
+        "SALARY_NOT_A_NUMBER",
+        "SALARY_NOT_A_NUMBER",
+        "accepted_with_warnings",
+        csv_(_mutate(rows, 2, annual_salary_fte_gbp="see payroll")),
+    )
     other = next(c for c in trusts() if c != trust.ods_code)
-    add("TRUST_MISMATCH", "TRUST_MISMATCH", "rejected", csv_(_mutate(rows, 2, trust_ods_code=other)))
-    add("PERIOD_NOT_MONTH_END", "PERIOD_NOT_MONTH_END", "rejected",
-        csv_(_mutate(rows, 2, reporting_period_end=end.replace(day=15))))
-    add("PERIOD_MISMATCH", "PERIOD_MISMATCH", "rejected",
-        csv_(_mutate(rows, 2, reporting_period_end=previous_period(end))))
+    add(
+        "TRUST_MISMATCH", "TRUST_MISMATCH", "rejected", csv_(_mutate(rows, 2, trust_ods_code=other))
+    )
+    add(
+        "PERIOD_NOT_MONTH_END",
+        "PERIOD_NOT_MONTH_END",
+        "rejected",
+        csv_(_mutate(rows, 2, reporting_period_end=end.replace(day=15))),
+    )
+    add(
+        "PERIOD_MISMATCH",
+        "PERIOD_MISMATCH",
+        "rejected",
+        csv_(_mutate(rows, 2, reporting_period_end=previous_period(end))),
+    )
     add("FTE_OUT_OF_RANGE", "FTE_OUT_OF_RANGE", "rejected", csv_(_mutate(rows, 2, fte=1.2)))
     add("ASSIGNMENT_DUPLICATE", "ASSIGNMENT_DUPLICATE", "rejected", csv_([*rows, rows[4]]))
-    add("FIXED_TERM_END_REQUIRED", "FIXED_TERM_END_REQUIRED", "rejected",
-        csv_(_mutate(rows, 2, contract_type="FIXED_TERM", fixed_term_end_date=None)))
-    add("FIXED_TERM_END_NOT_AFTER_PERIOD", "FIXED_TERM_END_NOT_AFTER_PERIOD", "rejected",
-        csv_(_mutate(rows, 2, contract_type="FIXED_TERM", fixed_term_end_date=end.replace(day=1))))
-    add("START_DATE_AFTER_PERIOD", "START_DATE_AFTER_PERIOD", "rejected",
-        csv_(_mutate(rows, 2, start_date_in_role=end + dt.timedelta(days=3))))
-    add("START_DATE_TOO_EARLY", "START_DATE_TOO_EARLY", "rejected",
-        csv_(_mutate(rows, 2, start_date_in_role=dt.date(1985, 5, 1))))
-    add("LEAVING_DATE_OUTSIDE_MONTH", "LEAVING_DATE_OUTSIDE_MONTH", "rejected",
-        csv_(_mutate(rows, 2, leaving_date=end + dt.timedelta(days=5))))
+    add(
+        "FIXED_TERM_END_REQUIRED",
+        "FIXED_TERM_END_REQUIRED",
+        "rejected",
+        csv_(_mutate(rows, 2, contract_type="FIXED_TERM", fixed_term_end_date=None)),
+    )
+    add(
+        "FIXED_TERM_END_NOT_AFTER_PERIOD",
+        "FIXED_TERM_END_NOT_AFTER_PERIOD",
+        "rejected",
+        csv_(_mutate(rows, 2, contract_type="FIXED_TERM", fixed_term_end_date=end.replace(day=1))),
+    )
+    add(
+        "START_DATE_AFTER_PERIOD",
+        "START_DATE_AFTER_PERIOD",
+        "rejected",
+        csv_(_mutate(rows, 2, start_date_in_role=end + dt.timedelta(days=3))),
+    )
+    add(
+        "START_DATE_TOO_EARLY",
+        "START_DATE_TOO_EARLY",
+        "rejected",
+        csv_(_mutate(rows, 2, start_date_in_role=dt.date(1985, 5, 1))),
+    )
+    add(
+        "LEAVING_DATE_OUTSIDE_MONTH",
+        "LEAVING_DATE_OUTSIDE_MONTH",
+        "rejected",
+        csv_(_mutate(rows, 2, leaving_date=end + dt.timedelta(days=5))),
+    )
     # quality (warnings)
-    add("SALARY_OUTSIDE_BAND", "SALARY_OUTSIDE_BAND", "accepted_with_warnings",
-        csv_(_mutate(rows, 2, afc_band="4", role_category="PSW", annual_salary_fte_gbp=99999.0)))
-    add("ROLE_BAND_ATYPICAL", "ROLE_BAND_ATYPICAL", "accepted_with_warnings",
-        csv_(_mutate(rows, 2, role_category="PSW", afc_band="7", annual_salary_fte_gbp=None)))
+    add(
+        "SALARY_OUTSIDE_BAND",
+        "SALARY_OUTSIDE_BAND",
+        "accepted_with_warnings",
+        csv_(_mutate(rows, 2, afc_band="4", role_category="PSW", annual_salary_fte_gbp=99999.0)),
+    )
+    add(
+        "ROLE_BAND_ATYPICAL",
+        "ROLE_BAND_ATYPICAL",
+        "accepted_with_warnings",
+        csv_(_mutate(rows, 2, role_category="PSW", afc_band="7", annual_salary_fte_gbp=None)),
+    )
     unstated = [dict(r, ethnic_category="Z") if i % 3 == 0 else r for i, r in enumerate(rows)]
-    add("ETHNICITY_NOT_STATED_HIGH", "ETHNICITY_NOT_STATED_HIGH", "accepted_with_warnings",
-        csv_(unstated))
-    add("UNKNOWN_COLUMN", "UNKNOWN_COLUMN", "accepted_with_warnings",
-        csv_([dict(r, team_colour="green") for r in rows], [*columns, "team_colour"]))
+    add(
+        "ETHNICITY_NOT_STATED_HIGH",
+        "ETHNICITY_NOT_STATED_HIGH",
+        "accepted_with_warnings",
+        csv_(unstated),
+    )
+    add(
+        "UNKNOWN_COLUMN",
+        "UNKNOWN_COLUMN",
+        "accepted_with_warnings",
+        csv_([dict(r, team_colour="green") for r in rows], [*columns, "team_colour"]),
+    )
     # a month whose pay year has no pay table yet: accepted, with a note
     no_table = _first_month_without_pay_table()
     later = list(simulate(trust, [no_table], seed, staff=20))[0][1]
-    add("SALARY_CHECK_NOT_APPLIED", "SALARY_CHECK_NOT_APPLIED", "accepted", csv_(later),
-        period_=no_table)
+    add(
+        "SALARY_CHECK_NOT_APPLIED",
+        "SALARY_CHECK_NOT_APPLIED",
+        "accepted",
+        csv_(later),
+        period_=no_table,
+    )
     # history (warnings; need the previous month)
     prev_name = "previous.csv"
     in_post = [r for r in rows if r["leaving_date"] is None]
     going = {r["staff_id"] for r in in_post[: int(len(in_post) * 0.4)]}
     swing = [dict(r, leaving_date=end) if r["staff_id"] in going else r for r in rows]
-    add("HEADCOUNT_SWING", "HEADCOUNT_SWING", "accepted_with_warnings", csv_(swing),
-        previous=prev_name)
+    add(
+        "HEADCOUNT_SWING",
+        "HEADCOUNT_SWING",
+        "accepted_with_warnings",
+        csv_(swing),
+        previous=prev_name,
+    )
     prev_in_post = [r["staff_id"] for r in prev_rows if r["leaving_date"] is None]
     vanished = next(s for s in prev_in_post if any(r["staff_id"] == s for r in rows))
-    add("LEAVER_NOT_REPORTED", "LEAVER_NOT_REPORTED", "accepted_with_warnings",
-        csv_([r for r in rows if r["staff_id"] != vanished]), previous=prev_name)
+    add(
+        "LEAVER_NOT_REPORTED",
+        "LEAVER_NOT_REPORTED",
+        "accepted_with_warnings",
+        csv_([r for r in rows if r["staff_id"] != vanished]),
+        previous=prev_name,
+    )
     return f, csv_(prev_rows)
 
 
@@ -483,13 +670,26 @@ def write_faults(folder: Path, trust: Trust, periods: list[str], seed: int) -> l
         path = folder / f"{fault.name}.csv"
         path.write_bytes(fault.data)
         written.append(path)
-        manifest.append({"file": path.name, "rule_id": fault.rule_id, "trust": fault.trust,
-                         "period": fault.period, "previous": fault.previous,
-                         "expected_status": fault.expected_status})
+        manifest.append(
+            {
+                "file": path.name,
+                "rule_id": fault.rule_id,
+                "trust": fault.trust,
+                "period": fault.period,
+                "previous": fault.previous,
+                "expected_status": fault.expected_status,
+            }
+        )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     written.append(folder / "manifest.json")
     return written
 
 
-__all__ = ["SynthOptions", "TrustWorkforce", "build_faults", "encode", "simulate",
-           "write_synthetic"]
+__all__ = [
+    "SynthOptions",
+    "TrustWorkforce",
+    "build_faults",
+    "encode",
+    "simulate",
+    "write_synthetic",
+]

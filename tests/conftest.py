@@ -41,8 +41,13 @@ def previous_rows() -> list[dict]:
 def validate_bytes(data: bytes, period: str = PERIOD, trust: str = TRUST, **kwargs):
     """Validate bytes as a trust's upload; returns the ValidationResult."""
     kwargs.setdefault("today", TODAY)
-    return validate_return(data, trust_ods_code=trust, period_end=parse_period(period),
-                           file_name="upload.csv", **kwargs)
+    return validate_return(
+        data,
+        trust_ods_code=trust,
+        period_end=parse_period(period),
+        file_name="upload.csv",
+        **kwargs,
+    )
 
 
 def validate_rows(rows: list[dict], columns: list[str] | None = None, **kwargs):

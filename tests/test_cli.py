@@ -20,8 +20,20 @@ def clean_file(tmp_path, clean_rows):
 
 def test_accepted_exits_0_and_writes_html(tmp_path, clean_file, capsys):
     html = tmp_path / "report.html"
-    code = main(["validate", str(clean_file), "--trust", "RV3", "--period", "2025-06",
-                 "--html", str(html), "--today", "2026-01-01"])
+    code = main(
+        [
+            "validate",
+            str(clean_file),
+            "--trust",
+            "RV3",
+            "--period",
+            "2025-06",
+            "--html",
+            str(html),
+            "--today",
+            "2026-01-01",
+        ]
+    )
     assert code == 0
     assert "ACCEPTED" in capsys.readouterr().out
     assert "Accepted" in html.read_text()
@@ -31,8 +43,19 @@ def test_rejected_exits_1_with_json(tmp_path, clean_rows, capsys):
     rows = [dict(r) for r in clean_rows]
     rows[0]["fte"] = "2"
     path = write(tmp_path, "bad.csv", to_csv_bytes(rows))
-    code = main(["validate", str(path), "--trust", "RV3", "--period", "2025-06", "--json",
-                 "--today", "2026-01-01"])
+    code = main(
+        [
+            "validate",
+            str(path),
+            "--trust",
+            "RV3",
+            "--period",
+            "2025-06",
+            "--json",
+            "--today",
+            "2026-01-01",
+        ]
+    )
     assert code == 1
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "rejected"
@@ -40,22 +63,39 @@ def test_rejected_exits_1_with_json(tmp_path, clean_rows, capsys):
 
 
 def test_a_different_trust_gets_trust_mismatch(clean_file, capsys):
-    assert main(["validate", str(clean_file), "--trust", "RWK", "--period", "2025-06",
-                 "--today", "2026-01-01"]) == 1
+    assert (
+        main(
+            [
+                "validate",
+                str(clean_file),
+                "--trust",
+                "RWK",
+                "--period",
+                "2025-06",
+                "--today",
+                "2026-01-01",
+            ]
+        )
+        == 1
+    )
     assert "TRUST_MISMATCH" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args", [
-    ["validate", "missing.csv", "--trust", "RV3", "--period", "2025-06"],
-    ["validate", "{file}", "--trust", "ZZZ", "--period", "2025-06"],
-    ["validate", "{file}", "--trust", "RV3", "--period", "June"],
-    ["validate", "{file}", "--trust", "RV3"],
-    ["validate", "{file}", "--trust", "RV3", "--period", "2025-06", "--previous", "nope.csv"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "missing.csv", "--trust", "RV3", "--period", "2025-06"],
+        ["validate", "{file}", "--trust", "ZZZ", "--period", "2025-06"],
+        ["validate", "{file}", "--trust", "RV3", "--period", "June"],
+        ["validate", "{file}", "--trust", "RV3"],
+        ["validate", "{file}", "--trust", "RV3", "--period", "2025-06", "--previous", "nope.csv"],
+    ],
+)
 def test_usage_errors_exit_2(clean_file, args):
     args = [a.replace("{file}", str(clean_file)) for a in args]
-    result = subprocess.run([sys.executable, "-m", "psw.cli", *args], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "psw.cli", *args], capture_output=True, text=True
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
 
@@ -63,10 +103,24 @@ def test_usage_errors_exit_2(clean_file, args):
 def test_previous_enables_the_month_to_month_checks(tmp_path, clean_rows, previous_rows, capsys):
     previous = write(tmp_path, "may.csv", to_csv_bytes(previous_rows))
     gone = next(r["staff_id"] for r in previous_rows if r["leaving_date"] is None)
-    current = write(tmp_path, "june.csv",
-                    to_csv_bytes([r for r in clean_rows if r["staff_id"] != gone]))
-    code = main(["validate", str(current), "--trust", "RV3", "--period", "2025-06",
-                 "--previous", str(previous), "--json", "--today", "2026-01-01"])
+    current = write(
+        tmp_path, "june.csv", to_csv_bytes([r for r in clean_rows if r["staff_id"] != gone])
+    )
+    code = main(
+        [
+            "validate",
+            str(current),
+            "--trust",
+            "RV3",
+            "--period",
+            "2025-06",
+            "--previous",
+            str(previous),
+            "--json",
+            "--today",
+            "2026-01-01",
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "accepted_with_warnings"

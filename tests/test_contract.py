@@ -19,8 +19,10 @@ def _rules(result):
     return result.report.rule_counts()
 
 
-@pytest.mark.parametrize("fte, ok", [("1.0", True), ("1", True), ("0.01", True), ("0", False),
-                                     ("-0.5", False), ("1.01", False)])
+@pytest.mark.parametrize(
+    "fte, ok",
+    [("1.0", True), ("1", True), ("0.01", True), ("0", False), ("-0.5", False), ("1.01", False)],
+)
 def test_fte_bounds(clean_rows, fte, ok):
     rules = _rules(validate_rows(_with(clean_rows, fte=fte)))
     assert ("FTE_OUT_OF_RANGE" not in rules) is ok
@@ -50,9 +52,16 @@ def test_start_date_boundaries(clean_rows):
 
 
 def test_codes_match_without_regard_to_case_and_uk_dates_are_read(clean_rows):
-    rows = _with(clean_rows, role_category="senior_psw", afc_band="5", contract_type="permanent",
-                 start_date_in_role="04/09/2023", reporting_period_end="30/06/2025",
-                 trust_ods_code="rv3", annual_salary_fte_gbp=None)
+    rows = _with(
+        clean_rows,
+        role_category="senior_psw",
+        afc_band="5",
+        contract_type="permanent",
+        start_date_in_role="04/09/2023",
+        reporting_period_end="30/06/2025",
+        trust_ods_code="rv3",
+        annual_salary_fte_gbp=None,
+    )
     result = validate_rows(rows)
     assert result.report.status == "accepted", result.report.to_text()
     first = result.table.slice(0, 1).to_pylist()[0]
@@ -72,8 +81,11 @@ def test_every_breach_in_every_row_is_listed_with_spreadsheet_row_numbers(clean_
     rows = _with(_with(clean_rows, 0, fte="2"), 9, role_category="NURSE", fte="x")
     findings = validate_rows(rows).report.findings
     where = {(f.rule_id, f.row, f.column) for f in findings}
-    assert where == {("FTE_OUT_OF_RANGE", 2, "fte"), ("CODE_INVALID", 11, "role_category"),
-                     ("NUMBER_INVALID", 11, "fte")}
+    assert where == {
+        ("FTE_OUT_OF_RANGE", 2, "fte"),
+        ("CODE_INVALID", 11, "role_category"),
+        ("NUMBER_INVALID", 11, "fte"),
+    }
 
 
 def test_blank_rows_are_ignored_but_row_numbers_stay_as_in_the_spreadsheet(clean_rows):
@@ -103,8 +115,11 @@ def test_missing_required_column_is_reported_and_rows_still_checked(clean_rows, 
 
 
 def test_optional_columns_may_be_absent(clean_rows, standard):
-    columns = [c for c in standard.column_names
-               if c not in ("local_job_title", "annual_salary_fte_gbp", "leaving_date")]
+    columns = [
+        c
+        for c in standard.column_names
+        if c not in ("local_job_title", "annual_salary_fte_gbp", "leaving_date")
+    ]
     result = validate_rows(clean_rows, columns)
     assert result.report.status == "accepted", result.report.to_text()
     assert result.table.column("leaving_date").null_count == len(clean_rows)

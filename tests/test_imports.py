@@ -18,8 +18,8 @@ def test_importing_validation_and_cli_does_not_import_great_expectations():
 
 
 def test_telemetry_is_off_by_default_once_psw_is_imported():
-    code = ("import os, psw\n"
-            "print(os.environ['GX_ANALYTICS_ENABLED'], os.environ['DO_NOT_TRACK'])")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin"})
+    code = "import os, psw\nprint(os.environ['GX_ANALYTICS_ENABLED'], os.environ['DO_NOT_TRACK'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
+    )
     assert result.stdout.split() == ["false", "1"], result.stderr

@@ -15,9 +15,22 @@ def test_validating_100k_rows_peaks_under_1_gb(tmp_path):
     path.write_bytes(to_csv_bytes(rows_of_size(trusts()["RV3"], "2025-06", 1, 100_000)))
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "validate", str(path), "--trust", "RV3",
-         "--period", "2025-06", "--today", "2026-01-01"],
-        capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "psw.cli",
+            "validate",
+            str(path),
+            "--trust",
+            "RV3",
+            "--period",
+            "2025-06",
+            "--today",
+            "2026-01-01",
+        ],
+        capture_output=True,
+        text=True,
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS validating 100,000 rows: {peak_mb:.0f} MB")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -23,22 +23,50 @@ def test_nhs_number_modulus_11():
     assert not is_valid_nhs_number("943476591")
 
 
-@pytest.mark.parametrize("text, found", [("AB123456C", True), ("ab 12 34 56 c", True),
-                                         ("JK 12 34 56 D", True), ("QQ123456C", False),
-                                         ("GB123456A", False), ("AB123456E", False),
-                                         ("RV3-00042", False), ("XAB123456CX", False)])
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("AB123456C", True),
+        ("ab 12 34 56 c", True),
+        ("JK 12 34 56 D", True),
+        ("QQ123456C", False),
+        ("GB123456A", False),
+        ("AB123456E", False),
+        ("RV3-00042", False),
+        ("XAB123456CX", False),
+    ],
+)
 def test_ni_number_format(text, found):
     assert contains_ni_number(text) is found
 
 
-@pytest.mark.parametrize("name, personal", [
-    ("surname", True), ("first_name", True), ("staff_name", True), ("name", True),
-    ("nhs_number", True), ("nhs_no", True), ("ni_number", True), ("national_insurance", True),
-    ("dob", True), ("date_of_birth", True), ("home_address", True), ("postcode", True),
-    ("email", True), ("email_address", True), ("phone", True), ("mobile_number", True),
-    ("trust_name", False), ("local_job_title", False), ("staff_id", False), ("team", False),
-    ("training", False), ("notes", False),
-])
+@pytest.mark.parametrize(
+    "name, personal",
+    [
+        ("surname", True),
+        ("first_name", True),
+        ("staff_name", True),
+        ("name", True),
+        ("nhs_number", True),
+        ("nhs_no", True),
+        ("ni_number", True),
+        ("national_insurance", True),
+        ("dob", True),
+        ("date_of_birth", True),
+        ("home_address", True),
+        ("postcode", True),
+        ("email", True),
+        ("email_address", True),
+        ("phone", True),
+        ("mobile_number", True),
+        ("trust_name", False),
+        ("local_job_title", False),
+        ("staff_id", False),
+        ("team", False),
+        ("training", False),
+        ("notes", False),
+    ],
+)
 def test_personal_column_names(name, personal):
     assert (personal_column_kind(name, load_standard()) is not None) is personal
 
@@ -63,8 +91,11 @@ def test_a_rejected_file_never_repeats_a_personal_value(clean_rows, standard):
         assert secret not in rendered
     nhs = [f for f in report.findings if f.rule_id == "PERSONAL_DATA_NHS_NUMBER"]
     assert {(f.row, f.column) for f in nhs} == {(3, "local_job_title"), (4, "role_category")}
-    assert all(f.value is None for f in report.findings if f.row in (2, 3, 4, 5, 6)
-               and f.column in ("staff_id", "local_job_title", "role_category"))
+    assert all(
+        f.value is None
+        for f in report.findings
+        if f.row in (2, 3, 4, 5, 6) and f.column in ("staff_id", "local_job_title", "role_category")
+    )
 
 
 def test_staff_ids_are_never_quoted_even_when_malformed(clean_rows):

@@ -31,8 +31,17 @@ def test_pay_year_runs_april_to_march():
 def test_salary_range_comes_from_the_pay_year_of_the_period(clean_rows):
     # 27,000 is inside band 4 in 2024/25 (26,530-29,114) but below it in 2025/26 (27,485-).
     def salary_rows(period_end):
-        return [dict(r, reporting_period_end=period_end, leaving_date=None, afc_band="4",
-                     role_category="PSW", annual_salary_fte_gbp=27000.0) for r in clean_rows[:5]]
+        return [
+            dict(
+                r,
+                reporting_period_end=period_end,
+                leaving_date=None,
+                afc_band="4",
+                role_category="PSW",
+                annual_salary_fte_gbp=27000.0,
+            )
+            for r in clean_rows[:5]
+        ]
 
     march = validate_rows(salary_rows(dt.date(2025, 3, 31)), period="2025-03")
     april = validate_rows(salary_rows(dt.date(2025, 4, 30)), period="2025-04")
@@ -42,21 +51,36 @@ def test_salary_range_comes_from_the_pay_year_of_the_period(clean_rows):
 
 def test_salary_at_the_band_limits_is_inside(clean_rows):
     band = pay_ranges()["2025/26"]["5"]
-    rows = _with(_with(clean_rows, 0, afc_band="5", role_category="SENIOR_PSW",
-                       annual_salary_fte_gbp=band.min_gbp),
-                 1, afc_band="5", role_category="SENIOR_PSW", annual_salary_fte_gbp=band.max_gbp)
+    rows = _with(
+        _with(
+            clean_rows,
+            0,
+            afc_band="5",
+            role_category="SENIOR_PSW",
+            annual_salary_fte_gbp=band.min_gbp,
+        ),
+        1,
+        afc_band="5",
+        role_category="SENIOR_PSW",
+        annual_salary_fte_gbp=band.max_gbp,
+    )
     assert "SALARY_OUTSIDE_BAND" not in _rules(validate_rows(rows))
     rows = _with(rows, 1, annual_salary_fte_gbp=band.max_gbp + 1)
-    finding = [f for f in validate_rows(rows).report.findings
-               if f.rule_id == "SALARY_OUTSIDE_BAND"]
+    finding = [f for f in validate_rows(rows).report.findings if f.rule_id == "SALARY_OUTSIDE_BAND"]
     assert [(f.row, f.value) for f in finding] == [(3, f"{band.max_gbp + 1:g}")]
     assert "£31,049 to £37,796" in finding[0].message
 
 
-@pytest.mark.parametrize("role, band, warned", [("PSW", "5", False), ("PSW", "6", True),
-                                                ("PSW", "NON_AFC", False),
-                                                ("PEER_LEAD", "5", False),
-                                                ("PEER_LEAD", "4", True)])
+@pytest.mark.parametrize(
+    "role, band, warned",
+    [
+        ("PSW", "5", False),
+        ("PSW", "6", True),
+        ("PSW", "NON_AFC", False),
+        ("PEER_LEAD", "5", False),
+        ("PEER_LEAD", "4", True),
+    ],
+)
 def test_role_band_atypical(clean_rows, role, band, warned):
     rows = _with(clean_rows, role_category=role, afc_band=band, annual_salary_fte_gbp=None)
     assert ("ROLE_BAND_ATYPICAL" in _rules(validate_rows(rows))) is warned
@@ -77,15 +101,30 @@ def _staff(n, period_end=dt.date(2025, 5, 31)):
 def _current(clean_rows, n):
     rows = []
     for i in range(n):
-        rows.append(dict(clean_rows[i % len(clean_rows)], staff_id=f"RV3-{i:05d}",
-                         assignment_id="1", leaving_date=None))
+        rows.append(
+            dict(
+                clean_rows[i % len(clean_rows)],
+                staff_id=f"RV3-{i:05d}",
+                assignment_id="1",
+                leaving_date=None,
+            )
+        )
     return rows
 
 
-@pytest.mark.parametrize("before, now, warned", [(10, 13, False), (10, 14, True), (10, 7, False),
-                                                 (10, 6, True), (100, 125, False),
-                                                 (100, 126, True), (100, 75, False),
-                                                 (100, 74, True)])
+@pytest.mark.parametrize(
+    "before, now, warned",
+    [
+        (10, 13, False),
+        (10, 14, True),
+        (10, 7, False),
+        (10, 6, True),
+        (100, 125, False),
+        (100, 126, True),
+        (100, 75, False),
+        (100, 74, True),
+    ],
+)
 def test_headcount_swing_over_25_percent_and_over_3_people(clean_rows, before, now, warned):
     rows = _current(clean_rows, now)
     previous = _staff(before)
@@ -129,8 +168,11 @@ def test_unknown_extra_column_is_warned_and_dropped(clean_rows, standard):
 def test_suite_covers_every_afc_band_of_the_standard():
     standard = load_standard()
     suite = load_suite_json("psw_return_v1_quality")
-    bands = {e["meta"]["afc_band"] for e in suite["expectations"]
-             if e["meta"]["rule_id"] == "SALARY_OUTSIDE_BAND"}
+    bands = {
+        e["meta"]["afc_band"]
+        for e in suite["expectations"]
+        if e["meta"]["rule_id"] == "SALARY_OUTSIDE_BAND"
+    }
     assert bands == set(afc_bands_in_order(standard))
     assert set(pay_ranges()["2025/26"]) == bands
 

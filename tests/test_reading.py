@@ -35,8 +35,10 @@ def test_values_are_trimmed_and_empty_rows_ignored():
     data = b"Staff ID , FTE\r\n  AB12 ,  0.5 \r\n,\r\n , \r\nCD34,1\r\n"
     raw = read_return(data)
     assert raw.columns == ["staff_id", "fte"]
-    assert raw.frame.to_dict("index") == {2: {"staff_id": "AB12", "fte": "0.5"},
-                                          5: {"staff_id": "CD34", "fte": "1"}}
+    assert raw.frame.to_dict("index") == {
+        2: {"staff_id": "AB12", "fte": "0.5"},
+        5: {"staff_id": "CD34", "fte": "1"},
+    }
 
 
 def test_xlsx_with_real_date_and_number_cells(clean_rows):
@@ -63,8 +65,7 @@ def test_size_limit_is_enforced_before_reading():
 
 
 def test_row_limit_is_enforced_while_streaming(clean_rows):
-    for data in (to_csv_bytes(clean_rows), to_xlsx_bytes(clean_rows),
-                 to_parquet_bytes(clean_rows)):
+    for data in (to_csv_bytes(clean_rows), to_xlsx_bytes(clean_rows), to_parquet_bytes(clean_rows)):
         with pytest.raises(UnreadableFile) as caught:
             read_return(data, max_rows=10)
         assert caught.value.rule_id == "FILE_TOO_MANY_ROWS"
@@ -77,18 +78,21 @@ def _zip_not_xlsx() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data, rule", [
-    (b"", "FILE_EMPTY"),
-    (b"\xef\xbb\xbf  \r\n", "FILE_EMPTY"),
-    (b",,,\r\n", "FILE_EMPTY"),
-    (bytes(range(256)) * 8, "FILE_UNREADABLE"),
-    (b"%PDF-1.4 ...", "FILE_UNREADABLE"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "FILE_UNREADABLE"),
-    (_zip_not_xlsx(), "FILE_UNREADABLE"),
-    (b"PAR1 not really parquet", "FILE_UNREADABLE"),
-    (b"staff_id\r\nAB\x81\x8d\r\n", "FILE_UNREADABLE"),  # neither UTF-8 nor Windows-1252
-    (b"Dear team,\r\nhere are our numbers for June.\r\n", "FILE_UNREADABLE"),
-])
+@pytest.mark.parametrize(
+    "data, rule",
+    [
+        (b"", "FILE_EMPTY"),
+        (b"\xef\xbb\xbf  \r\n", "FILE_EMPTY"),
+        (b",,,\r\n", "FILE_EMPTY"),
+        (bytes(range(256)) * 8, "FILE_UNREADABLE"),
+        (b"%PDF-1.4 ...", "FILE_UNREADABLE"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "FILE_UNREADABLE"),
+        (_zip_not_xlsx(), "FILE_UNREADABLE"),
+        (b"PAR1 not really parquet", "FILE_UNREADABLE"),
+        (b"staff_id\r\nAB\x81\x8d\r\n", "FILE_UNREADABLE"),  # neither UTF-8 nor Windows-1252
+        (b"Dear team,\r\nhere are our numbers for June.\r\n", "FILE_UNREADABLE"),
+    ],
+)
 def test_unreadable_files_get_a_clear_rejection(data, rule):
     report = validate_bytes(data).report
     assert report.status == "rejected"
@@ -104,7 +108,7 @@ def test_unnamed_columns(clean_rows):
     assert [(f.rule_id, f.row) for f in report.findings] == [("ROW_TOO_MANY_VALUES", 2)]
 
     gap = [lines[0].replace(",fte,", ",,fte,", 1)]
-    gap += [line.replace(",", ",x,", 7) .replace(",x,", ",", 6) for line in lines[1:3]]
+    gap += [line.replace(",", ",x,", 7).replace(",x,", ",", 6) for line in lines[1:3]]
     raw = read_return("\r\n".join(gap).encode())
     assert "(column 8 has no name)" in raw.columns
     assert raw.frame.loc[2, "(column 8 has no name)"] == "x"

@@ -25,18 +25,29 @@ def test_json_has_counts_and_every_finding_field():
     error = Finding("CODE_INVALID", "error", "Not allowed", row=2, column="afc_band", value="1")
     data = json.loads(_report([error], rows=5, staff_in_post=4).to_json())
     assert data["status"] == "rejected"
-    assert data["counts"] == {"rows": 5, "staff_in_post": 4, "errors": 1, "warnings": 0,
-                              "notes": 0}
+    assert data["counts"] == {"rows": 5, "staff_in_post": 4, "errors": 1, "warnings": 0, "notes": 0}
     assert data["rule_counts"] == {"CODE_INVALID": 1}
-    assert data["findings"] == [{"rule_id": "CODE_INVALID", "severity": "error",
-                                 "message": "Not allowed", "row": 2, "column": "afc_band",
-                                 "value": "1"}]
+    assert data["findings"] == [
+        {
+            "rule_id": "CODE_INVALID",
+            "severity": "error",
+            "message": "Not allowed",
+            "row": 2,
+            "column": "afc_band",
+            "value": "1",
+        }
+    ]
 
 
 def test_html_escapes_everything_a_trust_wrote():
     evil = '<script>alert("x")</script>'
-    report = Report("RV3", "2025-06", f"{evil}.csv", "1.0",
-                    [Finding("CODE_INVALID", "error", "bad", row=2, column="afc_band", value=evil)])
+    report = Report(
+        "RV3",
+        "2025-06",
+        f"{evil}.csv",
+        "1.0",
+        [Finding("CODE_INVALID", "error", "bad", row=2, column="afc_band", value=evil)],
+    )
     page = report.to_html()
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
@@ -45,8 +56,10 @@ def test_html_escapes_everything_a_trust_wrote():
 
 
 def test_long_reports_list_the_first_findings_and_keep_full_counts():
-    findings = [Finding("CODE_INVALID", "error", "bad", row=i, column="afc_band", value="1")
-                for i in range(2, 30)]
+    findings = [
+        Finding("CODE_INVALID", "error", "bad", row=i, column="afc_band", value="1")
+        for i in range(2, 30)
+    ]
     data = _report(findings, max_findings_listed=10).to_dict()
     assert data["findings_listed"] == 10 and data["findings_truncated"] is True
     assert data["counts"]["errors"] == 28

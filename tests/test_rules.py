@@ -31,8 +31,10 @@ def faults_dir(tmp_path_factory) -> Path:
 
 def _manifest() -> list[dict]:
     faults, _ = build_faults(trusts()["RV3"], PERIODS, seed=3)
-    return [{"file": f"{f.name}.csv", "rule_id": f.rule_id, "expected_status": f.expected_status}
-            for f in faults]
+    return [
+        {"file": f"{f.name}.csv", "rule_id": f.rule_id, "expected_status": f.expected_status}
+        for f in faults
+    ]
 
 
 MANIFEST = _manifest()
@@ -50,8 +52,13 @@ def test_fault_file_gets_its_rule_and_status(faults_dir, entry):
     previous = previous_from_file(faults_dir / fault["previous"]) if fault["previous"] else None
     period_end = parse_period(fault["period"])
     today = max(TODAY, dt.date.today()) if fault["rule_id"] != "PERIOD_IN_FUTURE" else None
-    report = validate_return(faults_dir / fault["file"], trust_ods_code=fault["trust"],
-                             period_end=period_end, previous=previous, today=today).report
+    report = validate_return(
+        faults_dir / fault["file"],
+        trust_ods_code=fault["trust"],
+        period_end=period_end,
+        previous=previous,
+        today=today,
+    ).report
     assert fault["rule_id"] in report.rule_counts(), report.to_text()
     assert report.status == fault["expected_status"], report.to_text()
 

@@ -25,8 +25,9 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
 
 
 def test_workforce_changes_realistically_month_to_month():
-    months = list(simulate(trusts()["RWK"], [f"2025-{m:02d}" for m in range(4, 13)], seed=5,
-                           staff=120))
+    months = list(
+        simulate(trusts()["RWK"], [f"2025-{m:02d}" for m in range(4, 13)], seed=5, staff=120)
+    )
     joiners = leavers = 0
     for (_, before), (_, after) in zip(months, months[1:], strict=False):
         in_post_before = {r["staff_id"] for r in before if r["leaving_date"] is None}
@@ -46,8 +47,13 @@ def test_workforce_changes_realistically_month_to_month():
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx", "parquet"])
 def test_every_clean_file_is_accepted(tmp_path, file_format):
-    options = SynthOptions(trusts=["RV3", "RWK", "TAJ", "RX4"], first_period="2025-02",
-                           last_period="2025-05", file_format=file_format, seed=11)
+    options = SynthOptions(
+        trusts=["RV3", "RWK", "TAJ", "RX4"],
+        first_period="2025-02",
+        last_period="2025-05",
+        file_format=file_format,
+        seed=11,
+    )
     paths = write_synthetic(tmp_path, options)
     assert len(paths) == 16
     for path in paths:

@@ -55,8 +55,11 @@ def validate_return(
     """
     standard = standard or load_standard()
     today = today or dt.date.today()
-    ctx = Context(trust_ods_code.upper(), period_end,
-                  dt.date.fromisoformat(standard.limits["earliest_start_date"]))
+    ctx = Context(
+        trust_ods_code.upper(),
+        period_end,
+        dt.date.fromisoformat(standard.limits["earliest_start_date"]),
+    )
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "upload")
     findings = _Findings(standard, ctx)
     timings: dict[str, float] = {}
@@ -87,16 +90,23 @@ def validate_return(
     timings["read"] = time.perf_counter() - started
 
     if not set(raw.columns) & set(standard.column_names):
-        findings.add("FILE_UNREADABLE", detail=(
-            "row 1 has none of the column names of the standard, so this does not look like "
-            "a PSW workforce return"))
+        findings.add(
+            "FILE_UNREADABLE",
+            detail=(
+                "row 1 has none of the column names of the standard, so this does not look like "
+                "a PSW workforce return"
+            ),
+        )
         return ValidationResult(report(raw), None, timings)
 
     started = time.perf_counter()
     _file_rules(standard, raw, findings)
     for row, count in raw.overlong_rows.items():
-        findings.add("ROW_TOO_MANY_VALUES", row=row,
-                     detail=f"{count} values, {len(raw.original_names)} column names")
+        findings.add(
+            "ROW_TOO_MANY_VALUES",
+            row=row,
+            detail=f"{count} values, {len(raw.original_names)} column names",
+        )
     for breach in run_contract(standard, ctx, raw.frame):
         findings.add(breach.rule_id, row=breach.row, column=breach.column, value=breach.value)
     findings.explain_duplicates(raw.frame)
@@ -142,8 +152,9 @@ def _quality(standard, ctx, raw, typed, previous, staff_key) -> list[QualityHit]
     from psw.validation.quality import run_suites
 
     # Personal-data columns are already errors; they are not "unknown columns" as well.
-    frame = typed.drop(columns=[c for c in raw.columns if personal.personal_column_kind(
-        c, standard)])
+    frame = typed.drop(
+        columns=[c for c in raw.columns if personal.personal_column_kind(c, standard)]
+    )
     if previous is not None and staff_key is not None and "staff_id" in frame.columns:
         frame["staff_id"] = staff_key(frame["staff_id"])
     leaver_check = previous is not None and previous.period_end == previous_period(ctx.period_end)
@@ -174,8 +185,11 @@ class _Findings:
             values["expected"] = ctx.trust_ods_code
         elif rule_id == "PERIOD_MISMATCH":
             values["expected"], values["detail"] = end, ctx.period
-        elif rule_id in ("PERIOD_NOT_MONTH_END", "FIXED_TERM_END_NOT_AFTER_PERIOD",
-                         "START_DATE_AFTER_PERIOD"):
+        elif rule_id in (
+            "PERIOD_NOT_MONTH_END",
+            "FIXED_TERM_END_NOT_AFTER_PERIOD",
+            "START_DATE_AFTER_PERIOD",
+        ):
             values["expected"] = end
         elif rule_id == "START_DATE_TOO_EARLY":
             values["expected"] = ctx.earliest_start.isoformat()
@@ -183,13 +197,20 @@ class _Findings:
             values["expected"] = f"{ctx.period_start.isoformat()} to {end}"
         return values
 
-    def add(self, rule_id: str, row: int | None = None, column: str | None = None,
-            value: str | None = None, **extra: str) -> None:
+    def add(
+        self,
+        rule_id: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        **extra: str,
+    ) -> None:
         rule = self.standard.rule(rule_id)
         values = self.placeholders(rule_id, column)
         values.update({k: v for k, v in extra.items() if v})
-        self.items.append(Finding(rule_id, rule.severity, rule.message.format(**values),
-                                  row, column, value))
+        self.items.append(
+            Finding(rule_id, rule.severity, rule.message.format(**values), row, column, value)
+        )
 
     def extend_quality(self, hits: list[QualityHit]) -> None:
         for hit in hits:
@@ -201,8 +222,13 @@ class _Findings:
         if not dupes:
             return
         keys = frame[["staff_id", "assignment_id"]]
-        groups = {row: rows for rows in keys[keys.duplicated(keep=False)].groupby(
-            ["staff_id", "assignment_id"]).groups.values() for row in rows}
+        groups = {
+            row: rows
+            for rows in keys[keys.duplicated(keep=False)]
+            .groupby(["staff_id", "assignment_id"])
+            .groups.values()
+            for row in rows
+        }
         self.items = [f for f in self.items if f.rule_id != "ASSIGNMENT_DUPLICATE"]
         for f in dupes:
             rows = ", ".join(str(r) for r in sorted(groups.get(f.row, [f.row])))
@@ -212,8 +238,9 @@ class _Findings:
         """Blank every value that is sensitive, or sits in a personal column or cell."""
         sensitive = {c.name for c in self.standard.columns if c.sensitive}
         originals = raw.original_names if raw else {}
-        personal_names = self.personal_columns | {originals.get(c, c) for c in
-                                                  self.personal_columns}
+        personal_names = self.personal_columns | {
+            originals.get(c, c) for c in self.personal_columns
+        }
         out = []
         for f in self.items:
             if f.value is not None and (
@@ -242,5 +269,4 @@ def previous_from_file(source: Path | str | bytes) -> PreviousReturn:
         raise UnreadableFile("FILE_EMPTY", "it has no reporting_period_end to tell its month")
     period_end = ends.mode().iloc[0].date()
     in_post = _in_post(typed)
-    return PreviousReturn(period_end, {sid: int(row) for row, sid in
-                                       in_post["staff_id"].items()})
+    return PreviousReturn(period_end, {sid: int(row) for row, sid in in_post["staff_id"].items()})

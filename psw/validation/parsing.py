@@ -15,10 +15,12 @@ _UK = r"^\d{1,2}/\d{1,2}/\d{4}$"
 def parse_dates(values: pd.Series) -> pd.Series:
     """YYYY-MM-DD or DD/MM/YYYY to datetime64; anything else (or empty) to NaT."""
     text = values.astype("string")
-    iso = pd.to_datetime(text.where(text.str.match(_ISO, na=False)), format="%Y-%m-%d",
-                         errors="coerce")
-    uk = pd.to_datetime(text.where(text.str.match(_UK, na=False)), format="%d/%m/%Y",
-                        errors="coerce")
+    iso = pd.to_datetime(
+        text.where(text.str.match(_ISO, na=False)), format="%Y-%m-%d", errors="coerce"
+    )
+    uk = pd.to_datetime(
+        text.where(text.str.match(_UK, na=False)), format="%d/%m/%Y", errors="coerce"
+    )
     return iso.fillna(uk)
 
 

@@ -65,7 +65,7 @@ def quality_parameters(standard: Standard, ctx: Context) -> tuple[dict, str | No
     t = standard.thresholds
     bands = afc_bands_in_order(standard)
     params: dict = {
-        "psw_atypical_bands": bands[bands.index(t["psw_atypical_band_from"]):],
+        "psw_atypical_bands": bands[bands.index(t["psw_atypical_band_from"]) :],
         "peer_lead_atypical_bands": bands[: bands.index(t["peer_lead_atypical_band_to"]) + 1],
         "min_stated_ethnicity_share": round(1 - float(t["max_not_stated_ethnicity_share"]), 6),
         "standard_columns": standard.column_names,
@@ -124,12 +124,16 @@ def run_suites(
     params, missing_pay_year = quality_parameters(standard, ctx)
     hits: list[QualityHit] = []
     if missing_pay_year:
-        hits.append(QualityHit("SALARY_CHECK_NOT_APPLIED", placeholders={"detail": missing_pay_year}))
+        hits.append(
+            QualityHit("SALARY_CHECK_NOT_APPLIED", placeholders={"detail": missing_pay_year})
+        )
 
     def skip(meta: dict) -> bool:
         rule = meta["rule_id"]
         if rule == "SALARY_OUTSIDE_BAND":
-            return missing_pay_year is not None or f"salary_min_band_{meta['afc_band']}" not in params
+            return (
+                missing_pay_year is not None or f"salary_min_band_{meta['afc_band']}" not in params
+            )
         if rule == "LEAVER_NOT_REPORTED":
             return not leaver_check
         return False
@@ -187,15 +191,19 @@ def _hits(meta, result, typed, ctx, previous, params) -> list[QualityHit]:
         )
         return [
             QualityHit(rule, int(row), "annual_salary_fte_gbp", f"{value:g}", {"detail": detail})
-            for row, value in zip(result["unexpected_index_list"], result["unexpected_list"],
-                                  strict=True)
+            for row, value in zip(
+                result["unexpected_index_list"], result["unexpected_list"], strict=True
+            )
         ]
     if rule == "ROLE_BAND_ATYPICAL":
         role = meta["role_category"]
         return [
-            QualityHit(rule, int(row), "afc_band", str(band), {"detail": f"A {role} at band {band}"})
-            for row, band in zip(result["unexpected_index_list"], result["unexpected_list"],
-                                 strict=True)
+            QualityHit(
+                rule, int(row), "afc_band", str(band), {"detail": f"A {role} at band {band}"}
+            )
+            for row, band in zip(
+                result["unexpected_index_list"], result["unexpected_list"], strict=True
+            )
         ]
     if rule == "ETHNICITY_NOT_STATED_HIGH":
         share = result.get("unexpected_percent") or 0.0
@@ -206,18 +214,19 @@ def _hits(meta, result, typed, ctx, previous, params) -> list[QualityHit]:
     if rule == "HEADCOUNT_SWING":
         now, before = int(result["observed_value"]), previous.headcount
         change = f"{(now - before) / before:+.0%}" if before else "from none"
-        detail = (
-            f"went from {before} in {previous.period_end:%Y-%m} to {now} this month ({change})"
-        )
+        detail = f"went from {before} in {previous.period_end:%Y-%m} to {now} this month ({change})"
         return [QualityHit(rule, None, "staff_id", None, {"detail": detail})]
     if rule == "LEAVER_NOT_REPORTED":
         present = set(typed["staff_id"].dropna())
-        missing = sorted(
-            (row, key) for key, row in previous.in_post.items() if key not in present
-        )
+        missing = sorted((row, key) for key, row in previous.in_post.items() if key not in present)
         return [
-            QualityHit(rule, None, "staff_id", None,
-                       {"detail": str(row), "expected": f"{previous.period_end:%Y-%m}"})
+            QualityHit(
+                rule,
+                None,
+                "staff_id",
+                None,
+                {"detail": str(row), "expected": f"{previous.period_end:%Y-%m}"},
+            )
             for row, _ in missing
         ]
     raise ValueError(f"no finding mapping for expectation rule {rule}")

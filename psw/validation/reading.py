@@ -79,8 +79,9 @@ def normalise_column_name(name: str) -> str:
     return re.sub(r"_+", "_", text)
 
 
-def read_return(source: Path | str | bytes, max_bytes: int | None = None,
-                max_rows: int | None = None) -> RawReturn:
+def read_return(
+    source: Path | str | bytes, max_bytes: int | None = None, max_rows: int | None = None
+) -> RawReturn:
     """Read a CSV, XLSX or Parquet return from a path or from bytes."""
     standard = load_standard()
     max_bytes = standard.max_bytes if max_bytes is None else max_bytes
@@ -145,10 +146,7 @@ def _detect_encoding(handle: io.BufferedIOBase) -> str:
     Decoded incrementally, so the file is never held in memory whole.
     """
     first = handle.read(3)
-    if first == codecs.BOM_UTF8:
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
+    encoding = "utf-8-sig" if first == codecs.BOM_UTF8 else "utf-8"
     handle.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)()
     try:

@@ -98,16 +98,18 @@ class Report:
         """A short summary for a terminal."""
         lines = [
             f"{self.file_name}: {self.status.upper().replace('_', ' ')} "
-            f"(trust {self.trust_ods_code}, period {self.period}, standard v{self.standard_version})",
+            f"(trust {self.trust_ods_code}, period {self.period}, "
+            f"standard v{self.standard_version})",
             f"  {self.rows} rows, {self.staff_in_post} staff in post"
             + (" - nil return" if self.nil_return else "")
             + f"; {self.count('error')} errors, {self.count('warning')} warnings",
         ]
         listed = self.listed()
         for f in listed:
-            where = ", ".join(
-                p for p in (f"row {f.row}" if f.row else "", f.column or "") if p
-            ) or "file"
+            where = (
+                ", ".join(p for p in (f"row {f.row}" if f.row else "", f.column or "") if p)
+                or "file"
+            )
             value = f" [{f.value}]" if f.value is not None else ""
             lines.append(f"  {f.severity.upper():7} {f.rule_id:28} {where}: {f.message}{value}")
         if len(listed) < len(self.findings):
@@ -169,7 +171,7 @@ def render_html(report: Report) -> str:
             f'<td data-label="Column">{e(f["column"] or "-")}</td>'
             f'<td data-label="Problem">{e(f["message"])}</td>'
             f'<td data-label="Value" class="value">'
-            f'{e(f["value"]) if f["value"] is not None else ""}</td>'
+            f"{e(f['value']) if f['value'] is not None else ''}</td>"
             f'<td data-label="Rule">{e(f["rule_id"])}</td>'
             "</tr>"
         )
@@ -179,7 +181,7 @@ def render_html(report: Report) -> str:
     )
     truncated = (
         f'<p class="note">Only the first {data["findings_listed"]} of '
-        f'{counts["errors"] + counts["warnings"] + counts["notes"]} findings are listed. '
+        f"{counts['errors'] + counts['warnings'] + counts['notes']} findings are listed. "
         "Fix these and validate again to see the rest.</p>"
         if data["findings_truncated"]
         else ""
@@ -190,6 +192,7 @@ def render_html(report: Report) -> str:
         if rows
         else "<p>No problems found.</p>"
     )
+    nil = " (nil return: no PSWs this month)" if data["nil_return"] else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -206,7 +209,7 @@ def render_html(report: Report) -> str:
 <dt>File</dt><dd>{e(report.file_name)}</dd>
 <dt>Trust</dt><dd>{e(report.trust_ods_code)}</dd>
 <dt>Month</dt><dd>{e(report.period)}</dd>
-<dt>Rows read</dt><dd>{counts["rows"]}{" (nil return: no PSWs this month)" if data["nil_return"] else ""}</dd>
+<dt>Rows read</dt><dd>{counts["rows"]}{nil}</dd>
 <dt>Staff in post</dt><dd>{counts["staff_in_post"]}</dd>
 <dt>Errors</dt><dd>{counts["errors"]}</dd>
 <dt>Warnings</dt><dd>{counts["warnings"]}</dd>

@@ -13,14 +13,19 @@ import pyarrow as pa
 from psw.standard import Column, Standard
 from psw.validation.parsing import canonical_codes, parse_dates, parse_numbers
 
-_ARROW_TYPES = {"text": pa.string(), "code": pa.string(), "date": pa.date32(),
-                "decimal": pa.float64()}
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "code": pa.string(),
+    "date": pa.date32(),
+    "decimal": pa.float64(),
+}
 
 
 def arrow_schema(standard: Standard) -> pa.Schema:
     """The typed schema of a validated return (the platform adds lineage columns)."""
-    fields = [pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.is_required)
-              for c in standard.columns]
+    fields = [
+        pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.is_required) for c in standard.columns
+    ]
     return pa.schema([pa.field("source_row", pa.int32(), nullable=False), *fields])
 
 
@@ -57,6 +62,7 @@ def to_arrow(standard: Standard, typed: pd.DataFrame) -> pa.Table:
         values = typed[column.name]
         if column.type == "date":
             values = values.dt.date
-        arrays.append(pa.array(values.astype(object).where(values.notna(), None).tolist(),
-                               type=field.type))
+        arrays.append(
+            pa.array(values.astype(object).where(values.notna(), None).tolist(), type=field.type)
+        )
     return pa.Table.from_arrays(arrays, schema=schema)
