@@ -85,6 +85,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Until ingestion lands: synthetic returns validated into a bucket-shaped folder."""
+    import json
     import shutil
 
     from psw.periods import previous_period
@@ -124,10 +125,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(
             f"[{number}/{len(files)}] {trust.ods_code} {period}: {result.report.status}", flush=True
         )
+    faults = out / "faults"
+    for fault in json.loads((faults / "manifest.json").read_text()):
+        previous = faults / fault["previous"] if fault["previous"] else None
+        result = validate_return(
+            faults / fault["file"],
+            trust_ods_code=fault["trust"],
+            period_end=parse_period(fault["period"]),
+            previous=previous_from_file(previous) if previous else None,
+        )
+        (faults / f"{fault['file']}.report.html").write_text(result.report.to_html())
+        rules = ", ".join(result.report.rule_counts())
+        print(f"fault {fault['file']}: {result.report.status} ({rules})", flush=True)
     print(
-        f"done: {statuses}; reports under {out}/<bucket>/feedback/, fault files and their "
-        f"manifest under {out}/faults/ (try: psw validate {out}/faults/CODE_INVALID.csv "
-        f"--trust RV3 --period 2026-03)"
+        f"done: {statuses} for the synthetic returns; reports under "
+        f"{out}/<bucket>/feedback/<YYYY-MM>/, and one report per fault file in {faults}/"
     )
     return EXIT_OK
 
