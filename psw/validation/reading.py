@@ -89,7 +89,7 @@ def read_return(
 
     size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
     if size > max_bytes:
-        raise UnreadableFile("FILE_TOO_LARGE", f"{size / 1_000_000:.1f} MB")
+        raise UnreadableFile("FILE_TOO_LARGE", f"{size / 1_048_576:.1f} MB")  # MB of 2^20 bytes
     if size == 0:
         raise UnreadableFile("FILE_EMPTY")
 
