@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
 
 lint: setup
