@@ -47,6 +47,23 @@ class Breach:
     value: str | None
 
 
+class _ParsedOnce:
+    """Parses a column once for all its checks: pandera hands each check the same Series.
+
+    If it ever hands a different object, the value is simply parsed again.
+    """
+
+    def __init__(self, parse):
+        self.parse = parse
+        self.source: pd.Series | None = None
+        self.value: pd.Series | None = None
+
+    def __call__(self, values: pd.Series) -> pd.Series:
+        if self.source is not values:
+            self.source, self.value = values, self.parse(values)
+        return self.value
+
+
 def _check(fn, rule_id: str, **kwargs) -> pa.Check:
     return pa.Check(fn, name=rule_id, **kwargs)
 
@@ -71,16 +88,18 @@ def column_checks(column: Column, standard: Standard, ctx: Context) -> list[pa.C
         allowed = {c.lower() for c in standard.codes(column.codes)}
         checks.append(_check(lambda s: s.str.lower().isin(allowed), "CODE_INVALID"))
     if column.type == "date":
-        checks.append(_check(lambda s: parse_dates(s).notna(), "DATE_INVALID"))
-        checks.extend(_date_rule_checks(name, ctx))
+        dates = _ParsedOnce(parse_dates)
+        checks.append(_check(lambda s: dates(s).notna(), "DATE_INVALID"))
+        checks.extend(_date_rule_checks(name, ctx, dates))
     if column.type == "decimal":
         if name == "fte":
-            checks.append(_check(lambda s: parse_numbers(s).notna(), "NUMBER_INVALID"))
+            numbers = _ParsedOnce(parse_numbers)
+            checks.append(_check(lambda s: numbers(s).notna(), "NUMBER_INVALID"))
             low, high = column.min_exclusive, column.max
 
             # Not named in_range: pandera dispatches functions named like its built-ins.
             def fte_within_bounds(s: pd.Series) -> pd.Series:
-                n = parse_numbers(s)
+                n = numbers(s)
                 return n.isna() | ((n > low) & (n <= high))
 
             checks.append(_check(fte_within_bounds, "FTE_OUT_OF_RANGE"))
@@ -91,13 +110,13 @@ def column_checks(column: Column, standard: Standard, ctx: Context) -> list[pa.C
     return checks
 
 
-def _date_rule_checks(name: str, ctx: Context) -> list[pa.Check]:
+def _date_rule_checks(name: str, ctx: Context, dates: _ParsedOnce) -> list[pa.Check]:
     """Rules on a parsed date; an unparseable date passes here (DATE_INVALID reports it)."""
     end, start = _ts(ctx.period_end), _ts(ctx.period_start)
 
     def rule(predicate, rule_id: str) -> pa.Check:
         def fn(s: pd.Series) -> pd.Series:
-            d = parse_dates(s)
+            d = dates(s)
             return d.isna() | predicate(d)
 
         return _check(fn, rule_id)
