@@ -58,3 +58,14 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
+
+
+def with_changes(rows: list[dict], index: int = 0, **changes) -> list[dict]:
+    """A copy of rows with one row changed."""
+    out = [dict(r) for r in rows]
+    out[index].update(changes)
+    return out
+
+
+def rules_of(result) -> dict[str, int]:
+    return result.report.rule_counts()

@@ -6,17 +6,9 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import rules_of as _rules
 from tests.conftest import validate_bytes, validate_rows
-
-
-def _with(clean_rows, index=0, **changes):
-    rows = [dict(r) for r in clean_rows]
-    rows[index].update(changes)
-    return rows
-
-
-def _rules(result):
-    return result.report.rule_counts()
+from tests.conftest import with_changes as _with
 
 
 @pytest.mark.parametrize(
