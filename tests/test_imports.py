@@ -8,7 +8,7 @@ import sys
 
 def test_importing_validation_and_cli_does_not_import_great_expectations():
     code = (
-        "import sys, psw.validation, psw.cli, psw.synth, psw.spec\n"
+        "import sys, psw.validation, psw.cli, psw.synth, psw.spec, orchestration.definitions\n"
         "assert 'great_expectations' not in sys.modules, 'GX imported at load'\n"
         "print('ok')"
     )
