@@ -146,14 +146,17 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-we
 dd{margin:0;word-break:break-word}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{border-bottom:1px solid #d8dde0;padding:.4rem;text-align:left;vertical-align:top}
-td.value{font-family:monospace;word-break:break-all}
+td.value{font-family:monospace;overflow-wrap:anywhere}
 .sev-error{color:#d5281b;font-weight:bold}.sev-warning{color:#8a5a00;font-weight:bold}
 .sev-info{color:#005eb8;font-weight:bold}
 .note{color:#4c6272;font-size:.9rem}
 @media (max-width:40rem){
- table,thead,tbody,tr,th,td{display:block}thead{display:none}
- tr{border-bottom:2px solid #d8dde0;padding:.4rem 0}td{border:0;padding:.15rem 0}
- td::before{content:attr(data-label) ": ";font-weight:bold}
+ table.findings,.findings thead,.findings tbody,.findings tr,.findings td{display:block}
+ .findings thead{display:none}
+ .findings tr{border-bottom:2px solid #d8dde0;padding:.4rem 0}
+ .findings td{border:0;padding:.15rem 0}
+ .findings td::before{content:attr(data-label) ": ";font-weight:bold}
+ .findings td.value:empty{display:none}
 }
 """
 
@@ -187,7 +190,8 @@ def render_html(report: Report) -> str:
         else ""
     )
     findings = (
-        "<table><thead><tr><th>Severity</th><th>Row</th><th>Column</th><th>Problem</th>"
+        '<table class="findings"><thead><tr><th>Severity</th><th>Row</th><th>Column</th>'
+        "<th>Problem</th>"
         f"<th>Value</th><th>Rule</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         if rows
         else "<p>No problems found.</p>"
