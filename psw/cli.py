@@ -144,6 +144,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_s3_serve(args: argparse.Namespace) -> int:
+    """The local S3 server in the foreground until Ctrl-C."""
+    import signal
+
+    from psw.storage import DEFAULT_ENDPOINT, LocalS3Server, S3Settings, data_dir
+
+    settings = S3Settings.from_env()
+    endpoint = settings.endpoint_url or DEFAULT_ENDPOINT
+    root = data_dir() / "s3"
+    server = LocalS3Server(root, endpoint, settings.access_key, settings.secret_key)
+    try:
+        server.start()
+    except (RuntimeError, ValueError) as exc:
+        return _usage_error(str(exc))
+    print(
+        f"local S3 server on {endpoint}, objects under {root.resolve()} "
+        f"(access key {settings.access_key}); Ctrl-C stops it",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        print("stopping the local S3 server", flush=True)
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def cmd_trusts_provision(args: argparse.Namespace) -> int:
+    from psw.storage import S3Settings, provision_buckets, s3_client
+
+    settings = S3Settings.from_env()
+    created = provision_buckets(s3_client(settings), settings.platform_bucket, progress=print)
+    print(
+        f"{sum(created.values())} buckets created, "
+        f"{len(created) - sum(created.values())} already there"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psw", description="PSW workforce data platform: validate, generate and run."
@@ -204,6 +245,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write one faulty file for each kind of fault the rules catch",
     )
     g.set_defaults(func=cmd_synth)
+
+    s3 = sub.add_parser("s3", help="the local S3-compatible server").add_subparsers(
+        dest="s3_command", required=True
+    )
+    serve = s3.add_parser(
+        "serve",
+        help="run the local S3 server on PSW_S3_ENDPOINT_URL "
+        "(default http://127.0.0.1:9000), objects under $PSW_DATA_DIR/s3",
+    )
+    serve.set_defaults(func=cmd_s3_serve)
+
+    t = sub.add_parser("trusts", help="the trust registry").add_subparsers(
+        dest="trusts_command", required=True
+    )
+    provision = t.add_parser(
+        "provision",
+        help="create the platform bucket and a bucket per registered trust (idempotent)",
+    )
+    provision.set_defaults(func=cmd_trusts_provision)
 
     d = sub.add_parser("demo", help="run the platform end to end on the embedded default")
     d.add_argument("--out", default="out/demo", help="folder to write into (default out/demo)")
