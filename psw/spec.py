@@ -1,10 +1,11 @@
-"""The trust-facing spec page and blank templates, generated from `schemas/` only.
+"""The trust-facing spec page and blank templates, derived from `schemas/` only.
 
+Every column, code, rule and limit comes from the standard (`schemas/return_v1.yaml`, via
+`psw.standard`) and the bucket naming from `psw.reference`: change those, never the output.
 `psw spec --out DIR` writes `return-spec.md` and/or `return-spec.html`, and the blank
-templates `psw_return_template.csv` and `psw_return_template.xlsx` (first sheet: the
-header row only, so it validates as a nil return; second sheet: the code lists, which the
-first sheet's drop-downs point at). `docs/spec/` holds the published copy; a test keeps it
-in step with the standard.
+templates `psw_return_template.csv` and `psw_return_template.xlsx` (first sheet: the header
+row only, so it validates as a nil return; second sheet: the code lists, which the first
+sheet's drop-downs point at). `docs/spec/` holds the published copy; a test keeps it in step.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 from html import escape
 from pathlib import Path
 
+from psw.reference import Trust
 from psw.standard import Standard, load_standard
 
 STAGE_TITLES = {
@@ -27,6 +29,10 @@ REQUIRED_TEXT = {"Y": "Y", "C": "C (see rule)", "N": "N"}
 def _blocks(standard: Standard) -> list[tuple[str, object]]:
     """The page as a list of (kind, content) blocks, rendered to Markdown or HTML."""
     limits = standard.limits
+    # A worked example of where a file goes, from the examples in the standard.
+    ods = standard.column("trust_ods_code").example
+    month = standard.column("reporting_period_end").example[:7]
+    example_key = f"{Trust.default_bucket(ods)}/returns/{month}/psw_return.csv"
     blocks: list[tuple[str, object]] = [
         ("h1", f"{standard.name}: data standard v{standard.version}"),
         ("p", f"Grain: {standard.grain}"),
@@ -35,7 +41,8 @@ def _blocks(standard: Standard) -> list[tuple[str, object]]:
             "list",
             [
                 "One file per trust per month, uploaded to your trust's bucket "
-                "(psw-<your ODS code in lower case>) at returns/<YYYY-MM>/<any file name>.",
+                f"`{Trust.default_bucket('<ODS code>')}` (your ODS code in lower case) at "
+                f"`returns/<YYYY-MM>/<file name>`; for example `{example_key}`.",
                 "Formats: CSV (UTF-8, UTF-8 with BOM, or Windows-1252; comma separated), Excel "
                 ".xlsx (the first worksheet is read) or Parquet. Column names on row 1.",
                 "Column names are matched without regard to case; '-' and spaces count as '_'. "
@@ -45,9 +52,10 @@ def _blocks(standard: Standard) -> list[tuple[str, object]]:
                 "file never replaces an accepted one.",
                 f"Limits: {int(limits['max_bytes']) // 1_048_576} MB and "
                 f"{int(limits['max_rows']):,} rows.",
-                "The report appears next to your upload within a minute: "
-                "feedback/<YYYY-MM>/<file name>.report.json and .report.html.",
-                "Check a file before you upload it: psw validate FILE --trust ODS --period YYYY-MM",
+                "The report appears next to your upload: "
+                "`feedback/<YYYY-MM>/<file name>.report.json` and `.report.html`.",
+                "Check a file before you upload it: "
+                "`psw validate FILE --trust ODS --period YYYY-MM`",
                 "Never include names, NHS numbers, NI numbers, dates of birth, addresses, "
                 "postcodes, emails or phone numbers: a file containing any is rejected and "
                 "not stored. Staff ids must not be 10-digit numbers: they can pass the NHS "
@@ -105,8 +113,12 @@ def _blocks(standard: Standard) -> list[tuple[str, object]]:
     return blocks
 
 
-def _md_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _md(text: object, cell: bool = False) -> str:
+    """Markdown for text whose `backticked` parts are literal: '<' outside them is escaped
+    (GitHub would read `<YYYY-MM>` as an HTML tag and hide it), and '|' in table cells."""
+    parts = str(text).replace("\n", " ").split("`")
+    out = "`".join(p if i % 2 else p.replace("<", "\\<") for i, p in enumerate(parts))
+    return out.replace("|", "\\|") if cell else out
 
 
 def render_markdown(standard: Standard) -> str:
@@ -116,16 +128,16 @@ def render_markdown(standard: Standard) -> str:
     ]
     for kind, content in _blocks(standard):
         if kind in ("h1", "h2", "h3"):
-            out += ["#" * int(kind[1]) + " " + str(content), ""]
+            out += ["#" * int(kind[1]) + " " + _md(content), ""]
         elif kind == "p":
-            out += [str(content), ""]
+            out += [_md(content), ""]
         elif kind == "list":
-            out += [f"- {item}" for item in content] + [""]
+            out += [f"- {_md(item)}" for item in content] + [""]
         elif kind == "table":
             head, rows = content
             out.append("| " + " | ".join(head) + " |")
             out.append("|" + "---|" * len(head))
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+            out += ["| " + " | ".join(_md(c, cell=True) for c in row) + " |" for row in rows]
             out.append("")
     return "\n".join(out)
 
@@ -135,28 +147,35 @@ line-height:1.45;background:#f0f4f5}main{max-width:64rem;margin:0 auto;backgroun
 padding:1rem 1.25rem}h1{font-size:1.6rem}h2{margin-top:2rem}.scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.92rem;margin-bottom:1rem}
 th,td{border-bottom:1px solid #d8dde0;padding:.35rem;text-align:left;vertical-align:top}
-td:first-child{font-family:monospace;white-space:nowrap}"""
+td:first-child,code{font-family:monospace}td:first-child{white-space:nowrap}
+code{background:#f0f4f5;padding:0 .2em;overflow-wrap:anywhere}"""
+
+
+def _html(text: object) -> str:
+    """Escaped HTML for text whose `backticked` parts are literal (shown as code)."""
+    parts = str(text).split("`")
+    return "".join(f"<code>{escape(p)}</code>" if i % 2 else escape(p) for i, p in enumerate(parts))
 
 
 def render_html(standard: Standard) -> str:
-    e = escape
+    e = _html
     parts: list[str] = []
     for kind, content in _blocks(standard):
         if kind in ("h1", "h2", "h3", "p"):
-            parts.append(f"<{kind}>{e(str(content))}</{kind}>")
+            parts.append(f"<{kind}>{e(content)}</{kind}>")
         elif kind == "list":
             parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
         elif kind == "table":
             head, rows = content
             thead = "".join(f"<th>{e(h)}</th>" for h in head)
             body = "".join(
-                "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows
+                "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows
             )
             parts.append(
                 f'<div class="scroll"><table><thead><tr>{thead}</tr></thead>'
                 f"<tbody>{body}</tbody></table></div>"
             )
-    title = e(f"{standard.name} v{standard.version}")
+    title = escape(f"{standard.name} v{standard.version}")
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -175,6 +194,7 @@ def template_xlsx(standard: Standard) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    bold = Font(bold=True)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "PSW return"
@@ -185,10 +205,16 @@ def template_xlsx(standard: Standard) -> bytes:
         first = codes.max_row + 1
         for item in items:
             codes.append([name, item.code, item.label])
-        ranges[name] = f"=Codes!$B${first}:$B${codes.max_row}"
+        # Stored without a leading '=', as Excel itself writes list sources.
+        ranges[name] = f"Codes!$B${first}:$B${codes.max_row}"
+    for cell in codes[1]:
+        cell.font = bold
+    for letter, width in zip("ABC", (24, 32, 60), strict=True):
+        codes.column_dimensions[letter].width = width
+    codes.freeze_panes = "A2"
     for position, column in enumerate(standard.columns, start=1):
         cell = sheet.cell(row=1, column=position, value=column.name)
-        cell.font = Font(bold=True)
+        cell.font = bold
         letter = cell.column_letter
         sheet.column_dimensions[letter].width = max(12, len(column.name) + 2)
         if column.codes:

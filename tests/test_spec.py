@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from psw.cli import main
 from psw.periods import parse_period
@@ -15,32 +18,82 @@ from psw.spec import render_html, render_markdown, template_csv, template_xlsx, 
 from psw.validation import validate_return
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "docs" / "spec"
+FILES = [
+    "return-spec.md",
+    "return-spec.html",
+    "psw_return_template.csv",
+    "psw_return_template.xlsx",
+]
+# Every tag the renderer writes; an unescaped '<' in the text would show up as another.
+HTML_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "ul",
+    "li", "code", "div", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.add(tag)
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spec")
-    return {p.name: p for p in write_spec(folder)}
+    paths = write_spec(folder)
+    assert [p.name for p in paths] == FILES
+    return {p.name: p for p in paths}
 
 
 def test_page_names_every_column_code_and_rule(written, standard):
-    for name in ("return-spec.md", "return-spec.html"):
-        text = written[name].read_text()
+    md = written["return-spec.md"].read_text(encoding="utf-8")
+    page = written["return-spec.html"].read_text(encoding="utf-8")
+    for text in (md, page):
+        assert f"{standard.name}: data standard v{standard.version}" in text
         for column in standard.column_names:
             assert column in text
         for rule in standard.rules:
             assert rule in text
-        for codes in standard.code_lists.values():
-            for code in codes:
-                assert f"{code.code}" in text
+    for codes in standard.code_lists.values():
+        for code in codes:
+            assert f"\n| {code.code} | " in md  # a row of the code list's table
+            assert f"<tr><td>{escape(code.code)}</td>" in page
+    for group in standard.ethnic_groups:
+        assert group.label in md and escape(group.label) in page
+
+
+def test_format_choice_writes_one_page(tmp_path):
+    assert [p.name for p in write_spec(tmp_path / "md", "md")] == [FILES[0], *FILES[2:]]
+    assert [p.name for p in write_spec(tmp_path / "html", "html")] == FILES[1:]
 
 
 def test_html_page_is_self_contained_and_escaped(written):
-    page = written["return-spec.html"].read_text()
+    page = written["return-spec.html"].read_text(encoding="utf-8")
     assert '<meta name="viewport"' in page
-    assert "<script" not in page and "<link" not in page
+    assert "<script" not in page and "<link" not in page and "<style>" in page
     assert "&lt;YYYY-MM&gt;" in page  # angle brackets in the text are escaped
-    HTMLParser().feed(page)
+    parser = _Tags()
+    parser.feed(page)
+    parser.close()
+    assert parser.tags <= HTML_TAGS
+    assert page.count("<table>") == page.count('<div class="scroll"><table>')
+
+
+def test_markdown_has_no_raw_angle_brackets(written):
+    """GitHub reads `<YYYY-MM>` outside a code span as an HTML tag and hides it."""
+    md = written["return-spec.md"].read_text(encoding="utf-8")
+    for line in md.splitlines()[1:]:  # line 1 is the "generated" comment
+        outside_code = re.sub(r"`[^`]*`", "", line)
+        assert not re.search(r"(?<!\\)<", outside_code), line
+    assert "`returns/<YYYY-MM>/<file name>`" in md
+
+
+def test_csv_template_is_the_header_row(written, standard):
+    data = written["psw_return_template.csv"].read_bytes()
+    assert data == (",".join(standard.column_names) + "\r\n").encode("utf-8")
 
 
 @pytest.mark.parametrize("name", ["psw_return_template.csv", "psw_return_template.xlsx"])
@@ -51,35 +104,46 @@ def test_blank_templates_validate_as_nil_returns(written, name):
         period_end=parse_period("2025-06"),
         today=dt.date(2026, 1, 1),
     ).report
-    assert (report.status, report.nil_return, report.rows) == ("accepted", True, 0)
+    assert report.status == "accepted"
+    assert report.nil_return is True
+    assert report.rows == 0
 
 
 def test_xlsx_template_lists_codes_with_drop_downs(written, standard):
     workbook = openpyxl.load_workbook(written["psw_return_template.xlsx"])
-    first, codes = workbook.worksheets
+    assert workbook.sheetnames == ["PSW return", "Codes"]
+    first, codes = workbook["PSW return"], workbook["Codes"]
     assert [c.value for c in first[1]] == standard.column_names
-    assert first.max_row == 1
+    assert first.max_row == 1 and first.freeze_panes == "A2" and first["A1"].font.b
     listed = {
         row[1] for row in codes.iter_rows(min_row=2, values_only=True) if row[0] == "role_category"
     }
     assert listed == set(standard.codes("role_category"))
-    assert len(first.data_validations.dataValidation) == sum(1 for c in standard.columns if c.codes)
+    coded = {
+        get_column_letter(i): c.codes for i, c in enumerate(standard.columns, start=1) if c.codes
+    }
+    validations = first.data_validations.dataValidation
+    assert len(validations) == len(coded)
+    for dv in validations:
+        letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
+        assert str(dv.sqref) == f"{letter}2:{letter}5000"
+        assert dv.type == "list" and dv.allow_blank and not dv.showErrorMessage
+        sheet, cells = dv.formula1.lstrip("=").split("!")
+        assert sheet == "Codes"
+        values = [c.value for row in codes[cells.replace("$", "")] for c in row]
+        assert values == standard.codes(coded[letter])
 
 
-def test_cli_writes_the_four_files(tmp_path):
+def test_cli_writes_the_four_files(tmp_path, capsys):
     assert main(["spec", "--out", str(tmp_path / "x")]) == 0
-    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == [
-        "psw_return_template.csv",
-        "psw_return_template.xlsx",
-        "return-spec.html",
-        "return-spec.md",
-    ]
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == sorted(FILES)
+    assert capsys.readouterr().out.count("\n") == 4
 
 
 def test_published_spec_in_docs_is_up_to_date(standard):
     """docs/spec/ is what trusts read: regenerate with `make spec` after changing schemas/."""
-    assert (PUBLISHED / "return-spec.md").read_text() == render_markdown(standard)
-    assert (PUBLISHED / "return-spec.html").read_text() == render_html(standard)
+    assert (PUBLISHED / "return-spec.md").read_text(encoding="utf-8") == render_markdown(standard)
+    assert (PUBLISHED / "return-spec.html").read_text(encoding="utf-8") == render_html(standard)
     assert (PUBLISHED / "psw_return_template.csv").read_bytes() == template_csv(standard)
     first = openpyxl.load_workbook(PUBLISHED / "psw_return_template.xlsx").worksheets[0]
     assert [c.value for c in first[1]] == standard.column_names
