@@ -69,3 +69,18 @@ def with_changes(rows: list[dict], index: int = 0, **changes) -> list[dict]:
 
 def rules_of(result) -> dict[str, int]:
     return result.report.rule_counts()
+
+
+def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -> list[str]:
+    """Arguments of `psw validate` for a file, with a fixed --today."""
+    return [
+        "validate",
+        str(path),
+        "--trust",
+        trust,
+        "--period",
+        period,
+        "--today",
+        TODAY.isoformat(),
+        *extra,
+    ]

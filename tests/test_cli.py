@@ -10,7 +10,7 @@ import pytest
 
 from psw.cli import main
 from psw.synth import to_csv_bytes
-from tests.conftest import write
+from tests.conftest import validate_argv, write
 
 
 @pytest.fixture()
@@ -20,20 +20,7 @@ def clean_file(tmp_path, clean_rows):
 
 def test_accepted_exits_0_and_writes_html(tmp_path, clean_file, capsys):
     html = tmp_path / "report.html"
-    code = main(
-        [
-            "validate",
-            str(clean_file),
-            "--trust",
-            "RV3",
-            "--period",
-            "2025-06",
-            "--html",
-            str(html),
-            "--today",
-            "2026-01-01",
-        ]
-    )
+    code = main(validate_argv(str(clean_file), "--html", str(html)))
     assert code == 0
     assert "ACCEPTED" in capsys.readouterr().out
     assert "Accepted" in html.read_text()
@@ -43,19 +30,7 @@ def test_rejected_exits_1_with_json(tmp_path, clean_rows, capsys):
     rows = [dict(r) for r in clean_rows]
     rows[0]["fte"] = "2"
     path = write(tmp_path, "bad.csv", to_csv_bytes(rows))
-    code = main(
-        [
-            "validate",
-            str(path),
-            "--trust",
-            "RV3",
-            "--period",
-            "2025-06",
-            "--json",
-            "--today",
-            "2026-01-01",
-        ]
-    )
+    code = main(validate_argv(str(path), "--json"))
     assert code == 1
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "rejected"
@@ -63,21 +38,7 @@ def test_rejected_exits_1_with_json(tmp_path, clean_rows, capsys):
 
 
 def test_a_different_trust_gets_trust_mismatch(clean_file, capsys):
-    assert (
-        main(
-            [
-                "validate",
-                str(clean_file),
-                "--trust",
-                "RWK",
-                "--period",
-                "2025-06",
-                "--today",
-                "2026-01-01",
-            ]
-        )
-        == 1
-    )
+    assert main(validate_argv(str(clean_file), trust="RWK")) == 1
     assert "TRUST_MISMATCH" in capsys.readouterr().out
 
 
@@ -106,21 +67,7 @@ def test_previous_enables_the_month_to_month_checks(tmp_path, clean_rows, previo
     current = write(
         tmp_path, "june.csv", to_csv_bytes([r for r in clean_rows if r["staff_id"] != gone])
     )
-    code = main(
-        [
-            "validate",
-            str(current),
-            "--trust",
-            "RV3",
-            "--period",
-            "2025-06",
-            "--previous",
-            str(previous),
-            "--json",
-            "--today",
-            "2026-01-01",
-        ]
-    )
+    code = main(validate_argv(str(current), "--previous", str(previous), "--json"))
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "accepted_with_warnings"

@@ -8,6 +8,7 @@ import sys
 
 from psw.reference import trusts
 from psw.synth import rows_of_size, to_csv_bytes
+from tests.conftest import validate_argv
 
 
 def test_validating_100k_rows_peaks_under_1_gb(tmp_path):
@@ -15,19 +16,7 @@ def test_validating_100k_rows_peaks_under_1_gb(tmp_path):
     path.write_bytes(to_csv_bytes(rows_of_size(trusts()["RV3"], "2025-06", 1, 100_000)))
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "psw.cli",
-            "validate",
-            str(path),
-            "--trust",
-            "RV3",
-            "--period",
-            "2025-06",
-            "--today",
-            "2026-01-01",
-        ],
+        [sys.executable, "-m", "psw.cli", *validate_argv(path)],
         capture_output=True,
         text=True,
     )
