@@ -174,13 +174,34 @@ def cmd_s3_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_trusts_provision(args: argparse.Namespace) -> int:
-    from psw.storage import S3Settings, provision_buckets, s3_client
+    from psw.storage import (
+        S3Settings,
+        data_dir,
+        iam_client,
+        provision_buckets,
+        provision_credentials,
+        s3_client,
+        supports_iam,
+    )
 
     settings = S3Settings.from_env()
     created = provision_buckets(s3_client(settings), settings.platform_bucket, progress=print)
     print(
         f"{sum(created.values())} buckets created, "
         f"{len(created) - sum(created.values())} already there"
+    )
+    iam = iam_client(settings)
+    if not supports_iam(iam):
+        print(
+            "this store has no IAM: per-trust upload credentials were not created "
+            "(give trusts access with the store's own controls)"
+        )
+        return EXIT_OK
+    folder = data_dir() / "credentials"
+    written = provision_credentials(iam, folder, progress=print)
+    print(
+        f"{len(written)} new per-trust credentials in {folder} (owner-only files): "
+        "hand each trust its own file"
     )
     return EXIT_OK
 
