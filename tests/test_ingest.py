@@ -1,0 +1,153 @@
+"""Processing uploads end to end over the real local S3 server (rclone over HTTP).
+
+Archive first, feedback to the trust's bucket, pseudonymised Parquet only for accepted
+returns, history rules against the previous accepted month, and idempotent reprocessing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from psw.ingest import list_uploads, process_upload
+from psw.reference import trusts
+from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+from psw.synth import to_csv_bytes
+from tests.conftest import TODAY
+
+SECRET = "test-pseudonymisation-key"
+
+
+@pytest.fixture()
+def platform(tmp_path):
+    with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        client = s3_client(server.settings())
+        provision_buckets(client, "psw-platform")
+        yield client, tmp_path / "data"
+
+
+def _upload(client, key, data, bucket="psw-rv3"):
+    client.put_object(Bucket=bucket, Key=key, Body=data)
+    return next(u for u in list_uploads(client, trusts()[bucket[4:].upper()]) if u.key == key)
+
+
+def _process(client, data_dir, upload):
+    return process_upload(
+        client,
+        upload,
+        platform_bucket="psw-platform",
+        data_dir=data_dir,
+        secret=SECRET,
+        today=TODAY,
+    )
+
+
+def _report(client, key):
+    body = client.get_object(Bucket="psw-rv3", Key=key)["Body"].read()
+    return json.loads(body)
+
+
+def test_uploads_are_archived_reported_and_landed_without_raw_ids(
+    platform, clean_rows, previous_rows
+):
+    client, data_dir = platform
+    may = _process(
+        client, data_dir, _upload(client, "returns/2025-05/may.csv", to_csv_bytes(previous_rows))
+    )
+    assert may.status == "accepted"
+
+    bad = [dict(r) for r in clean_rows]
+    bad[3]["fte"] = "9"
+    rejected = _process(
+        client, data_dir, _upload(client, "returns/2025-06/june.csv", to_csv_bytes(bad))
+    )
+    assert rejected.status == "rejected" and rejected.landed is None
+    assert _report(client, "feedback/2025-06/june.csv.report.json")["status"] == "rejected"
+
+    gone = next(r["staff_id"] for r in previous_rows if r["leaving_date"] is None)
+    fixed = _process(
+        client,
+        data_dir,
+        _upload(
+            client,
+            "returns/2025-06/june.csv",
+            to_csv_bytes([r for r in clean_rows if r["staff_id"] != gone]),
+        ),
+    )
+    report = _report(client, "feedback/2025-06/june.csv.report.json")
+    assert fixed.status == report["status"] == "accepted_with_warnings"
+    assert report["rule_counts"] == {"LEAVER_NOT_REPORTED": 1}  # hashed keys still match
+    assert fixed.submission_id != rejected.submission_id
+
+    archived = client.list_objects_v2(Bucket="psw-platform", Prefix="archive/")["Contents"]
+    assert len(archived) == 3  # every upload, accepted or not
+    assert client.get_object(Bucket="psw-rv3", Key="returns/2025-06/june.csv")  # untouched
+
+    table = pq.read_table(fixed.landed)
+    assert "staff_id" not in table.column_names
+    assert len(table.column("staff_key")[0].as_py()) == 64
+    raw_ids = {r["staff_id"] for r in clean_rows}
+    for column in table.column_names:
+        assert not raw_ids & {str(v) for v in table.column(column).to_pylist()}
+    assert set(table.column("submission_id").to_pylist()) == {fixed.submission_id}
+    ledgers = sorted((data_dir / "submissions").rglob("*.json"))
+    assert [json.loads(p.read_text())["status"] for p in ledgers].count("rejected") == 1
+
+
+def test_personal_data_and_nil_returns(platform, clean_rows, standard):
+    client, data_dir = platform
+    personal = [dict(r, surname="Okafor") for r in clean_rows]
+    outcome = _process(
+        client,
+        data_dir,
+        _upload(
+            client,
+            "returns/2025-06/names.csv",
+            to_csv_bytes(personal, [*standard.column_names, "surname"]),
+        ),
+    )
+    assert outcome.status == "rejected" and outcome.landed is None
+    feedback = client.get_object(Bucket="psw-rv3", Key="feedback/2025-06/names.csv.report.html")[
+        "Body"
+    ].read()
+    assert b"Okafor" not in feedback
+
+    nil = _process(client, data_dir, _upload(client, "returns/2025-07/nil.csv", to_csv_bytes([])))
+    assert nil.status == "nil_return" and pq.read_table(nil.landed).num_rows == 0
+
+
+def test_reprocessing_the_same_object_version_changes_nothing(platform, clean_rows):
+    client, data_dir = platform
+    upload = _upload(client, "returns/2025-06/june.csv", to_csv_bytes(clean_rows))
+    first = _process(client, data_dir, upload)
+    files = sorted(p.relative_to(data_dir) for p in data_dir.rglob("*") if p.is_file())
+    second = _process(client, data_dir, upload)
+    assert first.submission_id == second.submission_id and first.landed == second.landed
+    assert sorted(p.relative_to(data_dir) for p in data_dir.rglob("*") if p.is_file()) == files
+
+
+def test_only_returns_keys_are_uploads(platform):
+    client, _ = platform
+    for key in (
+        "returns/2025-06/a.csv",
+        "returns/notes.txt",
+        "returns/2025-13/b.csv",
+        "feedback/2025-06/a.csv.report.json",
+        "returns/2025-06/sub/c.csv",
+    ):
+        client.put_object(Bucket="psw-rv3", Key=key, Body=b"x")
+    assert [u.key for u in list_uploads(client, trusts()["RV3"])] == ["returns/2025-06/a.csv"]
+
+
+def test_too_large_uploads_are_archived_and_rejected_without_download(platform, monkeypatch):
+    client, data_dir = platform
+    monkeypatch.setitem(
+        __import__("psw.standard", fromlist=["x"]).load_standard().limits, "max_bytes", 1000
+    )
+    outcome = _process(client, data_dir, _upload(client, "returns/2025-06/huge.csv", b"a" * 5000))
+    assert outcome.status == "rejected" and outcome.archive_key.split("/")[3].startswith("etag-")
+    assert _report(client, "feedback/2025-06/huge.csv.report.json")["rule_counts"] == {
+        "FILE_TOO_LARGE": 1
+    }
