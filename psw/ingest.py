@@ -116,6 +116,12 @@ def previous_accepted(data_dir: Path, ods: str, period_end: dt.date) -> Previous
     return PreviousReturn(parse_period(best[0]), in_post)
 
 
+@dataclass(frozen=True)
+class Processed:
+    outcome: Outcome
+    report: object  # psw.validation.Report
+
+
 def process_upload(
     s3,
     upload: Upload,
@@ -124,7 +130,7 @@ def process_upload(
     data_dir: Path,
     secret: str,
     today: dt.date | None = None,
-) -> Outcome:
+) -> Processed:
     """Archive, validate, write feedback, land. Safe to repeat for the same object version."""
     hash_ids = pseudonymiser(secret)
     period_end = parse_period(upload.period)
@@ -190,7 +196,7 @@ def process_upload(
         / f"{upload.submission_id}.json"
     )
     _write_atomically(ledger, json.dumps(asdict(outcome), indent=2).encode())
-    return outcome
+    return Processed(outcome, report)
 
 
 def _archive(s3, upload: Upload, platform_bucket: str, digest: str | None) -> str:

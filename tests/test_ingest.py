@@ -41,7 +41,7 @@ def _process(client, data_dir, upload):
         data_dir=data_dir,
         secret=SECRET,
         today=TODAY,
-    )
+    ).outcome
 
 
 def _report(client, key):

@@ -1,0 +1,1 @@
+"""Ingestion: every upload in every trust bucket becomes a report and, if accepted, data."""

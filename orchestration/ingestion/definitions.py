@@ -1,0 +1,13 @@
+"""The ingestion domain's definitions, merged once in orchestration/definitions.py."""
+
+import dagster as dg
+
+from orchestration.ingestion.assets import submission
+from orchestration.ingestion.resources import PlatformResource
+from orchestration.ingestion.sensors import trust_uploads
+
+defs = dg.Definitions(
+    assets=[submission],
+    sensors=[trust_uploads],
+    resources={"platform": PlatformResource()},
+)
