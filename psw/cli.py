@@ -206,6 +206,18 @@ def cmd_trusts_provision(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """One headless pass: new uploads in every bucket processed, as the UI would."""
+    from orchestration.run_once import run_once
+
+    counts = run_once()
+    print(
+        f"done: {counts['processed']} processed ({counts['rejected']} rejected), "
+        f"{counts['skipped']} already processed, {counts['failed']} failed"
+    )
+    return EXIT_OK if counts["failed"] == 0 else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psw", description="PSW workforce data platform: validate, generate and run."
@@ -285,6 +297,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="create the platform bucket and a bucket per registered trust (idempotent)",
     )
     provision.set_defaults(func=cmd_trusts_provision)
+
+    r = sub.add_parser(
+        "run",
+        help="one headless pass: pick up every new upload, validate, "
+        "report back, land (exit 0 when the platform did its job)",
+    )
+    r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="run the platform end to end on the embedded default")
     d.add_argument("--out", default="out/demo", help="folder to write into (default out/demo)")

@@ -250,6 +250,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def already_processed(data_dir: Path, submission_id: str) -> bool:
+    """Whether an upload has an outcome in the submissions ledger (accepted or rejected)."""
+    return any((data_dir / "submissions").glob(f"trust=*/period=*/{submission_id}.json"))
+
+
 def list_uploads(s3, trust: Trust) -> list[Upload]:
     """Every object under the trust's returns/<YYYY-MM>/ (anything else is ignored)."""
     uploads = []

@@ -1,0 +1,108 @@
+"""Issue 3 acceptance: uploads over the real local S3 server, then `psw run` (real CLI,
+real Dagster instance): reports with the right status in the trust's bucket, every upload
+archived, Parquet only for accepted returns, no raw staff id anywhere outside the archive,
+and a second `psw run` does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+from psw.synth import to_csv_bytes
+
+
+@pytest.fixture()
+def platform(tmp_path):
+    with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        client = s3_client(server.settings())
+        provision_buckets(client, "psw-platform")
+        env = {
+            **os.environ,
+            "PSW_S3_ENDPOINT_URL": server.endpoint_url,
+            "AWS_ACCESS_KEY_ID": server.access_key,
+            "AWS_SECRET_ACCESS_KEY": server.secret_key,
+            "PSW_DATA_DIR": str(tmp_path / "data"),
+            "PSW_PSEUDONYMISATION_KEY": "e2e-key",
+            "DAGSTER_HOME": str(tmp_path / "dagster"),
+        }
+        env.pop("PSW_TRUST_REGISTRY", None)
+        yield client, env, tmp_path / "data", tmp_path / "s3"
+
+
+def psw_run(env) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "psw.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def status(client, bucket, key) -> str:
+    body = client.get_object(Bucket=bucket, Key=f"{key}.report.json")["Body"].read()
+    return json.loads(body)["status"]
+
+
+def test_uploads_to_reports_archive_and_pseudonymised_parquet(platform, clean_rows, standard):
+    client, env, data, s3_root = platform
+    good = to_csv_bytes(clean_rows)
+    bad = [dict(r) for r in clean_rows]
+    bad[0]["afc_band"] = "1"
+    named = [dict(r, first_name="Ada") for r in clean_rows]
+    rwk = [dict(r, trust_ods_code="RWK") for r in clean_rows]
+    client.put_object(Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=good)
+    client.put_object(Bucket="psw-rwk", Key="returns/2025-06/rwk.csv", Body=to_csv_bytes(rwk))
+    client.put_object(Bucket="psw-rwk", Key="returns/2025-06/rwk-v2.csv", Body=to_csv_bytes(bad))
+    client.put_object(
+        Bucket="psw-taj",
+        Key="returns/2025-06/names.csv",
+        Body=to_csv_bytes(named, [*standard.column_names, "first_name"]),
+    )
+    client.put_object(Bucket="psw-rx4", Key="returns/2025-06/nil.csv", Body=to_csv_bytes([]))
+    first = psw_run(env)
+    assert "5 processed (2 rejected)" in first.stdout
+
+    corrected = [dict(r) for r in clean_rows[:-3]]
+    client.put_object(
+        Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=to_csv_bytes(corrected)
+    )
+    second = psw_run(env)
+    assert "1 processed (0 rejected), 4 already processed" in second.stdout
+
+    assert status(client, "psw-rv3", "feedback/2025-06/june.csv") == "accepted"
+    assert status(client, "psw-rwk", "feedback/2025-06/rwk.csv") == "accepted"
+    assert status(client, "psw-rwk", "feedback/2025-06/rwk-v2.csv") == "rejected"
+    assert status(client, "psw-taj", "feedback/2025-06/names.csv") == "rejected"
+    assert status(client, "psw-rx4", "feedback/2025-06/nil.csv") == "accepted"
+
+    archive = client.list_objects_v2(Bucket="psw-platform", Prefix="archive/")["Contents"]
+    assert len(archive) == 6  # every upload, the resubmission included
+
+    landed = sorted((data / "validated").rglob("*.parquet"))
+    trusts_landed = sorted(p.parts[-3] for p in landed)
+    assert trusts_landed == ["trust=RV3", "trust=RV3", "trust=RWK", "trust=RX4"]
+    rv3 = [pq.read_table(p).num_rows for p in landed if p.parts[-3] == "trust=RV3"]
+    assert sorted(rv3) == sorted([len(clean_rows), len(corrected)])
+
+    raw_ids = {r["staff_id"].encode() for r in clean_rows}
+    dagster_home = Path(env["DAGSTER_HOME"])  # run logs and asset metadata too
+    for path in [*data.rglob("*"), *s3_root.rglob("*"), *dagster_home.rglob("*")]:
+        if path.is_file() and "psw-platform" not in path.parts:  # the archive holds originals
+            if "returns" in path.parts:
+                continue  # the trust's own uploads
+            content = path.read_bytes()
+            assert not any(i in content for i in raw_ids), path
+
+    third = psw_run(env)
+    assert "0 processed (0 rejected), 5 already processed, 0 failed" in third.stdout
