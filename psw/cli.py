@@ -84,64 +84,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Until ingestion lands: synthetic returns validated into a bucket-shaped folder."""
-    import json
-    import shutil
+    from psw.demo import run_demo
 
-    from psw.periods import previous_period
-    from psw.reference import trusts
-    from psw.synth import SynthOptions, write_synthetic
-    from psw.validation import previous_from_file, validate_return
-
-    out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    options = SynthOptions(
-        trusts=["RV3", "RWK", "TAJ", "RX4"],
-        first_period="2025-04",
-        last_period="2026-03",
-        seed=args.seed,
-        faults=True,
-    )
-    print(f"writing synthetic returns for {', '.join(options.trusts)} to {out}", flush=True)
-    files = [p for p in write_synthetic(out, options) if "/returns/" in p.as_posix()]
-    by_bucket = {t.bucket: t for t in trusts().values()}
-    statuses: dict[str, int] = {}
-    for number, path in enumerate(sorted(files), start=1):
-        trust, period = by_bucket[path.parts[len(out.parts)]], path.parent.name
-        end = parse_period(period)
-        before = path.parent.parent / f"{previous_period(end):%Y-%m}"
-        previous = next(iter(before.glob("*.*")), None)
-        result = validate_return(
-            path,
-            trust_ods_code=trust.ods_code,
-            period_end=end,
-            previous=previous_from_file(previous) if previous else None,
-        )
-        feedback = out / trust.bucket / "feedback" / period
-        feedback.mkdir(parents=True, exist_ok=True)
-        (feedback / f"{path.name}.report.json").write_text(result.report.to_json())
-        (feedback / f"{path.name}.report.html").write_text(result.report.to_html())
-        statuses[result.report.status] = statuses.get(result.report.status, 0) + 1
-        print(
-            f"[{number}/{len(files)}] {trust.ods_code} {period}: {result.report.status}", flush=True
-        )
-    faults = out / "faults"
-    for fault in json.loads((faults / "manifest.json").read_text()):
-        previous = faults / fault["previous"] if fault["previous"] else None
-        result = validate_return(
-            faults / fault["file"],
-            trust_ods_code=fault["trust"],
-            period_end=parse_period(fault["period"]),
-            previous=previous_from_file(previous) if previous else None,
-        )
-        (faults / f"{fault['file']}.report.html").write_text(result.report.to_html())
-        rules = ", ".join(result.report.rule_counts())
-        print(f"fault {fault['file']}: {result.report.status} ({rules})", flush=True)
-    print(
-        f"done: {statuses} for the synthetic returns; reports under "
-        f"{out}/<bucket>/feedback/<YYYY-MM>/, and one report per fault file in {faults}/"
-    )
-    return EXIT_OK
+    return run_demo()
 
 
 def cmd_s3_serve(args: argparse.Namespace) -> int:
@@ -305,9 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=cmd_run)
 
-    d = sub.add_parser("demo", help="run the platform end to end on the embedded default")
-    d.add_argument("--out", default="out/demo", help="folder to write into (default out/demo)")
-    d.add_argument("--seed", type=int, default=1)
+    d = sub.add_parser(
+        "demo",
+        help="the platform end to end: local S3 server, buckets, "
+        "synthetic returns, Dagster UI on port 3000 (Ctrl-C stops it)",
+    )
     d.set_defaults(func=cmd_demo)
     return parser
 

@@ -23,3 +23,20 @@ def test_telemetry_is_off_by_default_once_psw_is_imported():
         [sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
     )
     assert result.stdout.split() == ["false", "1"], result.stderr
+
+
+def test_workspace_loads_the_way_dagster_dev_loads_it(tmp_path):
+    """`dagster dev -w workspace.yaml` refuses, e.g., two Definitions at module scope."""
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "All code locations passed validation" in result.stdout + result.stderr

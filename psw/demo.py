@@ -1,0 +1,150 @@
+"""`psw demo` / `make demo`: the platform end to end on the embedded default.
+
+Starts the local S3 server, provisions the buckets, uploads a year of synthetic returns
+for a realistic set of trusts (a few faulty: they come back rejected or with warnings),
+then runs `dagster dev` with the upload sensor on and the UI on port 3000. A few returns
+arrive late, while the demo runs, so the sensor is seen at work. Ctrl-C stops everything.
+
+Everything lives under $PSW_DATA_DIR (default ./data): the buckets in s3/, the Dagster
+instance in dagster/, the landed data, and the demo's pseudonymisation key (made once and
+kept in pseudonymisation.key, readable by its owner only).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from psw.periods import months
+from psw.reference import trusts
+from psw.storage import DEFAULT_ENDPOINT, LocalS3Server, S3Settings, data_dir, provision_buckets
+from psw.synth import build_faults, encode, return_key, simulate
+
+DEMO_TRUSTS = ["RV3", "RWK", "RX4", "RXV", "TAJ", "RNU", "RWV", "RT1"]
+FIRST, LAST = "2025-04", "2026-03"
+LATE = {("RT1", "2026-03"), ("RNU", "2026-02"), ("RXV", "2026-03")}  # uploaded during the demo
+FAULTS = ["CODE_INVALID", "PERSONAL_DATA_COLUMN", "FILE_UNREADABLE-prose", "SALARY_OUTSIDE_BAND"]
+
+
+def pseudonymisation_key(folder: Path) -> str:
+    """The demo's key: PSW_PSEUDONYMISATION_KEY if set, else one made once in the data dir."""
+    if os.environ.get("PSW_PSEUDONYMISATION_KEY"):
+        return os.environ["PSW_PSEUDONYMISATION_KEY"]
+    path = folder / "pseudonymisation.key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def upload_returns(client, late: bool, progress=print) -> int:
+    """Clean returns for the demo trusts (the LATE ones only when late=True) and faults."""
+    registry, count = trusts(), 0
+    for ods in DEMO_TRUSTS:
+        trust = registry[ods]
+        for period, rows in simulate(trust, months(FIRST, LAST), seed=1):
+            if ((ods, period) in LATE) != late:
+                continue
+            client.put_object(
+                Bucket=trust.bucket, Key=return_key(trust, period, "csv"), Body=encode(rows, "csv")
+            )
+            count += 1
+            if late:
+                progress(f"late return uploaded: {ods} {period}")
+    if not late:  # a few faulty files, each into its own trust's next month
+        faults, _ = build_faults(registry["RWK"], months(FIRST, LAST), seed=1)
+        by_name = {f.name: f for f in faults}
+        for name in FAULTS:
+            fault = by_name[name]
+            client.put_object(
+                Bucket=registry["RWK"].bucket,
+                Key=f"returns/{fault.period}/RWK_{name}.csv",
+                Body=fault.data,
+            )
+            count += 1
+    return count
+
+
+def run_demo() -> int:
+    folder = data_dir().resolve()
+    settings = S3Settings.from_env(
+        {
+            **os.environ,
+            "PSW_S3_ENDPOINT_URL": os.environ.get("PSW_S3_ENDPOINT_URL", DEFAULT_ENDPOINT),
+        }
+    )
+    env = {
+        **os.environ,
+        "PSW_DATA_DIR": str(folder),
+        "PSW_S3_ENDPOINT_URL": settings.endpoint_url,
+        "AWS_ACCESS_KEY_ID": settings.access_key,
+        "AWS_SECRET_ACCESS_KEY": settings.secret_key,
+        "PSW_PSEUDONYMISATION_KEY": pseudonymisation_key(folder),
+        "DAGSTER_HOME": str(folder / "dagster"),
+    }
+    from orchestration.run_once import dagster_home
+
+    os.environ.update(env)
+    dagster_home()
+    server = LocalS3Server(
+        folder / "s3", settings.endpoint_url, settings.access_key, settings.secret_key
+    )
+    print(f"starting the local S3 server on {settings.endpoint_url} ...", flush=True)
+    server.start()
+    ui = None
+    try:
+        from psw.storage import s3_client
+
+        client = s3_client(server.settings(settings.platform_bucket))
+        created = provision_buckets(client, settings.platform_bucket)
+        print(f"buckets ready ({sum(created.values())} created)", flush=True)
+        n = upload_returns(client, late=False)
+        print(
+            f"{n} returns uploaded for {', '.join(DEMO_TRUSTS)} ({FIRST} to {LAST}), "
+            f"including {len(FAULTS)} faulty files for RWK",
+            flush=True,
+        )
+        ui = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-w",
+                "workspace.yaml",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                "3000",
+            ],
+            env=env,
+        )
+        print(
+            "Dagster UI: http://127.0.0.1:3000 (the sensor 'trust_uploads' is on). "
+            "Reports appear in each bucket's feedback/ folder. Ctrl-C stops everything.",
+            flush=True,
+        )
+        late = threading.Timer(90, lambda: upload_returns(client, late=True))
+        late.daemon = True
+        late.start()
+        while ui.poll() is None:
+            time.sleep(1)
+        return ui.returncode or 0
+    except KeyboardInterrupt:
+        print("\nstopping: Dagster, then the S3 server", flush=True)
+        return 0
+    finally:
+        if ui and ui.poll() is None:
+            ui.send_signal(signal.SIGINT)  # dagster dev stops cleanly on SIGINT only
+            try:
+                ui.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                ui.kill()
+        server.stop()
