@@ -18,9 +18,13 @@ import dagster as dg
 from psw.ingest import already_processed
 from psw.storage import data_dir
 
-DAGSTER_YAML = """# Written by psw: NHS data, nothing may phone home.
+DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
   enabled: false
+# Two cores: more runs at once only makes each one slower (and uploads wait longer).
+concurrency:
+  runs:
+    max_concurrent_runs: 2
 """
 
 
