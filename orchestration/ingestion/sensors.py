@@ -11,6 +11,7 @@ and carries on from where it stopped on the next tick.
 # from these signatures at definition time.
 
 import json
+import os
 import time
 
 import dagster as dg
@@ -21,7 +22,8 @@ from psw.ingest import Upload, list_uploads
 from psw.reference import trusts
 
 TICK_BUDGET_S = 40.0
-DEFAULT_INTERVAL_S = 10
+# How often the sensor looks (seconds): PSW_SENSOR_INTERVAL_SECONDS, default 10.
+INTERVAL_S = int(os.environ.get("PSW_SENSOR_INTERVAL_SECONDS", "10"))
 
 
 def scan(
@@ -56,7 +58,7 @@ def run_request(upload: Upload) -> dg.RunRequest:
 
 @dg.sensor(
     name="trust_uploads",
-    minimum_interval_seconds=DEFAULT_INTERVAL_S,
+    minimum_interval_seconds=INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
     asset_selection=["submission"],
 )
