@@ -56,24 +56,23 @@ def data_dir(env: dict[str, str] | None = None) -> Path:
 
 def s3_client(settings: S3Settings | None = None):
     """A boto3 S3 client that retries transient errors (throttling, 5xx, timeouts)."""
+    settings = settings or S3Settings.from_env()
+    path_style = {"addressing_style": "path"} if settings.endpoint_url else {}
+    return _client("s3", settings, read_timeout=60, s3=path_style, signature_version="s3v4")
+
+
+def _client(service: str, settings: S3Settings, **config):
+    """A boto3 client for the configured store, retrying transient errors (6 attempts)."""
     import boto3
     from botocore.config import Config
 
-    settings = settings or S3Settings.from_env()
-    config = Config(
-        retries={"max_attempts": 6, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=60,
-        s3={"addressing_style": "path"} if settings.endpoint_url else {},
-        signature_version="s3v4",
-    )
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=settings.endpoint_url,
         aws_access_key_id=settings.access_key,
         aws_secret_access_key=settings.secret_key,
         region_name=settings.region,
-        config=config,
+        config=Config(retries={"max_attempts": 6, "mode": "standard"}, connect_timeout=5, **config),
     )
 
 
@@ -216,18 +215,7 @@ def provision_buckets(
 
 
 def iam_client(settings: S3Settings | None = None):
-    import boto3
-    from botocore.config import Config
-
-    settings = settings or S3Settings.from_env()
-    return boto3.client(
-        "iam",
-        endpoint_url=settings.endpoint_url,
-        aws_access_key_id=settings.access_key,
-        aws_secret_access_key=settings.secret_key,
-        region_name=settings.region,
-        config=Config(retries={"max_attempts": 6, "mode": "standard"}, connect_timeout=5),
-    )
+    return _client("iam", settings or S3Settings.from_env())
 
 
 def supports_iam(iam) -> bool:
