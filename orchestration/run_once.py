@@ -45,7 +45,7 @@ def run_once(progress: Callable[[str], None] = print) -> dict[str, int]:
     from orchestration.ingestion.sensors import trust_uploads
 
     dagster_home()
-    counts = {"requested": 0, "skipped": 0, "processed": 0, "rejected": 0, "failed": 0}
+    counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0}
     with dg.DagsterInstance.get() as instance:
         platform = defs.resources["platform"]
         data = platform.data_path()
@@ -56,7 +56,6 @@ def run_once(progress: Callable[[str], None] = print) -> dict[str, int]:
         requests = [] if isinstance(result, dg.SkipReason) else list(result)
         progress(f"{len(requests)} uploads in the buckets")
         for number, request in enumerate(requests, start=1):
-            counts["requested"] += 1
             if already_processed(data, request.run_key):
                 counts["skipped"] += 1
                 continue

@@ -30,7 +30,6 @@ import pyarrow.parquet as pq
 from psw.periods import parse_period
 from psw.reference import Trust
 from psw.standard import load_standard
-from psw.validation import PreviousReturn, validate_return
 
 RETURN_KEY = re.compile(r"^returns/(\d{4}-(?:0[1-9]|1[0-2]))/([^/]+)$")
 
@@ -82,22 +81,21 @@ def is_return_key(key: str) -> bool:
 
 
 def pseudonymiser(secret: str):
-    """HMAC-SHA-256 of a staff id with the platform key: stable across months, not reversible."""
+    """HMAC-SHA-256 of one staff id with the platform key: stable across months, irreversible."""
     if not secret:
         raise RuntimeError("PSW_PSEUDONYMISATION_KEY is not set")
     key = secret.encode()
 
-    def hash_ids(values):
-        return [
-            None if v is None else hmac.new(key, v.encode(), hashlib.sha256).hexdigest()
-            for v in values
-        ]
+    def hash_id(value: str | None) -> str | None:
+        return None if value is None else hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
-    return hash_ids
+    return hash_id
 
 
-def previous_accepted(data_dir: Path, ods: str, period_end: dt.date) -> PreviousReturn | None:
-    """The trust's latest accepted month before this one, from the landed Parquet."""
+def previous_accepted(data_dir: Path, ods: str, period_end: dt.date):
+    """The trust's latest accepted month before this one (a PreviousReturn), from its Parquet."""
+    from psw.validation import PreviousReturn  # validation (pandera) only when processing
+
     best: tuple[str, str, Path] | None = None
     for ledger in (data_dir / "submissions" / f"trust={ods}").glob("period=*/*.json"):
         record = json.loads(ledger.read_text())
@@ -132,7 +130,9 @@ def process_upload(
     today: dt.date | None = None,
 ) -> Processed:
     """Archive, validate, write feedback, land. Safe to repeat for the same object version."""
-    hash_ids = pseudonymiser(secret)
+    from psw.validation import validate_return  # kept out of definition load (pandera)
+
+    hash_id = pseudonymiser(secret)
     period_end = parse_period(upload.period)
     ods = upload.trust.ods_code
     with tempfile.TemporaryDirectory(prefix="psw-upload-") as tmp:
@@ -152,7 +152,7 @@ def process_upload(
             period_end=period_end,
             file_name=upload.file_name,
             previous=previous,
-            staff_key=lambda s: s.map(lambda v: hash_ids([v])[0]),
+            staff_key=lambda s: s.map(hash_id),
             today=today,
         )
     report = result.report
@@ -171,7 +171,7 @@ def process_upload(
     )
     landed = None
     if result.table is not None:
-        landed = _land(result.table, upload, data_dir, digest, hash_ids)
+        landed = _land(result.table, upload, data_dir, digest, hash_id)
     outcome = Outcome(
         submission_id=upload.submission_id,
         trust_ods_code=ods,
@@ -211,11 +211,11 @@ def _archive(s3, upload: Upload, platform_bucket: str, digest: str | None) -> st
     return key
 
 
-def _land(table: pa.Table, upload: Upload, data_dir: Path, digest: str | None, hash_ids) -> Path:
+def _land(table: pa.Table, upload: Upload, data_dir: Path, digest: str | None, hash_id) -> Path:
     """Accepted rows with the staff id replaced by its keyed hash, plus lineage columns."""
     staff = table.column("staff_id").to_pylist()
     table = table.drop_columns(["staff_id"]).add_column(
-        1, "staff_key", pa.array(hash_ids(staff), type=pa.string())
+        1, "staff_key", pa.array([hash_id(v) for v in staff], type=pa.string())
     )
     lineage = {
         "source_bucket": upload.trust.bucket,

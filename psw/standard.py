@@ -79,6 +79,10 @@ class Standard:
     def column(self, name: str) -> Column:
         return self._by_name[name]
 
+    def find_column(self, name: str | None) -> Column | None:
+        """The column of that name, or None (unknown, extra or no column)."""
+        return self._by_name.get(name) if name else None
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]

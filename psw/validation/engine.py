@@ -116,7 +116,9 @@ def validate_return(
     in_post = _in_post(typed)
 
     started = time.perf_counter()
-    findings.extend_quality(_quality(standard, ctx, raw, typed, previous, staff_key))
+    findings.extend_quality(
+        _quality(standard, ctx, findings.personal_columns, typed, previous, staff_key)
+    )
     timings["quality"] = time.perf_counter() - started
 
     result = report(raw, staff_in_post=int(in_post["staff_id"].nunique()) if len(in_post) else 0)
@@ -148,13 +150,11 @@ def _in_post(typed: pd.DataFrame) -> pd.DataFrame:
     return typed[typed["staff_id"].notna() & typed["leaving_date"].isna()]
 
 
-def _quality(standard, ctx, raw, typed, previous, staff_key) -> list[QualityHit]:
+def _quality(standard, ctx, personal_columns, typed, previous, staff_key) -> list[QualityHit]:
     from psw.validation.quality import run_suites
 
     # Personal-data columns are already errors; they are not "unknown columns" as well.
-    frame = typed.drop(
-        columns=[c for c in raw.columns if personal.personal_column_kind(c, standard)]
-    )
+    frame = typed.drop(columns=sorted(personal_columns))
     if previous is not None and staff_key is not None and "staff_id" in frame.columns:
         frame["staff_id"] = staff_key(frame["staff_id"])
     leaver_check = previous is not None and previous.period_end == previous_period(ctx.period_end)
@@ -173,7 +173,7 @@ class _Findings:
 
     def placeholders(self, rule_id: str, column: str | None) -> dict:
         ctx, end = self.ctx, self.ctx.period_end.isoformat()
-        spec = self.standard._by_name.get(column) if column else None
+        spec = self.standard.find_column(column)
         values = {"column": column or "", "detail": "", "expected": "", "allowed": ""}
         if rule_id == "CODE_INVALID" and spec and spec.codes:
             values["allowed"] = ", ".join(self.standard.codes(spec.codes))
