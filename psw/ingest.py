@@ -70,6 +70,9 @@ class Outcome:
     content_sha256: str | None
     archive_key: str
     received_at: str
+    # The platform's clock when the outcome was written: breaks ties between two uploads
+    # of one trust-month in the same second (S3 LastModified has whole seconds).
+    processed_at: str
     rows: int
     errors: int
     warnings: int
@@ -96,16 +99,21 @@ def previous_accepted(data_dir: Path, ods: str, period_end: dt.date):
     """The trust's latest accepted month before this one (a PreviousReturn), from its Parquet."""
     from psw.validation import PreviousReturn  # validation (pandera) only when processing
 
-    best: tuple[str, str, Path] | None = None
+    best: tuple[str, str, str, Path] | None = None
     for ledger in (data_dir / "submissions" / f"trust={ods}").glob("period=*/*.json"):
         record = json.loads(ledger.read_text())
         if record["status"] == "rejected" or parse_period(record["period"]) >= period_end:
             continue
-        candidate = (record["period"], record["received_at"], Path(record["landed"]))
+        candidate = (
+            record["period"],
+            record["received_at"],
+            record.get("processed_at", ""),
+            Path(record["landed"]),
+        )
         best = max(best, candidate) if best else candidate
     if best is None:
         return None
-    table = pq.read_table(best[2], columns=["staff_key", "leaving_date", "source_row"])
+    table = pq.read_table(best[3], columns=["staff_key", "leaving_date", "source_row"])
     in_post = {
         k: r
         for k, left, r in zip(*(table.column(i).to_pylist() for i in range(3)), strict=True)
@@ -183,6 +191,7 @@ def process_upload(
         content_sha256=digest,
         archive_key=archive_key,
         received_at=upload.last_modified.isoformat(),
+        processed_at=dt.datetime.now(dt.UTC).isoformat(),
         rows=report.rows,
         errors=report.count("error"),
         warnings=report.count("warning"),

@@ -28,3 +28,7 @@ def reference_dir() -> Path:
 
 def expectations_dir() -> Path:
     return project_root() / "expectations"
+
+
+def dbt_project_dir() -> Path:
+    return project_root() / "dbt_project"

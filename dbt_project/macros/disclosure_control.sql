@@ -1,0 +1,61 @@
+{#- Statistical disclosure control (RETURN_SPEC.md, Measures): below national level 0
+    stays 0, 1-7 is suppressed (NULL, with a flag), other counts are rounded to the
+    nearest 5; national figures are exact. -#}
+
+{% macro sdc_is_small(value) -%}
+    ({{ value }} between 1 and {{ var('sdc_largest_suppressed', 7) }})
+{%- endmacro %}
+
+{% macro sdc_round(value) -%}
+    cast(round({{ value }} / 5.0) * 5 as bigint)
+{%- endmacro %}
+
+{#- The published value of a count: exact nationally, else NULL or rounded. -#}
+{% macro sdc_count(value, is_suppressed, geography_level) -%}
+    case
+        when {{ geography_level }} = 'national' then {{ value }}
+        when {{ is_suppressed }} then null
+        else {{ sdc_round(value) }}
+    end
+{%- endmacro %}
+
+{#- How the published value relates to the true one: exact, rounded, suppressed (1-7)
+    or secondary (suppressed so that another suppressed cell cannot be worked out). -#}
+{% macro sdc_flag(value, is_primary, is_suppressed, geography_level) -%}
+    case
+        when {{ value }} is null then null
+        when {{ geography_level }} = 'national' then 'exact'
+        when {{ is_primary }} then 'suppressed'
+        when {{ is_suppressed }} then 'secondary'
+        when {{ value }} = 0 then 'exact'
+        else 'rounded'
+    end
+{%- endmacro %}
+
+{#- A ratio published below national level from the published (rounded) counts, so it
+    reveals nothing the counts do not; NULL when either count is suppressed. -#}
+{% macro sdc_ratio(numerator, denominator, numerator_suppressed, denominator_suppressed, digits=3) -%}
+    case
+        when {{ numerator_suppressed }} or {{ denominator_suppressed }} then null
+        when {{ sdc_round(denominator) }} = 0 then null
+        else round({{ sdc_round(numerator) }} / {{ sdc_round(denominator) }}, {{ digits }})
+    end
+{%- endmacro %}
+
+{#- Secondary suppression: in a group (partition_by) with exactly one suppressed cell,
+    also suppress its smallest non-zero unsuppressed cell (a zero one only where
+    zero_allowed, for groups whose total is published exactly). -#}
+{% macro sdc_secondary(partition_by, value, is_suppressed, tie_breaker, zero_allowed='false') -%}
+    (
+        not {{ is_suppressed }}
+        and ({{ value }} > 0 or {{ zero_allowed }})
+        and sum(case when {{ is_suppressed }} then 1 else 0 end) over (
+            partition by {{ partition_by }}
+        ) = 1
+        and row_number() over (
+            partition by {{ partition_by }},
+            (not {{ is_suppressed }} and ({{ value }} > 0 or {{ zero_allowed }}))
+            order by {{ value }} = 0, {{ value }}, {{ tie_breaker }}
+        ) = 1
+    )
+{%- endmacro %}

@@ -1,0 +1,22 @@
+-- The assignment rows of the submissions in force (superseded files drop out here).
+with return_rows as (
+    select * from {{ ref('stg_platform__return_rows') }}
+),
+
+in_force as (
+    select * from {{ ref('int_submissions_in_force') }}
+),
+
+ethnic_groups as (
+    select * from {{ ref('stg_reference__ethnic_groups') }}
+)
+
+select
+    return_rows.*,
+    ethnic_groups.ethnic_group,
+    return_rows.leaving_date is null as is_in_post
+from return_rows
+inner join in_force
+    on return_rows.submission_id = in_force.submission_id
+left join ethnic_groups
+    on return_rows.ethnic_category = ethnic_groups.ethnic_category

@@ -1,0 +1,16 @@
+-- One row per trust, month and person (staff_key): in post when any of their assignments
+-- has no leaving_date (two assignments count once).
+with assignments as (
+    select * from {{ ref('int_assignments_in_force') }}
+)
+
+select
+    trust_ods_code,
+    period_end,
+    staff_key,
+    bool_or(is_in_post) as is_in_post,
+    bool_or(not is_in_post) as has_leaving_date,
+    coalesce(sum(fte) filter (where is_in_post), 0) as fte_in_post,
+    count(*) as assignments
+from assignments
+group by trust_ods_code, period_end, staff_key

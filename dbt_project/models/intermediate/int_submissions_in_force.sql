@@ -1,0 +1,44 @@
+-- The submission in force for each trust and month: the last good file wins. A rejected
+-- file never replaces an accepted one; a nil return is a good file with no rows.
+-- Ties on the store's whole-second clock fall to the platform's processing time.
+with submissions as (
+    select * from {{ ref('stg_platform__submissions') }}
+),
+
+good_files as (
+    select
+        *,
+        row_number() over (
+            partition by trust_ods_code, period_end
+            order by submitted_at desc, processed_at desc nulls last, submission_id desc
+        ) as recency
+    from submissions
+    where status in ('accepted', 'accepted_with_warnings', 'nil_return')
+),
+
+files_received as (
+    select
+        trust_ods_code,
+        period_end,
+        count(*) as files_received
+    from submissions
+    group by trust_ods_code, period_end
+)
+
+select
+    good_files.trust_ods_code,
+    good_files.period_end,
+    good_files.submission_id,
+    good_files.status,
+    good_files.source_key,
+    good_files.submitted_at,
+    good_files.data_rows,
+    good_files.errors,
+    good_files.warnings,
+    files_received.files_received
+from good_files
+inner join files_received
+    on
+        good_files.trust_ods_code = files_received.trust_ods_code
+        and good_files.period_end = files_received.period_end
+where good_files.recency = 1

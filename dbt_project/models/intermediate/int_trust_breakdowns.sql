@@ -1,0 +1,75 @@
+-- Distinct staff in post and their FTE per trust month, dimension and category. Every
+-- category of the code list appears, with zeros, so secondary suppression and the
+-- diversity index see the whole breakdown. A person in two categories counts in both.
+with assignments as (
+    select * from {{ ref('int_assignments_in_force') }}
+    where is_in_post
+),
+
+in_force as (
+    select * from {{ ref('int_submissions_in_force') }}
+),
+
+code_labels as (
+    select * from {{ ref('stg_reference__code_labels') }}
+),
+
+long_form as (
+    {% for dimension in var('breakdown_dimensions') %}
+        select
+            trust_ods_code,
+            period_end,
+            staff_key,
+            fte,
+            '{{ dimension }}' as dimension,
+            {{ dimension }} as category
+        from assignments
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+counted as (
+    select
+        trust_ods_code,
+        period_end,
+        dimension,
+        category,
+        count(distinct staff_key) as headcount,
+        sum(fte) as fte
+    from long_form
+    group by trust_ods_code, period_end, dimension, category
+),
+
+grid as (
+    select
+        in_force.trust_ods_code,
+        in_force.period_end,
+        code_labels.dimension,
+        code_labels.code as category,
+        code_labels.label as category_label,
+        code_labels.sort_order
+    from in_force
+    cross join code_labels
+    where code_labels.dimension in (
+        {% for dimension in var('breakdown_dimensions') %}
+            '{{ dimension }}'{% if not loop.last %},{% endif %}
+        {% endfor %}
+    )
+)
+
+select
+    grid.trust_ods_code,
+    grid.period_end,
+    grid.dimension,
+    grid.category,
+    grid.category_label,
+    grid.sort_order,
+    coalesce(counted.headcount, 0) as headcount,
+    coalesce(counted.fte, 0) as fte
+from grid
+left join counted
+    on
+        grid.trust_ods_code = counted.trust_ods_code
+        and grid.period_end = counted.period_end
+        and grid.dimension = counted.dimension
+        and grid.category = counted.category

@@ -1,0 +1,125 @@
+-- Headcount, FTE, joiners, leavers and turnover by month at national, region and trust
+-- level. National and regional figures are sums over the trusts with a return in force;
+-- joiners, leavers and turnover over the trusts whose previous month is in force too
+-- (trusts_compared). Regions appear every month, trusts only in months they submitted.
+with trust_months as (
+    select * from {{ ref('int_trust_months') }}
+),
+
+trusts as (
+    select * from {{ ref('stg_reference__trusts') }}
+),
+
+months as (
+    select * from {{ ref('int_reporting_months') }}
+),
+
+trust_level as (
+    select
+        trust_months.period_end,
+        'trust' as geography_level,
+        trust_months.trust_ods_code as geography_code,
+        trusts.trust_name as geography_name,
+        trusts.region_code as parent_geography_code,
+        trust_months.headcount,
+        trust_months.fte,
+        trust_months.joiners,
+        trust_months.leavers,
+        1 as trusts_submitted,
+        1 as trusts_expected,
+        case when trust_months.has_previous_month then 1 else 0 end as trusts_compared,
+        case when trust_months.has_previous_month then trust_months.headcount end
+            as compared_headcount,
+        trust_months.previous_headcount as compared_previous_headcount
+    from trust_months
+    inner join trusts
+        on trust_months.trust_ods_code = trusts.trust_ods_code
+),
+
+region_grid as (
+    select
+        months.period_end,
+        trusts.region_code,
+        any_value(trusts.region_name) as region_name,
+        cast(count(*) as bigint) as trusts_expected
+    from months
+    cross join trusts
+    group by months.period_end, trusts.region_code
+),
+
+region_level as (
+    select
+        region_grid.period_end,
+        'region' as geography_level,
+        region_grid.region_code as geography_code,
+        region_grid.region_name as geography_name,
+        'ENG' as parent_geography_code,
+        cast(sum(trust_level.headcount) as bigint) as headcount,
+        sum(trust_level.fte) as fte,
+        cast(sum(trust_level.joiners) as bigint) as joiners,
+        cast(sum(trust_level.leavers) as bigint) as leavers,
+        cast(count(trust_level.geography_code) as bigint) as trusts_submitted,
+        region_grid.trusts_expected,
+        coalesce(cast(sum(trust_level.trusts_compared) as bigint), 0) as trusts_compared,
+        cast(sum(trust_level.compared_headcount) as bigint) as compared_headcount,
+        cast(sum(trust_level.compared_previous_headcount) as bigint) as compared_previous_headcount
+    from region_grid
+    left join trust_level
+        on
+            region_grid.period_end = trust_level.period_end
+            and region_grid.region_code = trust_level.parent_geography_code
+    group by
+        region_grid.period_end,
+        region_grid.region_code,
+        region_grid.region_name,
+        region_grid.trusts_expected
+),
+
+national_level as (
+    select
+        period_end,
+        'national' as geography_level,
+        'ENG' as geography_code,
+        'England' as geography_name,
+        cast(null as varchar) as parent_geography_code,
+        cast(sum(headcount) as bigint) as headcount,
+        sum(fte) as fte,
+        cast(sum(joiners) as bigint) as joiners,
+        cast(sum(leavers) as bigint) as leavers,
+        cast(sum(trusts_submitted) as bigint) as trusts_submitted,
+        cast(sum(trusts_expected) as bigint) as trusts_expected,
+        cast(sum(trusts_compared) as bigint) as trusts_compared,
+        cast(sum(compared_headcount) as bigint) as compared_headcount,
+        cast(sum(compared_previous_headcount) as bigint) as compared_previous_headcount
+    from region_level
+    group by period_end
+),
+
+all_levels as (
+    select * from trust_level
+    union all
+    select * from region_level
+    union all
+    select * from national_level
+)
+
+select
+    period_end,
+    geography_level,
+    geography_code,
+    geography_name,
+    parent_geography_code,
+    headcount,
+    round(fte, 2) as fte,
+    case when trusts_compared > 0 then joiners end as joiners,
+    case when trusts_compared > 0 then leavers end as leavers,
+    case
+        when trusts_compared > 0 and compared_headcount + compared_previous_headcount > 0
+            then leavers / ((compared_headcount + compared_previous_headcount) / 2.0)
+    end as turnover_rate,
+    trusts_submitted,
+    trusts_expected,
+    trusts_compared,
+    compared_headcount,
+    compared_previous_headcount
+from all_levels

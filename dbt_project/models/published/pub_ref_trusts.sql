@@ -1,0 +1,3 @@
+{{ config(alias='trusts') }}
+-- Reference table served beside the marts.
+select * from {{ ref('stg_reference__trusts') }}

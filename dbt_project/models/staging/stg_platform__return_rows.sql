@@ -1,0 +1,34 @@
+-- Rows of every accepted return as landed: renamed and cast only. The free-text job
+-- title is left behind: no mart needs it and it may say more than it should.
+with source as (
+    select * from {{ external_source('platform', 'return_rows') }}
+),
+
+renamed as (
+    select
+        cast(submission_id as varchar) as submission_id,
+        cast(trust_ods_code as varchar) as trust_ods_code,
+        cast(reporting_period_end as date) as period_end,
+        cast(staff_key as varchar) as staff_key,
+        cast(assignment_id as varchar) as assignment_id,
+        cast(source_row as integer) as source_row,
+        cast(role_category as varchar) as role_category,
+        cast(afc_band as varchar) as afc_band,
+        cast(fte as double) as fte,
+        cast(annual_salary_fte_gbp as double) as annual_salary_fte_gbp,
+        cast(contract_type as varchar) as contract_type,
+        cast(fixed_term_end_date as date) as fixed_term_end_date,
+        cast(employing_sector as varchar) as employing_sector,
+        cast(service_setting as varchar) as service_setting,
+        cast(start_date_in_role as date) as start_date_in_role,
+        cast(leaving_date as date) as leaving_date,
+        cast(ethnic_category as varchar) as ethnic_category,
+        cast(gender_identity as varchar) as gender_identity,
+        cast(disability as varchar) as disability,
+        cast(age_band as varchar) as age_band,
+        cast(peer_supervision as varchar) as peer_supervision,
+        cast(training as varchar) as training
+    from source
+)
+
+select * from renamed

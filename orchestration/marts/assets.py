@@ -1,0 +1,98 @@
+"""The dbt project as Dagster assets, and the serving database it publishes.
+
+Each model, seed and test of `dbt_project/` becomes an asset or an asset check; the
+platform source (landed Parquet and the ledger) maps to the `submission` asset, so the
+graph runs from uploads to marts. One op builds everything selected, holding the
+warehouse's writer lock (and the `warehouse` pool, limit 1) so there is one writer at a
+time; when dbt succeeds it publishes the serving database and records it as a
+materialisation of `serving_database`.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from orchestration.marts.automation import SUBMISSION, rebuild_on_new_returns
+from orchestration.marts.resources import dbt_project
+from psw.storage import data_dir
+from psw.warehouse import publish_serving, writer_lock
+
+SERVING_DATABASE = dg.AssetKey("serving_database")
+LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+
+
+class PlatformTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return SUBMISSION  # what the ingestion domain lands
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        folder = dbt_resource_props.get("fqn", ["", ""])[1]
+        return LAYER_GROUPS.get(folder, "published")
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
+        return rebuild_on_new_returns()
+
+
+translator = PlatformTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool="warehouse",
+)
+def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    folder = data_dir().resolve()
+    with writer_lock(folder):
+        # raise_on_error (the default): a failed model or error test ends the step here,
+        # after its events, and nothing is published.
+        yield from dbt.cli(["build"], context=context).stream()
+        if _builds_everything(context):
+            published = publish_serving(folder)
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=SERVING_DATABASE,
+                    description="published schema copied and swapped in atomically",
+                    metadata={
+                        "path": str(published.path),
+                        "bytes": dg.MetadataValue.int(published.bytes),
+                        "seconds": dg.MetadataValue.float(round(published.seconds, 2)),
+                        **{
+                            f"rows.{name}": dg.MetadataValue.int(rows)
+                            for name, rows in published.tables.items()
+                        },
+                    },
+                )
+            )
+
+
+def _builds_everything(context: dg.AssetExecutionContext) -> bool:
+    """Publish only after a full build: a partial selection leaves other tables stale."""
+    return set(context.selected_asset_keys) == set(psw_dbt_models.keys)
+
+
+serving_database = dg.AssetSpec(
+    SERVING_DATABASE,
+    deps=[key for key in psw_dbt_models.keys if key.path[0] == "published"],
+    group_name="published",
+    description=(
+        "$PSW_DATA_DIR/serving/psw.duckdb: the published schema analysts open read-only, "
+        "replaced atomically after each successful full build."
+    ),
+)
+
+marts_job = dg.define_asset_job("build_marts", selection=dg.AssetSelection.assets(psw_dbt_models))

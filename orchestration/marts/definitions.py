@@ -1,0 +1,12 @@
+"""The marts domain's definitions, merged once in orchestration/definitions.py."""
+
+import dagster as dg
+
+from orchestration.marts.assets import marts_job, psw_dbt_models, serving_database
+from orchestration.marts.resources import dbt_resource
+
+defs = dg.Definitions(
+    assets=[psw_dbt_models, serving_database],
+    jobs=[marts_job],
+    resources={"dbt": dbt_resource()},
+)

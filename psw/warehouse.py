@@ -1,0 +1,208 @@
+"""The two DuckDB files (INTERFACES.md) and the one-writer rule.
+
+- `$PSW_DATA_DIR/warehouse.duckdb` is written by dbt only, one build at a time
+  (`writer_lock`): DuckDB allows one writer process or many readers, never both.
+- `$PSW_DATA_DIR/serving/psw.duckdb` is what analysts open. `publish_serving` copies the
+  `published` schema of a finished build into a new file and renames it over the old
+  one: a reader holding the old file keeps reading it (the inode lives on until they
+  close it) and never blocks the pipeline; the next connection sees the new build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from psw.paths import dbt_project_dir
+
+PUBLISHED_SCHEMA = "published"
+# Counts that must never be 1-7 below national level in what analysts see.
+DISCLOSURE_CHECKED = {
+    "psw_headcount": ["headcount", "joiners", "leavers"],
+    "psw_pay_bands": ["headcount"],
+    "psw_role_diversity": ["headcount"],
+}
+# Column names that would mean row-level data reached the serving file.
+ROW_LEVEL_COLUMNS = {"staff_key", "staff_id", "assignment_id", "source_row", "local_job_title"}
+
+
+def warehouse_path(data_dir: Path) -> Path:
+    return data_dir / "warehouse.duckdb"
+
+
+def serving_path(data_dir: Path) -> Path:
+    return data_dir / "serving" / "psw.duckdb"
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv need not be on PATH)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def dbt_environment(data_dir: Path) -> dict[str, str]:
+    """Environment for a dbt process: an absolute data dir, nothing phoning home."""
+    return {
+        "PSW_DATA_DIR": str(data_dir.resolve()),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+@contextmanager
+def writer_lock(data_dir: Path, wait_seconds: float = 1800) -> Iterator[None]:
+    """Hold the warehouse's writer lock (an flock, freed if the process dies)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "warehouse.lock").open("a") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("another build held the warehouse too long") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def manifest_path() -> Path:
+    return dbt_project_dir() / "target" / "manifest.json"
+
+
+def manifest_is_stale() -> bool:
+    """Whether the dbt manifest is missing or older than any file of the project."""
+    manifest = manifest_path()
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    project = dbt_project_dir()
+    sources = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (project / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+def prepare_manifest(data_dir: Path, force: bool = False) -> Path:
+    """`dbt parse` when the manifest is missing or stale (what prepare_if_dev does only
+    under `dagster dev`); tests, CI and `psw run` call this before loading definitions."""
+    import subprocess
+
+    if force or manifest_is_stale():
+        project = dbt_project_dir()
+        subprocess.run(
+            [dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
+            env={**os.environ, **dbt_environment(data_dir)},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return manifest_path()
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    tables: dict[str, int]  # table -> rows
+    bytes: int
+    seconds: float
+
+
+class DisclosureError(RuntimeError):
+    """The build would have served something it must not; nothing was published."""
+
+
+def publish_serving(data_dir: Path) -> Published:
+    """Copy the `published` schema of the warehouse to a new serving file, then swap it in."""
+    import duckdb
+
+    started = time.monotonic()
+    target = serving_path(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.new")
+    staging.unlink(missing_ok=True)
+    tables: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(staging)) as db:
+            db.execute(f"attach '{warehouse_path(data_dir)}' as warehouse (read_only)")
+            db.execute(f"create schema {PUBLISHED_SCHEMA}")
+            names = [
+                row[0]
+                for row in db.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = 'warehouse' and schema_name = ? order by 1",
+                    [PUBLISHED_SCHEMA],
+                ).fetchall()
+            ]
+            for name in names:
+                db.execute(
+                    f"create table {PUBLISHED_SCHEMA}.{name} as "
+                    f"select * from warehouse.{PUBLISHED_SCHEMA}.{name}"
+                )
+                tables[name] = db.execute(
+                    f"select count(*) from {PUBLISHED_SCHEMA}.{name}"
+                ).fetchone()[0]
+            _copy_comments(db)
+            db.execute("detach warehouse")
+            check_disclosure(db)
+            db.execute("checkpoint")
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return Published(target, tables, target.stat().st_size, time.monotonic() - started)
+
+
+def _copy_comments(db) -> None:
+    """Table and column descriptions from the dbt docs, for SQL tools to show."""
+    for table, comment in db.execute(
+        "select table_name, comment from duckdb_tables() where database_name = 'warehouse' "
+        "and schema_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA],
+    ).fetchall():
+        db.execute(f"comment on table {PUBLISHED_SCHEMA}.{table} is {_quote(comment)}")
+    for table, column, comment in db.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = 'warehouse' and schema_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA],
+    ).fetchall():
+        db.execute(
+            f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {_quote(comment)}'
+        )
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_disclosure(db) -> None:
+    """Refuse to publish row-level columns or a sub-national count of 1-7."""
+    columns = db.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = ?",
+        [PUBLISHED_SCHEMA],
+    ).fetchall()
+    row_level = [f"{t}.{c}" for t, c in columns if c in ROW_LEVEL_COLUMNS]
+    if row_level:
+        raise DisclosureError(f"row-level columns would be served: {', '.join(row_level)}")
+    present = {t for t, _ in columns}
+    for table, counts in DISCLOSURE_CHECKED.items():
+        if table not in present:
+            raise DisclosureError(f"published.{table} is missing from the build")
+        for column in counts:
+            small = db.execute(
+                f"select count(*) from {PUBLISHED_SCHEMA}.{table} "
+                f"where geography_level != 'national' and {column} between 1 and 7"
+            ).fetchone()[0]
+            if small:
+                raise DisclosureError(
+                    f"{small} sub-national {table}.{column} values of 1-7 would be served"
+                )
