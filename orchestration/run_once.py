@@ -7,6 +7,10 @@ keys (submission ids) instead: an upload with an outcome in the submissions ledg
 (accepted or rejected) is skipped, so a second `psw run` with nothing new does nothing,
 while an upload whose run failed (a platform fault, no outcome) is tried again on the next
 pass rather than lost behind a cursor.
+
+Then, when anything was processed or the serving database is missing or older than the
+ledger, the `build_marts` job runs dbt and publishes the serving database (the same op
+the automation launches under `dagster dev`).
 """
 
 import os
@@ -17,14 +21,18 @@ import dagster as dg
 
 from psw.ingest import already_processed
 from psw.storage import data_dir
+from psw.warehouse import prepare_manifest, serving_is_stale
 
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
   enabled: false
 # Two cores: more runs at once only makes each one slower (and uploads wait longer).
+# Pools: the dbt op is in pool `warehouse`, the only pool, so one warehouse writer at a time.
 concurrency:
   runs:
     max_concurrent_runs: 2
+  pools:
+    default_limit: 1
 """
 
 
@@ -33,19 +41,23 @@ def dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or data_dir().resolve() / "dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    # Ours to rewrite when it changes; a dagster.yaml written by someone else is left alone.
+    if not config.exists() or (
+        config.read_text().startswith("# Written by psw") and config.read_text() != DAGSTER_YAML
+    ):
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def run_once(progress: Callable[[str], None] = print) -> dict[str, int]:
+    prepare_manifest(data_dir())
     from orchestration.definitions import defs
     from orchestration.ingestion.assets import submission
     from orchestration.ingestion.sensors import trust_uploads
 
     dagster_home()
-    counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0}
+    counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0}
     with dg.DagsterInstance.get() as instance:
         platform = defs.resources["platform"]
         data = platform.data_path()
@@ -80,6 +92,19 @@ def run_once(progress: Callable[[str], None] = print) -> dict[str, int]:
                 f"[{number}/{len(requests)}] {request.tags['psw/trust']} "
                 f"{request.tags['psw/key']}: {meta}"
             )
+        if counts["processed"] or serving_is_stale(data):
+            progress("building the marts (dbt build) and publishing the serving database ...")
+            built = defs.resolve_job_def("build_marts").execute_in_process(
+                instance=instance, tags={"psw/trigger": "psw run"}, raise_on_error=False
+            )
+            if built.success:
+                counts["built"] = 1
+                progress("marts built; serving database published")
+            else:
+                counts["failed"] += 1
+                progress("the marts build failed: see the Dagster UI (run build_marts)")
+        else:
+            progress("nothing new: the marts and the serving database are up to date")
     return counts
 
 

@@ -109,6 +109,17 @@ def prepare_manifest(data_dir: Path, force: bool = False) -> Path:
     return manifest_path()
 
 
+def serving_is_stale(data_dir: Path) -> bool:
+    """Whether the serving file is missing or older than an outcome in the ledger (a new
+    upload, or a build that failed after one)."""
+    serving = serving_path(data_dir)
+    if not serving.exists():
+        return True
+    built = serving.stat().st_mtime
+    ledger = data_dir / "submissions"
+    return any(p.stat().st_mtime > built for p in ledger.glob("trust=*/period=*/*.json"))
+
+
 @dataclass(frozen=True)
 class Published:
     path: Path

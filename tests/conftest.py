@@ -84,3 +84,12 @@ def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -
         TODAY.isoformat(),
         *extra,
     ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest(tmp_path_factory):
+    """The dbt manifest the Dagster definitions load (prepare_if_dev only runs under
+    `dagster dev`; tests prepare it explicitly)."""
+    from psw.warehouse import prepare_manifest
+
+    return prepare_manifest(tmp_path_factory.mktemp("manifest-data"))

@@ -1,0 +1,353 @@
+"""Issue 4 acceptance: synthetic returns for four trusts over four months (a resubmission,
+a nil return, a missing month and a rejected file) go through `psw run` against the real
+local S3 server, real Dagster and real dbt. Every mart figure is compared with a figure
+computed here, in plain Python, from the rows uploaded; the serving database obeys the
+disclosure rules; and an analyst's read-only connection survives a rebuild.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from psw.reference import _load_trusts
+from psw.standard import load_standard
+from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+from psw.synth import simulate, to_csv_bytes
+
+MONTHS = ["2025-04", "2025-05", "2025-06", "2025-07"]
+REGISTRY = [  # ods, name, region code, region name, PSWs at the start
+    ("RV3", "Central and North West London", "Y56", "London", 40),
+    ("RWK", "East London", "Y56", "London", 12),
+    ("RX4", "Cumbria, Northumberland, Tyne and Wear", "Y63", "North East and Yorkshire", 30),
+    ("TAJ", "Black Country Healthcare", "Y60", "Midlands", 6),
+]
+BREAKDOWNS = [
+    "afc_band",
+    "role_category",
+    "service_setting",
+    "employing_sector",
+    "contract_type",
+    "ethnic_group",
+    "gender_identity",
+    "age_band",
+    "disability",
+    "peer_supervision",
+    "training",
+]
+
+
+def month_end(period: str) -> str:
+    year, month = map(int, period.split("-"))
+    nxt = (year + month // 12, month % 12 + 1)
+    import datetime as dt
+
+    return str(dt.date(*nxt, 1) - dt.timedelta(days=1))
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    root = tmp_path_factory.mktemp("marts")
+    registry = root / "registry.csv"
+    with registry.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ods_code", "trust_name", "region_code", "region_name"])
+        writer.writerows(r[:4] for r in REGISTRY)
+    with LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        env = {
+            **os.environ,
+            "PSW_S3_ENDPOINT_URL": server.endpoint_url,
+            "AWS_ACCESS_KEY_ID": server.access_key,
+            "AWS_SECRET_ACCESS_KEY": server.secret_key,
+            "PSW_DATA_DIR": str(root / "data"),
+            "PSW_PSEUDONYMISATION_KEY": "marts-e2e-key",
+            "DAGSTER_HOME": str(root / "dagster"),
+            "PSW_TRUST_REGISTRY": str(registry),
+        }
+        client = s3_client(server.settings())
+        os.environ["PSW_TRUST_REGISTRY"] = str(registry)
+        try:
+            provision_buckets(client, "psw-platform")
+            yield client, env, root / "data"
+        finally:
+            os.environ.pop("PSW_TRUST_REGISTRY", None)
+            _load_trusts.cache_clear()
+
+
+def psw_run(env) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "psw.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def scenario(platform):
+    """Upload the returns, run the platform twice (the resubmission comes late)."""
+    client, env, data = platform
+    trusts = _load_trusts(Path(env["PSW_TRUST_REGISTRY"]))
+    workforce = {
+        ods: dict(simulate(trusts[ods], MONTHS, seed=11 + i, staff=staff))
+        for i, (ods, *_, staff) in enumerate(REGISTRY)
+    }
+    in_force: dict[tuple[str, str], list[dict]] = {}
+    status: dict[tuple[str, str], str] = {}
+
+    def upload(ods, period, rows, name="return.csv"):
+        key = f"returns/{period}/{name}"
+        client.put_object(Bucket=f"psw-{ods.lower()}", Key=key, Body=to_csv_bytes(rows))
+        return key
+
+    for ods, months in workforce.items():
+        for period, rows in months.items():
+            if ods == "RX4" and period == "2025-05":
+                continue  # a missing month
+            if ods == "RWK" and period == "2025-06":
+                upload(ods, period, [])  # a nil return
+                in_force[ods, period], status[ods, period] = [], "nil_return"
+                continue
+            if ods == "TAJ" and period == "2025-05":
+                bad = [dict(r) for r in rows]
+                bad[0]["afc_band"] = "1"  # band 1 is closed: rejected
+                upload(ods, period, bad)
+                status[ods, period] = "rejected"
+                continue
+            upload(ods, period, rows)
+            in_force[ods, period], status[ods, period] = rows, "accepted"
+    first = psw_run(env)
+
+    # A resubmission of RV3's May return, after the first build: three rows fewer.
+    time.sleep(1.1)  # the store's clock has whole seconds
+    corrected = workforce["RV3"]["2025-05"][:-3]
+    upload("RV3", "2025-05", corrected, name="return-v2.csv")
+    in_force["RV3", "2025-05"] = corrected
+    second = psw_run(env)
+    return {"in_force": in_force, "status": status, "data": data, "env": env, "runs": [first, second]}
+
+
+def expected_marts(in_force, status):
+    """The marts computed from the uploaded rows, in plain Python."""
+    group_of = {c.code: c.group for c in load_standard().code_lists["ethnic_category"]}
+    region_of = {r[0]: r[2] for r in REGISTRY}
+    people = {}  # (ods, period) -> {staff_id: in post?}
+    for key, rows in in_force.items():
+        staff: dict[str, bool] = {}
+        for row in rows:
+            staff[row["staff_id"]] = staff.get(row["staff_id"], False) or not row["leaving_date"]
+        people[key] = staff
+
+    headcount = {}
+    for (ods, period), rows in in_force.items():
+        in_post = [r for r in rows if not r["leaving_date"]]
+        figures = {
+            "headcount": len({r["staff_id"] for r in in_post}),
+            "fte": sum(float(r["fte"]) for r in in_post),
+            "joiners": None,
+            "leavers": None,
+        }
+        previous = MONTHS[MONTHS.index(period) - 1] if MONTHS.index(period) else None
+        if previous and (ods, previous) in people:
+            now, before = people[ods, period], people[ods, previous]
+            before_in_post = {s for s, p in before.items() if p}
+            figures["joiners"] = sum(1 for s, p in now.items() if p and s not in before_in_post)
+            figures["leavers"] = len(
+                {s for s, p in now.items() if not p} | (before_in_post - {s for s, p in now.items() if p})
+            )
+        headcount[("trust", ods, period)] = figures
+        for bd in BREAKDOWNS:
+            counts = defaultdict(set)
+            for r in in_post:
+                value = group_of[r["ethnic_category"]] if bd == "ethnic_group" else r[bd]
+                counts[value].add(r["staff_id"])
+            for category, ids in counts.items():
+                headcount[("trust", ods, period, bd, category)] = len(ids)
+
+    for period in MONTHS:
+        for level, members in [
+            ("national", {"ENG": [r[0] for r in REGISTRY]}),
+            ("region", {reg: [o for o, rg in region_of.items() if rg == reg] for reg in set(region_of.values())}),
+        ]:
+            for code, trusts in members.items():
+                rows = [headcount[("trust", o, period)] for o in trusts if ("trust", o, period) in headcount]
+                compared = [f for f in rows if f["joiners"] is not None]
+                headcount[(level, code, period)] = {
+                    "headcount": sum(f["headcount"] for f in rows) if rows else None,
+                    "fte": sum(f["fte"] for f in rows) if rows else None,
+                    "joiners": sum(f["joiners"] for f in compared) if compared else None,
+                    "leavers": sum(f["leavers"] for f in compared) if compared else None,
+                    "trusts_submitted": len(rows),
+                }
+    return headcount
+
+
+def test_every_mart_figure_matches_an_independent_computation(scenario):
+    expected = expected_marts(scenario["in_force"], scenario["status"])
+    with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
+        rows = db.execute(
+            "select geography_level, geography_code, strftime(period_end, '%Y-%m'), headcount, "
+            "fte, joiners, leavers, trusts_submitted, trusts_expected from marts.psw_headcount"
+        ).fetchall()
+        assert len(rows) == 4 + 3 * 4 + sum(1 for k in scenario["in_force"])  # national, regions, trusts
+        for level, code, period, hc, fte, joiners, leavers, submitted, expected_trusts in rows:
+            want = expected[(level, code, period)]
+            assert hc == want["headcount"], (level, code, period)
+            assert fte == pytest.approx(want["fte"], abs=0.01) if want["fte"] is not None else fte is None
+            assert (joiners, leavers) == (want["joiners"], want["leavers"]), (level, code, period)
+            if level == "trust":
+                assert (submitted, expected_trusts) == (1, 1)
+        national = {r[2]: r for r in rows if r[0] == "national"}
+        assert [national[m][7] for m in MONTHS] == [4, 2, 4, 4]  # May: RX4 missing, TAJ rejected
+        assert {national[m][8] for m in MONTHS} == {4}
+
+        breakdowns = db.execute(
+            "select geography_code, strftime(period_end, '%Y-%m'), 'afc_band', afc_band, headcount "
+            "from marts.psw_pay_bands where geography_level = 'trust' union all "
+            "select geography_code, strftime(period_end, '%Y-%m'), dimension, category, headcount "
+            "from marts.psw_role_diversity where geography_level = 'trust'"
+        ).fetchall()
+        assert breakdowns
+        for ods, period, dimension, category, count in breakdowns:
+            assert count == expected.get(("trust", ods, period, dimension, category), 0)
+
+        # The late resubmission is in force: three rows fewer than the first file.
+        submitted = db.execute(
+            "select source_key, data_rows from marts.submission_status "
+            "where trust_ods_code = 'RV3' and period_end = '2025-05-31'"
+        ).fetchone()
+        assert submitted == ("returns/2025-05/return-v2.csv", len(scenario["in_force"]["RV3", "2025-05"]))
+
+        statuses = dict(
+            ((ods, period), status)
+            for ods, period, status in db.execute(
+                "select trust_ods_code, strftime(period_end, '%Y-%m'), status from marts.submission_status"
+            ).fetchall()
+        )
+        want = {(ods, m): scenario["status"].get((ods, m), "missing") for ods, *_ in REGISTRY for m in MONTHS}
+        # History warnings are allowed: accepted_with_warnings counts as accepted here.
+        assert {k: v.replace("accepted_with_warnings", "accepted") for k, v in statuses.items()} == want
+
+        diversity = db.execute(
+            "select dimension, categories_present, effective_categories from marts.psw_diversity_index "
+            "where geography_level = 'national' and period_end = '2025-07-31'"
+        ).fetchall()
+        for dimension, present, effective in diversity:
+            counts = [
+                v for k, v in expected.items()
+                if len(k) == 5 and k[2] == "2025-07" and k[3] == dimension
+            ]
+            by_category = defaultdict(int)
+            for k, v in expected.items():
+                if len(k) == 5 and k[2] == "2025-07" and k[3] == dimension:
+                    by_category[k[4]] += v
+            total = sum(by_category.values())
+            entropy = -sum(v / total * math.log(v / total) for v in by_category.values() if v)
+            assert present == sum(1 for v in by_category.values() if v) and counts
+            assert effective == pytest.approx(math.exp(entropy))
+
+
+def test_marts_invariants_hold(scenario):
+    with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
+        sums = db.execute(
+            "select period_end, geography_level, sum(headcount) from marts.psw_headcount "
+            "group by all order by 1, 2"
+        ).fetchall()
+        by_month = defaultdict(dict)
+        for period, level, total in sums:
+            by_month[period][level] = total
+        for levels in by_month.values():
+            assert levels["national"] == levels["region"] == levels["trust"]
+        shares = db.execute(
+            "select max(abs(total - 1)) from (select sum(headcount_share) as total "
+            "from marts.psw_role_diversity group by period_end, geography_code, dimension "
+            "having sum(headcount) > 0)"
+        ).fetchone()[0]
+        assert shares < 1e-9
+
+
+def round5(value: int) -> int:
+    return int(math.floor(value / 5 + 0.5) * 5)
+
+
+def test_published_tables_obey_the_disclosure_rules(scenario):
+    serving = scenario["data"] / "serving" / "psw.duckdb"
+    with duckdb.connect(str(serving), read_only=True) as db:
+        tables = {r[0] for r in db.execute("select table_name from duckdb_tables()").fetchall()}
+        assert tables == {
+            "psw_headcount", "psw_pay_bands", "psw_role_diversity", "psw_diversity_index",
+            "submission_status", "trusts", "regions", "code_labels", "ethnic_groups", "afc_pay_ranges",
+        }
+        columns = {r[0] for r in db.execute("select column_name from duckdb_columns()").fetchall()}
+        assert not columns & {"staff_key", "staff_id", "assignment_id", "source_row"}
+        comments = db.execute(
+            "select count(*) from duckdb_columns() where table_name = 'psw_headcount' and comment is not null"
+        ).fetchone()[0]
+        assert comments >= 10  # the dbt descriptions travel with the tables
+
+    with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
+        pairs = db.execute(
+            "select m.geography_level, m.headcount, p.headcount, p.headcount_flag, p.headcount_share, "
+            "m.headcount_share, m.geography_code, m.period_end, m.dimension "
+            "from marts.psw_role_diversity m join published.psw_role_diversity p using "
+            "(period_end, geography_level, geography_code, dimension, category)"
+        ).fetchall()
+        hc_pairs = db.execute(
+            "select m.geography_level, m.headcount, p.headcount, p.headcount_flag, null, null, "
+            "m.geography_code, m.period_end, 'headcount' from marts.psw_headcount m "
+            "join published.psw_headcount p using (period_end, geography_level, geography_code) "
+            "where m.headcount is not null"
+        ).fetchall()
+    assert pairs and hc_pairs
+    suppressed_per_breakdown = defaultdict(list)
+    for level, true, shown, flag, share, true_share, code, period, dim in pairs + hc_pairs:
+        if level == "national":
+            assert (shown, flag) == (true, "exact")
+            continue
+        assert not (shown is not None and 1 <= shown <= 7)
+        if 1 <= true <= 7:
+            assert (shown, flag) == (None, "suppressed")
+        elif flag == "secondary":
+            assert shown is None and true > 0 or level == "region"
+        else:
+            assert shown == round5(true) and flag == ("exact" if true == 0 else "rounded")
+        if shown is None:
+            assert share is None
+        if dim != "headcount":
+            suppressed_per_breakdown[(level, code, period, dim)].append((shown is None, true))
+    for cells in suppressed_per_breakdown.values():
+        hidden = [true for is_hidden, true in cells if is_hidden]
+        visible_nonzero = [true for is_hidden, true in cells if not is_hidden and true > 0]
+        # One suppressed cell alone could be worked out from the breakdown's total.
+        assert len(hidden) != 1 or not visible_nonzero
+
+
+def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
+    client, env, data = platform
+    serving = data / "serving" / "psw.duckdb"
+    analyst = duckdb.connect(str(serving), read_only=True)
+    try:
+        before = analyst.execute("select count(*) from submission_status").fetchone()[0]
+        rows = [dict(r, reporting_period_end=r["reporting_period_end"].replace(month=8, day=31))
+                for r in scenario["in_force"]["RV3", "2025-07"] if not r["leaving_date"]]
+        client.put_object(Bucket="psw-rv3", Key="returns/2025-08/late.csv", Body=to_csv_bytes(rows))
+        out = psw_run(env)
+        assert "serving database published" in out
+        # The old connection still reads its snapshot; a new one sees the new month.
+        assert analyst.execute("select count(*) from submission_status").fetchone()[0] == before
+    finally:
+        analyst.close()
+    with duckdb.connect(str(serving), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from submission_status").fetchone()[0] == before + 4
