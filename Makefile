@@ -33,15 +33,18 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check psw orchestration tests benchmarks
 	$(BIN)/ruff format --check psw orchestration tests benchmarks
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests/*.sql
 
 demo: setup
 	$(BIN)/psw demo
 
 spec: setup
 	$(BIN)/psw spec --out docs/spec
+	$(BIN)/python -c "from psw.dbt_artifacts import write_artifacts; write_artifacts()"
 
 bench: setup
 	$(BIN)/python benchmarks/validate_bench.py
+	$(BIN)/python benchmarks/marts_bench.py --staff 100
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml (needs uv).
 lock:

@@ -124,7 +124,8 @@ def sources_yaml(standard: Standard) -> str:
                         "meta": {
                             "psw_glob": rows_glob,
                             "external_location": (
-                                f"read_parquet('{rows_glob}', union_by_name = true, hive_partitioning = false)"
+                                f"read_parquet('{rows_glob}', "
+                                "union_by_name = true, hive_partitioning = false)"
                             ),
                         },
                         "columns": row_columns,

@@ -3,7 +3,10 @@
 Starts the local S3 server, provisions the buckets, uploads a year of synthetic returns
 for a realistic set of trusts (a few faulty: they come back rejected or with warnings),
 then runs `dagster dev` with the upload sensor on and the UI on port 3000. A few returns
-arrive late, while the demo runs, so the sensor is seen at work. Ctrl-C stops everything.
+arrive late, while the demo runs, so the sensor is seen at work. The marts rebuild as
+accepted returns land (the `marts_automation` sensor) and each build publishes the
+serving database, $PSW_DATA_DIR/serving/psw.duckdb. Ctrl-C stops everything and prints
+what the serving database holds.
 
 Everything lives under $PSW_DATA_DIR (default ./data): the buckets in s3/, the Dagster
 instance in dagster/, the landed data, and the demo's pseudonymisation key (made once and
@@ -90,9 +93,12 @@ def run_demo() -> int:
         "DAGSTER_HOME": str(folder / "dagster"),
     }
     from orchestration.run_once import dagster_home
+    from psw.warehouse import prepare_manifest
 
     os.environ.update(env)
     dagster_home()
+    print("preparing the dbt manifest ...", flush=True)
+    prepare_manifest(folder)
     server = LocalS3Server(
         folder / "s3", settings.endpoint_url, settings.access_key, settings.secret_key
     )
@@ -148,3 +154,31 @@ def run_demo() -> int:
             except subprocess.TimeoutExpired:
                 ui.kill()
         server.stop()
+        _describe_serving(folder)
+
+
+def _describe_serving(folder: Path) -> None:
+    """What an analyst would find in the serving database now."""
+    import duckdb
+
+    from psw.warehouse import serving_path
+
+    path = serving_path(folder)
+    if not path.exists():
+        print("no serving database yet: the marts had not been built", flush=True)
+        return
+    with duckdb.connect(str(path), read_only=True) as db:
+        tables = db.execute(
+            "select table_name, estimated_size from duckdb_tables() order by 1"
+        ).fetchall()
+        months = db.execute(
+            "select count(*), max(period_end) from published.psw_headcount "
+            "where geography_level = 'national'"
+        ).fetchone()
+    print(f"serving database: {path}", flush=True)
+    print(
+        f"  {months[0]} months to {months[1]}; tables: "
+        + ", ".join(f"{name} ({rows} rows)" for name, rows in tables),
+        flush=True,
+    )
+    print(f"  open it read-only: duckdb -readonly {path}", flush=True)

@@ -100,7 +100,14 @@ def prepare_manifest(data_dir: Path, force: bool = False) -> Path:
     if force or manifest_is_stale():
         project = dbt_project_dir()
         subprocess.run(
-            [dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
+            [
+                dbt_executable(),
+                "parse",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+            ],
             env={**os.environ, **dbt_environment(data_dir)},
             check=True,
             capture_output=True,
@@ -186,9 +193,7 @@ def _copy_comments(db) -> None:
         "where database_name = 'warehouse' and schema_name = ? and comment is not null",
         [PUBLISHED_SCHEMA],
     ).fetchall():
-        db.execute(
-            f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {_quote(comment)}'
-        )
+        db.execute(f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {_quote(comment)}')
 
 
 def _quote(text: str) -> str:

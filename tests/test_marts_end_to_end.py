@@ -136,7 +136,13 @@ def scenario(platform):
     upload("RV3", "2025-05", corrected, name="return-v2.csv")
     in_force["RV3", "2025-05"] = corrected
     second = psw_run(env)
-    return {"in_force": in_force, "status": status, "data": data, "env": env, "runs": [first, second]}
+    return {
+        "in_force": in_force,
+        "status": status,
+        "data": data,
+        "env": env,
+        "runs": [first, second],
+    }
 
 
 def expected_marts(in_force, status):
@@ -165,7 +171,8 @@ def expected_marts(in_force, status):
             before_in_post = {s for s, p in before.items() if p}
             figures["joiners"] = sum(1 for s, p in now.items() if p and s not in before_in_post)
             figures["leavers"] = len(
-                {s for s, p in now.items() if not p} | (before_in_post - {s for s, p in now.items() if p})
+                {s for s, p in now.items() if not p}
+                | (before_in_post - {s for s, p in now.items() if p})
             )
         headcount[("trust", ods, period)] = figures
         for bd in BREAKDOWNS:
@@ -179,10 +186,20 @@ def expected_marts(in_force, status):
     for period in MONTHS:
         for level, members in [
             ("national", {"ENG": [r[0] for r in REGISTRY]}),
-            ("region", {reg: [o for o, rg in region_of.items() if rg == reg] for reg in set(region_of.values())}),
+            (
+                "region",
+                {
+                    reg: [o for o, rg in region_of.items() if rg == reg]
+                    for reg in set(region_of.values())
+                },
+            ),
         ]:
             for code, trusts in members.items():
-                rows = [headcount[("trust", o, period)] for o in trusts if ("trust", o, period) in headcount]
+                rows = [
+                    headcount[("trust", o, period)]
+                    for o in trusts
+                    if ("trust", o, period) in headcount
+                ]
                 compared = [f for f in rows if f["joiners"] is not None]
                 headcount[(level, code, period)] = {
                     "headcount": sum(f["headcount"] for f in rows) if rows else None,
@@ -201,11 +218,17 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
             "select geography_level, geography_code, strftime(period_end, '%Y-%m'), headcount, "
             "fte, joiners, leavers, trusts_submitted, trusts_expected from marts.psw_headcount"
         ).fetchall()
-        assert len(rows) == 4 + 3 * 4 + sum(1 for k in scenario["in_force"])  # national, regions, trusts
+        assert len(rows) == 4 + 3 * 4 + sum(
+            1 for k in scenario["in_force"]
+        )  # national, regions, trusts
         for level, code, period, hc, fte, joiners, leavers, submitted, expected_trusts in rows:
             want = expected[(level, code, period)]
             assert hc == want["headcount"], (level, code, period)
-            assert fte == pytest.approx(want["fte"], abs=0.01) if want["fte"] is not None else fte is None
+            assert (
+                fte == pytest.approx(want["fte"], abs=0.01)
+                if want["fte"] is not None
+                else fte is None
+            )
             assert (joiners, leavers) == (want["joiners"], want["leavers"]), (level, code, period)
             if level == "trust":
                 assert (submitted, expected_trusts) == (1, 1)
@@ -228,25 +251,37 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
             "select source_key, data_rows from marts.submission_status "
             "where trust_ods_code = 'RV3' and period_end = '2025-05-31'"
         ).fetchone()
-        assert submitted == ("returns/2025-05/return-v2.csv", len(scenario["in_force"]["RV3", "2025-05"]))
+        assert submitted == (
+            "returns/2025-05/return-v2.csv",
+            len(scenario["in_force"]["RV3", "2025-05"]),
+        )
 
         statuses = dict(
             ((ods, period), status)
             for ods, period, status in db.execute(
-                "select trust_ods_code, strftime(period_end, '%Y-%m'), status from marts.submission_status"
+                "select trust_ods_code, strftime(period_end, '%Y-%m'), status "
+                "from marts.submission_status"
             ).fetchall()
         )
-        want = {(ods, m): scenario["status"].get((ods, m), "missing") for ods, *_ in REGISTRY for m in MONTHS}
+        want = {
+            (ods, m): scenario["status"].get((ods, m), "missing")
+            for ods, *_ in REGISTRY
+            for m in MONTHS
+        }
         # History warnings are allowed: accepted_with_warnings counts as accepted here.
-        assert {k: v.replace("accepted_with_warnings", "accepted") for k, v in statuses.items()} == want
+        assert {
+            k: v.replace("accepted_with_warnings", "accepted") for k, v in statuses.items()
+        } == want
 
         diversity = db.execute(
-            "select dimension, categories_present, effective_categories from marts.psw_diversity_index "
+            "select dimension, categories_present, effective_categories "
+            "from marts.psw_diversity_index "
             "where geography_level = 'national' and period_end = '2025-07-31'"
         ).fetchall()
         for dimension, present, effective in diversity:
             counts = [
-                v for k, v in expected.items()
+                v
+                for k, v in expected.items()
                 if len(k) == 5 and k[2] == "2025-07" and k[3] == dimension
             ]
             by_category = defaultdict(int)
@@ -287,19 +322,29 @@ def test_published_tables_obey_the_disclosure_rules(scenario):
     with duckdb.connect(str(serving), read_only=True) as db:
         tables = {r[0] for r in db.execute("select table_name from duckdb_tables()").fetchall()}
         assert tables == {
-            "psw_headcount", "psw_pay_bands", "psw_role_diversity", "psw_diversity_index",
-            "submission_status", "trusts", "regions", "code_labels", "ethnic_groups", "afc_pay_ranges",
+            "psw_headcount",
+            "psw_pay_bands",
+            "psw_role_diversity",
+            "psw_diversity_index",
+            "submission_status",
+            "trusts",
+            "regions",
+            "code_labels",
+            "ethnic_groups",
+            "afc_pay_ranges",
         }
         columns = {r[0] for r in db.execute("select column_name from duckdb_columns()").fetchall()}
         assert not columns & {"staff_key", "staff_id", "assignment_id", "source_row"}
         comments = db.execute(
-            "select count(*) from duckdb_columns() where table_name = 'psw_headcount' and comment is not null"
+            "select count(*) from duckdb_columns() "
+            "where table_name = 'psw_headcount' and comment is not null"
         ).fetchone()[0]
         assert comments >= 10  # the dbt descriptions travel with the tables
 
     with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
         pairs = db.execute(
-            "select m.geography_level, m.headcount, p.headcount, p.headcount_flag, p.headcount_share, "
+            "select m.geography_level, m.headcount, p.headcount, p.headcount_flag, "
+            "p.headcount_share, "
             "m.headcount_share, m.geography_code, m.period_end, m.dimension "
             "from marts.psw_role_diversity m join published.psw_role_diversity p using "
             "(period_end, geography_level, geography_code, dimension, category)"
@@ -312,7 +357,7 @@ def test_published_tables_obey_the_disclosure_rules(scenario):
         ).fetchall()
     assert pairs and hc_pairs
     suppressed_per_breakdown = defaultdict(list)
-    for level, true, shown, flag, share, true_share, code, period, dim in pairs + hc_pairs:
+    for level, true, shown, flag, share, _, code, period, dim in pairs + hc_pairs:
         if level == "national":
             assert (shown, flag) == (true, "exact")
             continue
@@ -339,15 +384,18 @@ def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
     serving = data / "serving" / "psw.duckdb"
     analyst = duckdb.connect(str(serving), read_only=True)
     try:
-        before = analyst.execute("select count(*) from submission_status").fetchone()[0]
-        rows = [dict(r, reporting_period_end=r["reporting_period_end"].replace(month=8, day=31))
-                for r in scenario["in_force"]["RV3", "2025-07"] if not r["leaving_date"]]
+        before = analyst.execute("select count(*) from published.submission_status").fetchone()[0]
+        rows = [
+            dict(r, reporting_period_end=r["reporting_period_end"].replace(month=8, day=31))
+            for r in scenario["in_force"]["RV3", "2025-07"]
+            if not r["leaving_date"]
+        ]
         client.put_object(Bucket="psw-rv3", Key="returns/2025-08/late.csv", Body=to_csv_bytes(rows))
         out = psw_run(env)
         assert "serving database published" in out
         # The old connection still reads its snapshot; a new one sees the new month.
-        assert analyst.execute("select count(*) from submission_status").fetchone()[0] == before
+        assert analyst.execute("select count(*) from published.submission_status").fetchone()[0] == before
     finally:
         analyst.close()
     with duckdb.connect(str(serving), read_only=True) as fresh:
-        assert fresh.execute("select count(*) from submission_status").fetchone()[0] == before + 4
+        assert fresh.execute("select count(*) from published.submission_status").fetchone()[0] == before + 4

@@ -61,7 +61,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published.
         yield from dbt.cli(["build"], context=context).stream()
-        if _builds_everything(context):
+        if _touches_published(context):
             published = publish_serving(folder)
             context.log_event(
                 dg.AssetMaterialization(
@@ -80,9 +80,10 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             )
 
 
-def _builds_everything(context: dg.AssetExecutionContext) -> bool:
-    """Publish only after a full build: a partial selection leaves other tables stale."""
-    return set(context.selected_asset_keys) == set(psw_dbt_models.keys)
+def _touches_published(context: dg.AssetExecutionContext) -> bool:
+    """Publish after a successful build that changed a published table. Automation
+    selects what is downstream of the change; what it leaves out is already current."""
+    return any(key.path[0] == "published" for key in context.selected_asset_keys)
 
 
 serving_database = dg.AssetSpec(

@@ -8,7 +8,8 @@
   submission asset are ignored, unlike `AutomationCondition.eager()`.
 - Inside dbt, a model waits while an upstream blocking check (a dbt test of severity
   error) has failed, and nothing builds while an upstream model is in progress.
-- The first evaluation builds whatever is missing, so an empty platform has empty marts.
+- The first evaluation builds whatever is missing, so an empty platform has empty marts;
+  a build that fails is not retried on every tick (the next accepted return retries it).
 """
 
 import dagster as dg
@@ -27,14 +28,18 @@ def accepted_upload() -> dg.AutomationCondition:
 def rebuild_on_new_returns() -> dg.AutomationCondition:
     submissions = dg.AssetSelection.assets(SUBMISSION)
     dbt_deps = dg.AssetSelection.all() - submissions
-    upstream_changed = (
-        AC.any_deps_match(accepted_upload()).allow(submissions).with_label("accepted_return")
-        | AC.any_deps_updated().allow(dbt_deps)
-    )
+    upstream_changed = AC.any_deps_match(accepted_upload()).allow(submissions).with_label(
+        "accepted_return"
+    ) | AC.any_deps_updated().allow(dbt_deps)
     return (
-        (AC.newly_missing() | upstream_changed).since_last_handled()
+        (AC.newly_missing() | (AC.missing() & AC.initial_evaluation()) | upstream_changed)
+        # not since_last_handled(): that also resets on the first evaluation, losing it
+        .since(AC.newly_requested() | AC.newly_updated())
         & ~AC.any_deps_missing().allow(dbt_deps)
-        & AC.all_deps_blocking_checks_passed().allow(dbt_deps)
+        # "no parent with a failed blocking check": all_deps_* is false with no parents
+        & ~AC.any_deps_match(AC.any_checks_match(AC.check_failed(), blocking_only=True)).allow(
+            dbt_deps
+        )
         & ~AC.any_deps_in_progress().allow(dbt_deps)
         & ~AC.in_progress()
     ).with_label("rebuild_on_new_returns")

@@ -4,9 +4,11 @@ import dagster as dg
 
 from orchestration.marts.assets import marts_job, psw_dbt_models, serving_database
 from orchestration.marts.resources import dbt_resource
+from orchestration.marts.sensors import marts_automation
 
 defs = dg.Definitions(
     assets=[psw_dbt_models, serving_database],
     jobs=[marts_job],
+    sensors=[marts_automation],
     resources={"dbt": dbt_resource()},
 )

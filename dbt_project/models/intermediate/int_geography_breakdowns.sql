@@ -29,21 +29,25 @@ trust_level as (
 
 region_level as (
     select
-        period_end,
+        trust_level.period_end,
         'region' as geography_level,
-        parent_geography_code as geography_code,
+        trust_level.parent_geography_code as geography_code,
         any_value(trusts.region_name) as geography_name,
         'ENG' as parent_geography_code,
-        dimension,
-        category,
-        any_value(category_label) as category_label,
-        any_value(sort_order) as sort_order,
-        cast(sum(headcount) as bigint) as headcount,
-        sum(fte) as fte
+        trust_level.dimension,
+        trust_level.category,
+        any_value(trust_level.category_label) as category_label,
+        any_value(trust_level.sort_order) as sort_order,
+        cast(sum(trust_level.headcount) as bigint) as headcount,
+        sum(trust_level.fte) as fte
     from trust_level
     inner join trusts
         on trust_level.geography_code = trusts.trust_ods_code
-    group by period_end, parent_geography_code, dimension, category
+    group by
+        trust_level.period_end,
+        trust_level.parent_geography_code,
+        trust_level.dimension,
+        trust_level.category
 ),
 
 national_level as (

@@ -1,0 +1,187 @@
+"""Marts at national scale: `dbt build` and `psw run` times, and the two database sizes.
+
+All registered trusts (49) over 24 months of synthetic returns at ~100 PSWs per trust
+(`--staff 100`) or ten times that (`--staff 1000`):
+
+    .venv/bin/python benchmarks/marts_bench.py --staff 100 [--workdir /tmp/bench]
+
+Steps, each timed:
+  1. synthetic returns written straight into the local S3 server's folder (not timed);
+  2. `psw run` from empty: every upload validated, landed, then dbt build and publish;
+  3. `dbt build` alone on that data (warm);
+  4. one new return (a resubmission), then `psw run` again;
+  5. sizes of warehouse.duckdb and serving/psw.duckdb.
+
+`--skip-ingest` lands the Parquet and ledger directly (the same code path as the platform,
+without S3 and Dagster) to time dbt at sizes where ingesting every file would take hours.
+A measurement, not a test: it prints numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def months(first: str, count: int) -> list[str]:
+    year, month = map(int, first.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def timed(label: str, command: list[str], env: dict[str, str]) -> float:
+    started = time.monotonic()
+    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.monotonic() - started
+    tail = result.stdout.strip().splitlines()[-1:] if result.stdout else []
+    print(f"{label}: {seconds:.1f} s (exit {result.returncode}) {' '.join(tail)[:160]}", flush=True)
+    if result.returncode != 0:
+        print(result.stdout[-2000:], result.stderr[-2000:])
+    return seconds
+
+
+def land_directly(data: Path, periods: list[str], staff: int) -> int:
+    """Validated Parquet and ledger entries written as the platform writes them."""
+    import datetime as dt
+    import hashlib
+    import json
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from psw.ingest import Upload, process_upload  # noqa: F401  (documents the real path)
+    from psw.periods import parse_period
+    from psw.reference import trusts
+    from psw.standard import load_standard
+    from psw.synth import simulate
+    from psw.validation.typed import to_arrow
+
+    standard = load_standard()
+    count = 0
+    for i, trust in enumerate(trusts().values()):
+        for period, rows in simulate(trust, periods, seed=100 + i, staff=staff):
+            sid = hashlib.sha256(f"{trust.ods_code}{period}".encode()).hexdigest()[:20]
+            frame = pd.DataFrame(rows)
+            frame["source_row"] = range(2, len(frame) + 2)
+            table = to_arrow(standard, frame)
+            keys = [hashlib.sha256(s.encode()).hexdigest() for s in frame["staff_id"]]
+            table = table.drop_columns(["staff_id"]).add_column(1, "staff_key", pa.array(keys))
+            received = dt.datetime.combine(parse_period(period), dt.time(9), dt.UTC)
+            for name, value in [("source_key", f"returns/{period}/r.csv"), ("submission_id", sid)]:
+                table = table.append_column(name, pa.array([value] * table.num_rows))
+            table = table.append_column(
+                "received_at", pa.array([received] * table.num_rows, pa.timestamp("us", tz="UTC"))
+            )
+            folder = data / "validated" / f"trust={trust.ods_code}" / f"period={period}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, folder / f"{sid}.parquet")
+            ledger = data / "submissions" / f"trust={trust.ods_code}" / f"period={period}"
+            ledger.mkdir(parents=True, exist_ok=True)
+            (ledger / f"{sid}.json").write_text(
+                json.dumps(
+                    {
+                        "submission_id": sid,
+                        "trust_ods_code": trust.ods_code,
+                        "period": period,
+                        "status": "accepted",
+                        "source_key": f"returns/{period}/r.csv",
+                        "received_at": received.isoformat(),
+                        "processed_at": received.isoformat(),
+                        "rows": len(rows),
+                        "errors": 0,
+                        "warnings": 0,
+                    }
+                )
+            )
+            count += len(rows)
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--staff", type=int, default=100)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/psw-marts-bench"))
+    parser.add_argument("--skip-ingest", action="store_true")
+    args = parser.parse_args()
+
+    from psw.reference import trusts
+    from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+    from psw.synth import simulate, to_csv_bytes
+    from psw.warehouse import dbt_environment, dbt_executable, serving_path, warehouse_path
+
+    work = args.workdir.resolve()
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    data = work / "data"
+    periods = months("2024-04", args.months)
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "PSW_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(work / "dagster"),
+        "PSW_S3_ENDPOINT_URL": endpoint,
+        "PSW_PSEUDONYMISATION_KEY": "bench",
+        **dbt_environment(data),
+    }
+    env.pop("PSW_TRUST_REGISTRY", None)
+    project = ROOT / "dbt_project"
+    dbt_build = [
+        dbt_executable(),
+        "build",
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+    ]
+    print(
+        f"{len(trusts())} trusts x {len(periods)} months, ~{args.staff} PSWs per trust", flush=True
+    )
+    with LocalS3Server(work / "s3", endpoint) as server:
+        client = s3_client(server.settings())
+        provision_buckets(client, "psw-platform")
+        if args.skip_ingest:
+            started = time.monotonic()
+            rows = land_directly(data, periods, args.staff)
+            print(f"landed {rows} rows directly in {time.monotonic() - started:.0f} s", flush=True)
+            timed("dbt build from empty", dbt_build, env)
+        else:
+            started = time.monotonic()
+            rows = 0
+            for i, trust in enumerate(trusts().values()):
+                for period, month_rows in simulate(trust, periods, seed=100 + i, staff=args.staff):
+                    key = f"returns/{period}/{trust.ods_code}_{period}.csv"
+                    client.put_object(Bucket=trust.bucket, Key=key, Body=to_csv_bytes(month_rows))
+                    rows += len(month_rows)
+            print(f"uploaded {rows} rows in {time.monotonic() - started:.0f} s", flush=True)
+            timed(
+                "psw run from empty (ingest + dbt build + publish)",
+                [sys.executable, "-m", "psw.cli", "run"],
+                env,
+            )
+        timed("dbt build again (warm, nothing new)", dbt_build, env)
+        trust = next(iter(trusts().values()))
+        last = dict(simulate(trust, periods, seed=100, staff=args.staff))[periods[-1]]
+        client.put_object(
+            Bucket=trust.bucket,
+            Key=f"returns/{periods[-1]}/{trust.ods_code}_resubmission.csv",
+            Body=to_csv_bytes(last[:-2]),
+        )
+        timed("psw run with one new return", [sys.executable, "-m", "psw.cli", "run"], env)
+    for label, path in [("warehouse", warehouse_path(data)), ("serving", serving_path(data))]:
+        size = path.stat().st_size / 1e6 if path.exists() else float("nan")
+        print(f"{label}.duckdb: {size:.1f} MB", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
