@@ -22,9 +22,7 @@ def instance():
 def dbt_keys() -> set[dg.AssetKey]:
     graph = defs.resolve_asset_graph()
     return {
-        key
-        for key in graph.get_all_asset_keys()
-        if graph.get(key).automation_condition is not None
+        key for key in graph.get_all_asset_keys() if graph.get(key).automation_condition is not None
     }
 
 

@@ -394,8 +394,51 @@ def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
         out = psw_run(env)
         assert "serving database published" in out
         # The old connection still reads its snapshot; a new one sees the new month.
-        assert analyst.execute("select count(*) from published.submission_status").fetchone()[0] == before
+        assert (
+            analyst.execute("select count(*) from published.submission_status").fetchone()[0]
+            == before
+        )
     finally:
         analyst.close()
     with duckdb.connect(str(serving), read_only=True) as fresh:
-        assert fresh.execute("select count(*) from published.submission_status").fetchone()[0] == before + 4
+        assert (
+            fresh.execute("select count(*) from published.submission_status").fetchone()[0]
+            == before + 4
+        )
+
+
+def test_dbt_docs_generate_describes_every_mart_column(scenario, tmp_path):
+    import json
+
+    from psw.paths import dbt_project_dir
+    from psw.warehouse import dbt_environment, dbt_executable
+
+    project = dbt_project_dir()
+    target = tmp_path / "docs"
+    subprocess.run(
+        [
+            dbt_executable(),
+            "docs",
+            "generate",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(target),
+        ],
+        env={**scenario["env"], **dbt_environment(scenario["data"])},
+        check=True,
+        capture_output=True,
+    )
+    catalog = json.loads((target / "catalog.json").read_text())["nodes"]
+    manifest = json.loads((target / "manifest.json").read_text())["nodes"]
+    checked = 0
+    for unique_id, node in manifest.items():
+        if node["resource_type"] != "model" or node["schema"] not in ("marts", "published"):
+            continue
+        described = {n for n, c in node["columns"].items() if c.get("description")}
+        assert node["description"], unique_id
+        assert set(catalog[unique_id]["columns"]) <= described, unique_id
+        checked += 1
+    assert checked == 15  # five marts, five published marts, five reference tables

@@ -1,0 +1,107 @@
+"""The serving database: the disclosure guard before publishing, the atomic swap, the
+writer lock, and the dbt inputs generated from `schemas/`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from psw.dbt_artifacts import artifacts
+from psw.paths import dbt_project_dir
+from psw.warehouse import (
+    DisclosureError,
+    publish_serving,
+    serving_is_stale,
+    serving_path,
+    warehouse_path,
+    writer_lock,
+)
+
+
+def make_warehouse(data: Path, trust_headcount: int, extra_column: str | None = None) -> None:
+    data.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse_path(data))) as db:
+        db.execute("create schema published")
+        for table in ("psw_pay_bands", "psw_role_diversity"):
+            db.execute(
+                f"create table published.{table} as "
+                "select 'trust' as geography_level, 10 as headcount"
+            )
+        extra = f", 'x' as {extra_column}" if extra_column else ""
+        db.execute(
+            f"create table published.psw_headcount as select *{extra} from (values "
+            f"('national', 12, 1, 0), ('trust', {trust_headcount}, 0, 0)) "
+            "t(geography_level, headcount, joiners, leavers)"
+        )
+        db.execute("comment on table published.psw_headcount is 'Headcount by month'")
+
+
+def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
+    make_warehouse(tmp_path, trust_headcount=10)
+    published = publish_serving(tmp_path)
+    assert published.path == serving_path(tmp_path)
+    assert published.tables == {"psw_headcount": 2, "psw_pay_bands": 1, "psw_role_diversity": 1}
+    with duckdb.connect(str(published.path), read_only=True) as db:
+        comment = db.execute(
+            "select comment from duckdb_tables() where table_name = 'psw_headcount'"
+        ).fetchone()[0]
+    assert comment == "Headcount by month"
+    assert not list(published.path.parent.glob(".*new*"))  # no staging file left behind
+
+
+@pytest.mark.parametrize(
+    ("headcount", "column", "message"),
+    [(5, None, "1-7"), (10, "staff_key", "row-level")],
+)
+def test_publish_refuses_disclosive_tables_and_keeps_the_old_file(
+    tmp_path, headcount, column, message
+):
+    good = tmp_path / "good"
+    make_warehouse(good, trust_headcount=10)
+    publish_serving(good)
+    bad = tmp_path / "bad"
+    make_warehouse(bad, trust_headcount=headcount, extra_column=column)
+    serving_path(bad).parent.mkdir(parents=True)
+    serving_path(bad).write_bytes(serving_path(good).read_bytes())
+    before = serving_path(bad).read_bytes()
+    with pytest.raises(DisclosureError, match=message):
+        publish_serving(bad)
+    assert serving_path(bad).read_bytes() == before
+
+
+def test_serving_is_stale_until_published_after_the_latest_outcome(tmp_path):
+    ledger = tmp_path / "submissions" / "trust=RV3" / "period=2025-06"
+    ledger.mkdir(parents=True)
+    make_warehouse(tmp_path, trust_headcount=10)
+    assert serving_is_stale(tmp_path)  # never published
+    publish_serving(tmp_path)
+    assert not serving_is_stale(tmp_path)
+    time.sleep(0.01)
+    (ledger / "new.json").write_text("{}")
+    assert serving_is_stale(tmp_path)
+
+
+def test_one_writer_at_a_time(tmp_path):
+    order: list[str] = []
+
+    def second():
+        with writer_lock(tmp_path):
+            order.append("second")
+
+    with writer_lock(tmp_path):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.8)
+        order.append("first done")
+    thread.join(5)
+    assert order == ["first done", "second"]
+
+
+def test_dbt_seeds_and_sources_are_generated_from_the_standard():
+    for relative, content in artifacts().items():
+        committed = (dbt_project_dir() / relative).read_text(encoding="utf-8")
+        assert committed == content, f"{relative} is stale: run `make spec`"
