@@ -59,3 +59,22 @@
         ) = 1
     )
 {%- endmacro %}
+
+{#- The published measures of a breakdown row (`measures`, a marts breakdown with
+    breakdown_total) given its decided cell (`cells`, from int_disclosure_cells). -#}
+{% macro sdc_breakdown_measures(measures, cells) -%}
+    {{ sdc_count(measures ~ '.headcount', cells ~ '.is_suppressed', measures ~ '.geography_level') }}
+        as headcount,
+    {{ sdc_flag(measures ~ '.headcount', cells ~ '.is_primary', cells ~ '.is_suppressed',
+        measures ~ '.geography_level') }} as headcount_flag,
+    case
+        when {{ measures }}.geography_level = 'national' then {{ measures }}.fte
+        when {{ cells }}.is_suppressed then null
+        else round({{ measures }}.fte, 1)
+    end as fte,
+    case
+        when {{ measures }}.geography_level = 'national' then {{ measures }}.headcount_share
+        else {{ sdc_ratio(measures ~ '.headcount', measures ~ '.breakdown_total',
+            cells ~ '.is_suppressed', sdc_is_small(measures ~ '.breakdown_total')) }}
+    end as headcount_share
+{%- endmacro %}

@@ -17,20 +17,7 @@ select
     pay_bands.afc_band,
     pay_bands.afc_band_label,
     pay_bands.sort_order,
-    {{ sdc_count('pay_bands.headcount', 'cells.is_suppressed', 'pay_bands.geography_level') }}
-        as headcount,
-    {{ sdc_flag('pay_bands.headcount', 'cells.is_primary', 'cells.is_suppressed',
-        'pay_bands.geography_level') }} as headcount_flag,
-    case
-        when pay_bands.geography_level = 'national' then pay_bands.fte
-        when cells.is_suppressed then null
-        else round(pay_bands.fte, 1)
-    end as fte,
-    case
-        when pay_bands.geography_level = 'national' then pay_bands.headcount_share
-        else {{ sdc_ratio('pay_bands.headcount', 'pay_bands.breakdown_total',
-            'cells.is_suppressed', sdc_is_small('pay_bands.breakdown_total')) }}
-    end as headcount_share
+    {{ sdc_breakdown_measures('pay_bands', 'cells') }}
 from pay_bands
 inner join cells
     on

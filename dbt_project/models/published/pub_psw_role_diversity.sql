@@ -18,20 +18,7 @@ select
     role_diversity.category,
     role_diversity.category_label,
     role_diversity.sort_order,
-    {{ sdc_count('role_diversity.headcount', 'cells.is_suppressed',
-        'role_diversity.geography_level') }} as headcount,
-    {{ sdc_flag('role_diversity.headcount', 'cells.is_primary', 'cells.is_suppressed',
-        'role_diversity.geography_level') }} as headcount_flag,
-    case
-        when role_diversity.geography_level = 'national' then role_diversity.fte
-        when cells.is_suppressed then null
-        else round(role_diversity.fte, 1)
-    end as fte,
-    case
-        when role_diversity.geography_level = 'national' then role_diversity.headcount_share
-        else {{ sdc_ratio('role_diversity.headcount', 'role_diversity.breakdown_total',
-            'cells.is_suppressed', sdc_is_small('role_diversity.breakdown_total')) }}
-    end as headcount_share
+    {{ sdc_breakdown_measures('role_diversity', 'cells') }}
 from role_diversity
 inner join cells
     on
