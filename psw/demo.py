@@ -75,7 +75,19 @@ def upload_returns(client, late: bool, progress=print) -> int:
     return count
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the demo cleanly (a shell may start it with SIGINT
+    ignored, and service managers send SIGTERM)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run_demo() -> int:
+    _stop_on_signals()
     folder = data_dir().resolve()
     settings = S3Settings.from_env(
         {

@@ -43,6 +43,14 @@ class PlatformTranslator(DagsterDbtTranslator):
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
         return rebuild_on_new_returns()
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """dbt tests run with the model they test, and show as its checks in the UI
+        (without a condition of their own, automated builds log them as observations)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return spec._replace(automation_condition=dg.AutomationCondition.any_deps_updated())
+
 
 translator = PlatformTranslator(
     settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
