@@ -76,11 +76,15 @@ def check_results(report) -> list[dg.AssetCheckResult]:
             asset="submission",
             blocking=True,
             description="pandera contract of the PSW return v1 (errors)",
+            # Partitioned like the asset: each trust-month keeps its own result, so a run
+            # in progress elsewhere never hides this one from the marts' automation.
+            partitions_def=trust_month_partitions,
         ),
         dg.AssetCheckSpec(
             QUALITY_CHECK,
             asset="submission",
             description="Great Expectations quality and history suites",
+            partitions_def=trust_month_partitions,
         ),
     ],
     description="A trust's upload: archived, validated, reported back, landed if accepted.",

@@ -33,8 +33,10 @@ def rebuild_on_new_returns() -> dg.AutomationCondition:
     ) | AC.any_deps_updated().allow(dbt_deps)
     return (
         (AC.newly_missing() | (AC.missing() & AC.initial_evaluation()) | upstream_changed)
-        # not since_last_handled(): that also resets on the first evaluation, losing it
-        .since(AC.newly_requested() | AC.newly_updated())
+        # Reset only when a build is requested. since_last_handled() also resets on the
+        # first evaluation (losing the initial build) and on the asset's own update, which
+        # would swallow a return that lands while a build is running.
+        .since(AC.newly_requested())
         & ~AC.any_deps_missing().allow(dbt_deps)
         # "no parent with a failed blocking check": all_deps_* is false with no parents
         & ~AC.any_deps_match(AC.any_checks_match(AC.check_failed(), blocking_only=True)).allow(
