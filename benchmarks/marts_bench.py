@@ -55,7 +55,6 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
     import hashlib
     import json
 
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -64,17 +63,16 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
     from psw.reference import trusts
     from psw.standard import load_standard
     from psw.synth import simulate
-    from psw.validation.typed import to_arrow
+    from psw.validation.typed import arrow_schema
 
     standard = load_standard()
     count = 0
     for i, trust in enumerate(trusts().values()):
         for period, rows in simulate(trust, periods, seed=100 + i, staff=staff):
             sid = hashlib.sha256(f"{trust.ods_code}{period}".encode()).hexdigest()[:20]
-            frame = pd.DataFrame(rows)
-            frame["source_row"] = range(2, len(frame) + 2)
-            table = to_arrow(standard, frame)
-            keys = [hashlib.sha256(s.encode()).hexdigest() for s in frame["staff_id"]]
+            numbered = [dict(r, source_row=i) for i, r in enumerate(rows, start=2)]
+            table = pa.Table.from_pylist(numbered, schema=arrow_schema(standard))
+            keys = [hashlib.sha256(r["staff_id"].encode()).hexdigest() for r in rows]
             table = table.drop_columns(["staff_id"]).add_column(1, "staff_key", pa.array(keys))
             received = dt.datetime.combine(parse_period(period), dt.time(9), dt.UTC)
             for name, value in [("source_key", f"returns/{period}/r.csv"), ("submission_id", sid)]:
@@ -100,6 +98,7 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
                         "rows": len(rows),
                         "errors": 0,
                         "warnings": 0,
+                        "landed": str(folder / f"{sid}.parquet"),
                     }
                 )
             )

@@ -86,10 +86,12 @@ def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -
     ]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def dbt_manifest(tmp_path_factory):
-    """The dbt manifest the Dagster definitions load (prepare_if_dev only runs under
-    `dagster dev`; tests prepare it explicitly)."""
+def pytest_configure(config):
+    """The dbt manifest the Dagster definitions load, made before any test module imports
+    them (prepare_if_dev only runs under `dagster dev`; tests prepare it explicitly)."""
+    import tempfile
+
     from psw.warehouse import prepare_manifest
 
-    return prepare_manifest(tmp_path_factory.mktemp("manifest-data"))
+    with tempfile.TemporaryDirectory() as data:
+        prepare_manifest(Path(data))

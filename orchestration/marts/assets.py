@@ -8,6 +8,7 @@ time; when dbt succeeds it publishes the serving database and records it as a
 materialisation of `serving_database`.
 """
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,7 @@ from dagster_dbt import (
 from orchestration.marts.automation import SUBMISSION, rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
 from psw.storage import data_dir
-from psw.warehouse import publish_serving, writer_lock
+from psw.warehouse import dbt_environment, publish_serving, writer_lock
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -65,6 +66,8 @@ translator = PlatformTranslator(
 )
 def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     folder = data_dir().resolve()
+    # dbt resolves a relative PSW_DATA_DIR from dbt_project/, not from here: make it absolute.
+    os.environ.update(dbt_environment(folder))
     with writer_lock(folder):
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published.
