@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +98,31 @@ def pytest_configure(config):
 
     with tempfile.TemporaryDirectory() as data:
         prepare_manifest(Path(data))
+
+
+def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `psw` process talking to a local S3 server, state under root."""
+    env = {
+        **os.environ,
+        "PSW_S3_ENDPOINT_URL": server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": server.access_key,
+        "AWS_SECRET_ACCESS_KEY": server.secret_key,
+        "PSW_DATA_DIR": str(root / "data"),
+        "PSW_PSEUDONYMISATION_KEY": "e2e-key",
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
+    env.pop("PSW_TRUST_REGISTRY", None)
+    return {**env, **extra}
+
+
+def psw_run(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`psw run` in a subprocess; it must exit 0 (the platform did its job)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "psw.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result

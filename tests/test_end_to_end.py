@@ -7,9 +7,6 @@ and a second `psw run` does nothing.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -17,6 +14,7 @@ import pytest
 
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
+from tests.conftest import platform_env, psw_run
 
 
 @pytest.fixture()
@@ -24,29 +22,8 @@ def platform(tmp_path):
     with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
         client = s3_client(server.settings())
         provision_buckets(client, "psw-platform")
-        env = {
-            **os.environ,
-            "PSW_S3_ENDPOINT_URL": server.endpoint_url,
-            "AWS_ACCESS_KEY_ID": server.access_key,
-            "AWS_SECRET_ACCESS_KEY": server.secret_key,
-            "PSW_DATA_DIR": str(tmp_path / "data"),
-            "PSW_PSEUDONYMISATION_KEY": "e2e-key",
-            "DAGSTER_HOME": str(tmp_path / "dagster"),
-        }
-        env.pop("PSW_TRUST_REGISTRY", None)
+        env = platform_env(server, tmp_path)
         yield client, env, tmp_path / "data", tmp_path / "s3"
-
-
-def psw_run(env) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def status(client, bucket, key) -> str:

@@ -11,7 +11,6 @@ import csv
 import math
 import os
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +22,8 @@ from psw.reference import _load_trusts
 from psw.standard import load_standard
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
+from tests.conftest import platform_env
+from tests.conftest import psw_run as run_psw
 
 MONTHS = ["2025-04", "2025-05", "2025-06", "2025-07"]
 REGISTRY = [  # ods, name, region code, region name, PSWs at the start
@@ -63,16 +64,7 @@ def platform(tmp_path_factory):
         writer.writerow(["ods_code", "trust_name", "region_code", "region_name"])
         writer.writerows(r[:4] for r in REGISTRY)
     with LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server:
-        env = {
-            **os.environ,
-            "PSW_S3_ENDPOINT_URL": server.endpoint_url,
-            "AWS_ACCESS_KEY_ID": server.access_key,
-            "AWS_SECRET_ACCESS_KEY": server.secret_key,
-            "PSW_DATA_DIR": str(root / "data"),
-            "PSW_PSEUDONYMISATION_KEY": "marts-e2e-key",
-            "DAGSTER_HOME": str(root / "dagster"),
-            "PSW_TRUST_REGISTRY": str(registry),
-        }
+        env = platform_env(server, root, PSW_TRUST_REGISTRY=str(registry))
         client = s3_client(server.settings())
         os.environ["PSW_TRUST_REGISTRY"] = str(registry)
         try:
@@ -84,15 +76,7 @@ def platform(tmp_path_factory):
 
 
 def psw_run(env) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+    return run_psw(env).stdout
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 -- The submission in force for each trust and month: the last good file wins. A rejected
 -- file never replaces an accepted one; a nil return is a good file with no rows.
--- Ties on the store's whole-second clock fall to the platform's processing time.
+-- Newest first: see macros/newest_file_first.sql.
 with submissions as (
     select * from {{ ref('stg_platform__submissions') }}
 ),
@@ -10,7 +10,7 @@ good_files as (
         *,
         row_number() over (
             partition by trust_ods_code, period_end
-            order by submitted_at desc, processed_at desc nulls last, submission_id desc
+            order by {{ newest_file_first() }}
         ) as recency
     from submissions
     where status in ('accepted', 'accepted_with_warnings', 'nil_return')

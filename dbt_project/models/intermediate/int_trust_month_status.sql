@@ -22,7 +22,7 @@ latest_file as (
         count(*) over (partition by trust_ods_code, period_end) as files_received,
         row_number() over (
             partition by trust_ods_code, period_end
-            order by submitted_at desc, processed_at desc nulls last, submission_id desc
+            order by {{ newest_file_first() }}
         ) as recency
     from submissions
 ),
