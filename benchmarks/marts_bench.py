@@ -58,7 +58,6 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from psw.ingest import Upload, process_upload  # noqa: F401  (documents the real path)
     from psw.periods import parse_period
     from psw.reference import trusts
     from psw.standard import load_standard

@@ -42,9 +42,8 @@ def dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     # Ours to rewrite when it changes; a dagster.yaml written by someone else is left alone.
-    if not config.exists() or (
-        config.read_text().startswith("# Written by psw") and config.read_text() != DAGSTER_YAML
-    ):
+    current = config.read_text() if config.exists() else None
+    if current is None or (current.startswith("# Written by psw") and current != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import fields
 from pathlib import Path
 
 import yaml
 
+from psw.ingest import Outcome
 from psw.paths import dbt_project_dir, reference_dir
 from psw.standard import Standard, load_standard
 
@@ -38,27 +40,33 @@ LINEAGE_COLUMNS = [
     ("submission_id", "varchar", "The platform's id of the upload (bucket, key and ETag)."),
 ]
 
-LEDGER_COLUMNS = [
-    ("submission_id", "varchar", "The platform's id of the upload (bucket, key and ETag)."),
-    ("trust_ods_code", "varchar", "ODS code of the trust that owns the bucket."),
-    ("period", "varchar", "Reporting month from the key, YYYY-MM."),
-    (
-        "status",
-        "varchar",
-        "Outcome: accepted, accepted_with_warnings, nil_return or rejected.",
-    ),
-    ("source_bucket", "varchar", "Trust bucket the file was uploaded to."),
-    ("source_key", "varchar", "Object key of the upload (returns/YYYY-MM/file name)."),
-    ("etag", "varchar", "S3 ETag of the upload."),
-    ("content_sha256", "varchar", "SHA-256 of the uploaded bytes (null when too large)."),
-    ("archive_key", "varchar", "Key of the immutable copy in the platform bucket."),
-    ("received_at", "varchar", "When the store received the upload (ISO 8601)."),
-    ("processed_at", "varchar", "When the platform wrote the outcome (ISO 8601)."),
-    ("rows", "bigint", "Data rows in the file."),
-    ("errors", "bigint", "Error findings (any error rejects the file)."),
-    ("warnings", "bigint", "Warning findings."),
-    ("landed", "varchar", "Path of the landed Parquet (null when rejected)."),
-]
+# What each ledger field (psw.ingest.Outcome) means; the names and order come from Outcome,
+# so a field added there without a description here fails `make spec` and its test.
+LEDGER_DESCRIPTIONS = {
+    "submission_id": "The platform's id of the upload (bucket, key and ETag).",
+    "trust_ods_code": "ODS code of the trust that owns the bucket.",
+    "period": "Reporting month from the key, YYYY-MM.",
+    "status": "Outcome: accepted, accepted_with_warnings, nil_return or rejected.",
+    "source_bucket": "Trust bucket the file was uploaded to.",
+    "source_key": "Object key of the upload (returns/YYYY-MM/file name).",
+    "etag": "S3 ETag of the upload.",
+    "content_sha256": "SHA-256 of the uploaded bytes (null when too large).",
+    "archive_key": "Key of the immutable copy in the platform bucket.",
+    "received_at": "When the store received the upload (ISO 8601).",
+    "processed_at": "When the platform wrote the outcome (ISO 8601).",
+    "rows": "Data rows in the file.",
+    "errors": "Error findings (any error rejects the file).",
+    "warnings": "Warning findings.",
+    "landed": "Path of the landed Parquet (null when rejected).",
+}
+
+
+def ledger_columns() -> list[tuple[str, str, str]]:
+    """(name, DuckDB type, description) of each ledger field, in Outcome's order."""
+    return [
+        (f.name, "bigint" if f.type == "int" else "varchar", LEDGER_DESCRIPTIONS[f.name])
+        for f in fields(Outcome)
+    ]
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -102,7 +110,8 @@ def sources_yaml(standard: Standard) -> str:
     rows_glob = f"{data_dir}/validated/trust=*/period=*/*.parquet"
     ledger_glob = f"{data_dir}/submissions/trust=*/period=*/*.json"
     # struct_pack, not a {...} literal: dbt-duckdb formats external_location with str.format.
-    ledger_types = ", ".join(f"{n} := '{t}'" for n, t, _ in LEDGER_COLUMNS)
+    ledger = ledger_columns()
+    ledger_types = ", ".join(f"{n} := '{t}'" for n, t, _ in ledger)
     doc = {
         "version": 2,
         "sources": [
@@ -141,8 +150,7 @@ def sources_yaml(standard: Standard) -> str:
                             ),
                         },
                         "columns": [
-                            {"name": n, "data_type": t, "description": d}
-                            for n, t, d in LEDGER_COLUMNS
+                            {"name": n, "data_type": t, "description": d} for n, t, d in ledger
                         ],
                     },
                 ],

@@ -92,12 +92,12 @@ def manifest_is_stale() -> bool:
     return any(p.stat().st_mtime > built for p in sources)
 
 
-def prepare_manifest(data_dir: Path, force: bool = False) -> Path:
+def prepare_manifest(data_dir: Path) -> Path:
     """`dbt parse` when the manifest is missing or stale (what prepare_if_dev does only
     under `dagster dev`); tests, CI and `psw run` call this before loading definitions."""
     import subprocess
 
-    if force or manifest_is_stale():
+    if manifest_is_stale():
         project = dbt_project_dir()
         subprocess.run(
             [

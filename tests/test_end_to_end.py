@@ -83,3 +83,5 @@ def test_uploads_to_reports_archive_and_pseudonymised_parquet(platform, clean_ro
 
     third = psw_run(env)
     assert "0 processed (0 rejected), 5 already processed, 0 failed" in third.stdout
+    # README: a second `psw run` with nothing new does nothing, marts included.
+    assert "nothing new: the marts and the serving database are up to date" in third.stdout

@@ -103,7 +103,7 @@ serving_database = dg.AssetSpec(
     group_name="published",
     description=(
         "$PSW_DATA_DIR/serving/psw.duckdb: the published schema analysts open read-only, "
-        "replaced atomically after each successful full build."
+        "replaced atomically after each successful build that changed a published table."
     ),
 )
 

@@ -14,15 +14,6 @@ good_files as (
         ) as recency
     from submissions
     where status in ('accepted', 'accepted_with_warnings', 'nil_return')
-),
-
-files_received as (
-    select
-        trust_ods_code,
-        period_end,
-        count(*) as files_received
-    from submissions
-    group by trust_ods_code, period_end
 )
 
 select
@@ -34,11 +25,6 @@ select
     good_files.submitted_at,
     good_files.data_rows,
     good_files.errors,
-    good_files.warnings,
-    files_received.files_received
+    good_files.warnings
 from good_files
-inner join files_received
-    on
-        good_files.trust_ods_code = files_received.trust_ods_code
-        and good_files.period_end = files_received.period_end
 where good_files.recency = 1
