@@ -1,25 +1,30 @@
 """`psw run`: one headless pass through the same definitions the Dagster UI runs.
 
-The upload sensor is evaluated once and every run it requests is executed in this
-process, recorded in the Dagster instance (DAGSTER_HOME, default $PSW_DATA_DIR/dagster),
-so the UI shows them too. It starts from an empty cursor every time and relies on run
-keys (submission ids) instead: an upload with an outcome in the submissions ledger
-(accepted or rejected) is skipped, so a second `psw run` with nothing new does nothing,
-while an upload whose run failed (a platform fault, no outcome) is tried again on the next
-pass rather than lost behind a cursor.
+1. Runs left STARTED by a `psw run` that was killed are marked failed, and the
+   concurrency slots they held are freed (a killed pass must not block every later one).
+2. New trusts in the registry become partitions.
+3. Every registered bucket is listed. An upload with an outcome in the ledger is done; the
+   rest are processed by one `intake` run in this process (two worker processes for a
+   backlog), recorded in the Dagster instance so the UI shows it.
+4. When anything was processed, or the serving database is missing or older than the
+   ledger, the `build_marts` job runs dbt and publishes the serving database.
 
-Then, when anything was processed or the serving database is missing or older than the
-ledger, the `build_marts` job runs dbt and publishes the serving database (the same op
-the automation launches under `dagster dev`).
+The ledger, not a cursor, decides what is new: an upload whose processing failed (a
+platform fault, no outcome) is tried again by the next pass, and two passes at once share
+the uploads (each is claimed) instead of processing them twice.
 """
 
+from __future__ import annotations
+
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 
-from psw.ingest import already_processed
+from psw.discovery import StoreUnavailable, scan
+from psw.reference import trusts
 from psw.storage import data_dir
 from psw.warehouse import prepare_manifest, serving_is_stale
 
@@ -33,7 +38,16 @@ concurrency:
     max_concurrent_runs: 2
   pools:
     default_limit: 1
+# Queued runs start within a second, not the default five.
+run_coordinator:
+  module: dagster._core.run_coordinator.queued_run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
 """
+PID_TAG, HOST_TAG = "psw/pid", "psw/host"
+SPLIT_FROM = 10  # from this many uploads, two worker processes share the work
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}  # progress, not debug
 
 
 def dagster_home() -> Path:
@@ -49,52 +63,111 @@ def dagster_home() -> Path:
     return home
 
 
-def run_once(progress: Callable[[str], None] = print) -> dict[str, int]:
+def _this_process() -> dict[str, str]:
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the runs a killed `psw run` on this host left in progress, and free
+    the concurrency slots they hold (else the `warehouse` pool stays full for good)."""
+    reaped = []
+    in_progress = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+            tags={HOST_TAG: socket.gethostname()},
+        )
+    )
+    for run in in_progress:
+        pid = int(run.tags.get(PID_TAG, "0"))
+        if pid and not _alive(pid):
+            instance.report_run_failed(run, "its `psw run` process died (found by a later pass)")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            reaped.append(run.run_id)
+    return reaped
+
+
+def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dict[str, int]:
+    """One pass; `build=False` processes uploads only (the marts wait for the next pass)."""
     prepare_manifest(data_dir())
     from orchestration.definitions import defs
-    from orchestration.ingestion.assets import submission
-    from orchestration.ingestion.sensors import trust_uploads
+    from orchestration.ingestion.jobs import INTAKE_JOB
+    from orchestration.ingestion.partitions import add_new_trusts
 
     dagster_home()
-    counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0}
+    counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0, "problems": 0}
     with dg.DagsterInstance.get() as instance:
+        for run_id in reap_dead_runs(instance):
+            progress(f"run {run_id} of a killed `psw run` marked failed; its slots freed")
         platform = defs.resources["platform"]
-        data = platform.data_path()
-        context = dg.build_sensor_context(
-            instance=instance, resources={"platform": platform}, definitions=defs
-        )
-        result = trust_uploads(context)
-        requests = [] if isinstance(result, dg.SkipReason) else list(result)
-        progress(f"{len(requests)} uploads in the buckets")
-        for number, request in enumerate(requests, start=1):
-            if already_processed(data, request.run_key):
-                counts["skipped"] += 1
-                continue
-            outcome = dg.materialize(
-                [submission],
-                partition_key=request.partition_key,
+        lake = platform.lake()
+        added = add_new_trusts(instance)
+        if added:
+            names = ", ".join(added) if len(added) <= 10 else f"{', '.join(added[:10])}, ..."
+            progress(f"{len(added)} trusts added as partitions: {names}")
+        registry = sorted(trusts().values(), key=lambda t: t.ods_code)
+        try:
+            found = scan(platform.s3(), registry)
+        except StoreUnavailable as exc:
+            progress(f"the object store cannot be reached ({exc}): nothing processed")
+            counts["failed"] += 1
+            return counts
+        for problem in found.problems:
+            progress(problem.line)
+        counts["problems"] = len(found.problems)
+        done = lake.processed_ids()
+        pending = [s for s in found.submissions if s.id not in done]
+        counts["skipped"] = len(found.submissions) - len(pending)
+        progress(f"{len(found.submissions)} uploads in {found.scanned} buckets, {len(pending)} new")
+        if pending:
+            workers = 2 if len(pending) >= SPLIT_FROM else 1
+            intake = defs.resolve_job_def(INTAKE_JOB).execute_in_process(
+                run_config={
+                    **QUIET,
+                    "ops": {
+                        "process_uploads": {
+                            "config": {
+                                "submissions": [s.to_config() for s in pending],
+                                "workers": workers,
+                            }
+                        }
+                    },
+                },
                 instance=instance,
-                run_config=request.run_config,
-                resources={"platform": platform},
-                tags={**request.tags, "dagster/run_key": request.run_key},
+                tags={"psw/trigger": "psw run", **_this_process()},
                 raise_on_error=False,
             )
-            meta = _status(outcome)
-            # A rejected return fails the blocking contract check, and so the run: that is
-            # the platform doing its job. Anything else that fails the run is a fault.
-            if outcome.success or meta == "rejected":
-                counts["processed"] += 1
-                counts["rejected"] += meta == "rejected"
-            else:
-                counts["failed"] += 1
-            progress(
-                f"[{number}/{len(requests)}] {request.tags['psw/trust']} "
-                f"{request.tags['psw/key']}: {meta}"
+            summary = _output_metadata(intake)
+            counts["rejected"] = summary.get("rejected", 0)
+            counts["processed"] = sum(
+                summary.get(s, 0)
+                for s in ("accepted", "accepted_with_warnings", "nil_return", "rejected")
             )
-        if counts["processed"] or serving_is_stale(data):
+            counts["skipped"] += summary.get("skipped", 0)
+            counts["failed"] += summary.get("faults", 0)
+            if not summary:  # the op failed before it could count anything
+                counts["failed"] += 1
+                progress("the intake run failed: see the Dagster UI (run intake)")
+            if summary.get("platform errors"):
+                progress(f"{summary['platform errors']} uploads failed validation on our side")
+        if not build:
+            progress("intake only: the marts are left for the next full pass")
+        elif counts["processed"] or serving_is_stale(lake.root):
             progress("building the marts (dbt build) and publishing the serving database ...")
             built = defs.resolve_job_def("build_marts").execute_in_process(
-                instance=instance, tags={"psw/trigger": "psw run"}, raise_on_error=False
+                run_config=QUIET,
+                instance=instance,
+                tags={"psw/trigger": "psw run", **_this_process()},
+                raise_on_error=False,
             )
             if built.success:
                 counts["built"] = 1
@@ -107,9 +180,9 @@ def run_once(progress: Callable[[str], None] = print) -> dict[str, int]:
     return counts
 
 
-def _status(outcome: dg.ExecuteInProcessResult) -> str:
-    for event in outcome.get_asset_materialization_events():
-        status = event.materialization.metadata.get("status")
-        if status is not None:
-            return str(status.value)
-    return "run failed: see the Dagster UI"
+def _output_metadata(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """The intake op's counts (status -> uploads, skipped, faults); {} if it never got there."""
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_OUTPUT:
+            return {k: v.value for k, v in event.step_output_data.metadata.items()}
+    return {}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psw.periods import PeriodError, parse_period
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_PLATFORM_FAILED = 0, 1, 2, 3
 
 
 def _period(text: str) -> dt.date:
@@ -155,12 +155,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     """One headless pass: new uploads in every bucket processed, as the UI would."""
     from orchestration.run_once import run_once
 
-    counts = run_once()
+    try:
+        counts = run_once(build=not args.intake_only)
+    except Exception as exc:  # the platform failed: one clear line, the details in the UI
+        print(f"psw run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_PLATFORM_FAILED
     print(
         f"done: {counts['processed']} processed ({counts['rejected']} rejected), "
         f"{counts['skipped']} already processed, {counts['failed']} failed"
+        + (f", {counts['problems']} buckets skipped" if counts["problems"] else "")
     )
-    return EXIT_OK if counts["failed"] == 0 else 3
+    return EXIT_OK if counts["failed"] == 0 else EXIT_PLATFORM_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="one headless pass: pick up every new upload, validate, "
         "report back, land (exit 0 when the platform did its job)",
+    )
+    r.add_argument(
+        "--intake-only",
+        action="store_true",
+        help="process new uploads but do not rebuild the marts",
     )
     r.set_defaults(func=cmd_run)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from psw.ingest import Outcome
+from psw.lake import LANDED_GLOB, LEDGER_GLOB
 from psw.paths import dbt_project_dir, reference_dir
 from psw.standard import Standard, load_standard
 
@@ -37,13 +38,17 @@ LINEAGE_COLUMNS = [
     ("content_sha256", "varchar", "SHA-256 of the uploaded bytes."),
     ("received_at", "timestamp with time zone", "When the store received the upload."),
     ("spec_version", "varchar", "Version of the return standard it was validated against."),
-    ("submission_id", "varchar", "The platform's id of the upload (bucket, key and ETag)."),
+    (
+        "submission_id",
+        "varchar",
+        "The platform's id of the upload (bucket, key, upload time and ETag).",
+    ),
 ]
 
 # What each ledger field (psw.ingest.Outcome) means; the names and order come from Outcome,
 # so a field added there without a description here fails `make spec` and its test.
 LEDGER_DESCRIPTIONS = {
-    "submission_id": "The platform's id of the upload (bucket, key and ETag).",
+    "submission_id": "The platform's id of the upload (bucket, key, upload time and ETag).",
     "trust_ods_code": "ODS code of the trust that owns the bucket.",
     "period": "Reporting month from the key, YYYY-MM.",
     "status": "Outcome: accepted, accepted_with_warnings, nil_return or rejected.",
@@ -52,12 +57,14 @@ LEDGER_DESCRIPTIONS = {
     "etag": "S3 ETag of the upload.",
     "content_sha256": "SHA-256 of the uploaded bytes (null when too large).",
     "archive_key": "Key of the immutable copy in the platform bucket.",
-    "received_at": "When the store received the upload (ISO 8601).",
+    "received_at": "When the store received the upload (ISO 8601, as listed: milliseconds).",
     "processed_at": "When the platform wrote the outcome (ISO 8601).",
     "rows": "Data rows in the file.",
     "errors": "Error findings (any error rejects the file).",
     "warnings": "Warning findings.",
     "landed": "Path of the landed Parquet (null when rejected).",
+    "report_key": "Key of the report in the trust's bucket, without .json or .html.",
+    "error": "For operators: the platform's own fault while checking the file, if any.",
 }
 
 
@@ -107,8 +114,8 @@ def sources_yaml(standard: Standard) -> str:
     ]
     row_columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE_COLUMNS]
     data_dir = "{{ env_var('PSW_DATA_DIR', '../data') }}"
-    rows_glob = f"{data_dir}/validated/trust=*/period=*/*.parquet"
-    ledger_glob = f"{data_dir}/submissions/trust=*/period=*/*.json"
+    rows_glob = f"{data_dir}/{LANDED_GLOB}"
+    ledger_glob = f"{data_dir}/{LEDGER_GLOB}"
     # struct_pack, not a {...} literal: dbt-duckdb formats external_location with str.format.
     ledger = ledger_columns()
     ledger_types = ", ".join(f"{n} := '{t}'" for n, t, _ in ledger)

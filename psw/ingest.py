@@ -1,15 +1,15 @@
-"""Processing one upload: archive, validate, report back, land pseudonymised Parquet.
+"""Processing uploads: archive, validate, report back, land pseudonymised Parquet, record.
 
-The order matters and is the promise to trusts: the original bytes are archived in the
-platform bucket before anything else (nothing sent is ever lost), the report goes back to
-the trust's own `feedback/`, and only an accepted return lands, with staff ids replaced
-by a keyed hash. Objects under a trust's `returns/` are only ever read.
+The order is the promise to trusts: the bytes read are archived in the platform bucket
+before anything else (nothing sent is ever lost), the report goes back to the trust's own
+`feedback/`, only an accepted return lands (staff ids replaced by a keyed hash), and the
+ledger entry is written last: a submission with an entry is done, one without is
+processed again by the next pass. Every step is safe to repeat for the same submission.
+Objects under a trust's `returns/` are only ever read.
 
-Landed layout under `$PSW_DATA_DIR` (read by dbt, written by the platform only):
-  validated/trust=<ODS>/period=<YYYY-MM>/<submission_id>.parquet   accepted returns
-  submissions/trust=<ODS>/period=<YYYY-MM>/<submission_id>.json    every upload's outcome
-Last good file wins: the marts take, per trust and month, the accepted submission with the
-latest received time, so a rejected resubmission never displaces an accepted one.
+`process_batch` is what intake runs: many submissions in one warm process, each claimed
+(an flock) so that two passes at once never process one twice, each isolated so that one
+file's fault never stops the others.
 """
 
 from __future__ import annotations
@@ -19,68 +19,81 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from psw.lake import Lake, Status, write_atomically
 from psw.periods import parse_period
-from psw.reference import Trust
 from psw.standard import load_standard
+from psw.submissions import Placement, Submission, place
 
-RETURN_KEY = re.compile(r"^returns/(\d{4}-(?:0[1-9]|1[0-2]))/([^/]+)$")
+if TYPE_CHECKING:
+    from psw.storage import S3Settings
+
+DEFAULT_FIRST_MONTH = "2024-04"  # the start of the 2024/25 pay year, the earliest pay table
 
 
-@dataclass(frozen=True)
-class Upload:
-    """One object version in a trust's bucket, as the sensor sees it."""
-
-    trust: Trust
-    key: str
-    etag: str
-    size: int
-    last_modified: dt.datetime
-
-    @property
-    def period(self) -> str:
-        return RETURN_KEY.match(self.key).group(1)
-
-    @property
-    def file_name(self) -> str:
-        return RETURN_KEY.match(self.key).group(2)
-
-    @property
-    def submission_id(self) -> str:
-        raw = f"{self.trust.bucket}/{self.key}@{self.etag.strip(chr(34))}"
-        return hashlib.sha256(raw.encode()).hexdigest()[:20]
+def first_month() -> str:
+    """PSW_FIRST_MONTH: the first collection month; earlier months are rejected."""
+    value = os.environ.get("PSW_FIRST_MONTH", "").strip() or DEFAULT_FIRST_MONTH
+    parse_period(value)  # a wrong setting fails loudly, not silently
+    return value
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """A submission's ledger entry. dbt reads these fields (psw/dbt_artifacts.py)."""
+
     submission_id: str
     trust_ods_code: str
-    period: str
+    period: str | None
     status: str
     source_bucket: str
     source_key: str
     etag: str
     content_sha256: str | None
-    archive_key: str
+    archive_key: str | None
     received_at: str
-    # The platform's clock when the outcome was written: breaks ties between two uploads
-    # of one trust-month in the same second (S3 LastModified has whole seconds).
+    # The platform's clock when the outcome was written: the last tie-break between two
+    # uploads of one trust-month with the same received time.
     processed_at: str
     rows: int
     errors: int
     warnings: int
     landed: str | None
+    report_key: str | None
+    # For operators: what went wrong on the platform's side (the trust was told too).
+    error: str | None = None
 
 
-def is_return_key(key: str) -> bool:
-    return RETURN_KEY.match(key) is not None
+@dataclass(frozen=True)
+class Settings:
+    """What processing needs besides the store."""
+
+    platform_bucket: str
+    lake: Lake
+    secret: str
+    first_month: str = DEFAULT_FIRST_MONTH
+    today: dt.date | None = None
+
+    def day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+
+@dataclass(frozen=True)
+class Processed:
+    submission: Submission
+    placement: Placement
+    outcome: Outcome
+    report: object  # psw.validation.Report, or None when the object was replaced unread
 
 
 def pseudonymiser(secret: str):
@@ -95,25 +108,25 @@ def pseudonymiser(secret: str):
     return hash_id
 
 
-def previous_accepted(data_dir: Path, ods: str, period_end: dt.date):
-    """The trust's latest accepted month before this one (a PreviousReturn), from its Parquet."""
+def previous_accepted(lake: Lake, ods: str, period_end: dt.date):
+    """The trust's return in force for its latest accepted month before this one."""
     from psw.validation import PreviousReturn  # validation (pandera) only when processing
 
-    best: tuple[str, str, str, Path] | None = None
-    for ledger in (data_dir / "submissions" / f"trust={ods}").glob("period=*/*.json"):
-        record = json.loads(ledger.read_text())
-        if record["status"] == "rejected" or parse_period(record["period"]) >= period_end:
+    best: tuple | None = None
+    for record in lake.outcomes(ods):
+        if not Status(record["status"]).in_force or parse_period(record["period"]) >= period_end:
             continue
         candidate = (
             record["period"],
             record["received_at"],
             record.get("processed_at", ""),
-            Path(record["landed"]),
+            record["submission_id"],
+            record["landed"],
         )
         best = max(best, candidate) if best else candidate
     if best is None:
         return None
-    table = pq.read_table(best[3], columns=["staff_key", "leaving_date", "source_row"])
+    table = pq.read_table(best[4], columns=["staff_key", "leaving_date", "source_row"])
     in_post = {
         k: r
         for k, left, r in zip(*(table.column(i).to_pylist() for i in range(3)), strict=True)
@@ -122,159 +135,339 @@ def previous_accepted(data_dir: Path, ods: str, period_end: dt.date):
     return PreviousReturn(parse_period(best[0]), in_post)
 
 
-@dataclass(frozen=True)
-class Processed:
-    outcome: Outcome
-    report: object  # psw.validation.Report
+class ObjectReplaced(Exception):
+    """The object was overwritten between listing and reading: the newer version is a
+    submission of its own and gets the report."""
 
 
-def process_upload(
-    s3,
-    upload: Upload,
-    *,
-    platform_bucket: str,
-    data_dir: Path,
-    secret: str,
-    today: dt.date | None = None,
-) -> Processed:
-    """Archive, validate, write feedback, land. Safe to repeat for the same object version."""
+def process_submission(s3, submission: Submission, settings: Settings) -> Processed:
+    """One submission end to end. Raises only for faults of the store or the platform's
+    disk (the next pass tries again); anything wrong with the file is a report."""
+    placement = place(submission.key, settings.first_month, settings.day())
+    try:
+        data, digest = _read(s3, submission)
+    except ObjectReplaced:
+        return _record(submission, placement, settings, Status.REJECTED, replaced=True)
+    archive_key = _archive(s3, submission, placement, settings.platform_bucket, data, digest)
+    hash_id = pseudonymiser(settings.secret)
+    error = None
+    try:
+        result = _validate(submission, placement, settings, data, hash_id)
+    except Exception:  # a crash on one file: the trust is told, operators see why
+        error = traceback.format_exc(limit=8)
+        result = None
+    report = _failure_report(submission, placement) if result is None else result.report
+    if result is not None and not placement.filed:
+        _add_placement_finding(report, placement)
+    _write_feedback(s3, submission.bucket, placement.report_key, report)
+    landed = None
+    if result is not None and result.table is not None and placement.filed:
+        landed = _land(result.table, submission, placement, settings.lake, digest, hash_id)
+    status = Status(report.status)
+    if status is not Status.REJECTED and report.nil_return:
+        status = Status.NIL_RETURN
+    return _record(
+        submission,
+        placement,
+        settings,
+        status,
+        report=report,
+        archive_key=archive_key,
+        digest=digest,
+        landed=landed,
+        error=error,
+    )
+
+
+def _read(s3, submission: Submission) -> tuple[bytes | None, str | None]:
+    """The object's bytes (None when over the size limit), pinned to the listed ETag."""
+    if submission.size > load_standard().max_bytes:
+        return None, None
+    response = s3.get_object(Bucket=submission.bucket, Key=submission.key)
+    if response["ETag"].strip('"') != submission.etag:
+        response["Body"].close()
+        raise ObjectReplaced(submission.key)
+    data = response["Body"].read()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def _archive(s3, submission, placement, platform_bucket, data, digest) -> str:
+    """The exact bytes validated, keyed by trust, month and content hash. A file too large
+    to read is copied on the server (keyed by ETag) and rejected on its size alone."""
+    tag = f"sha256-{digest}" if digest else f"etag-{submission.etag}"
+    month = placement.period if placement.filed else "unfiled"
+    name = placement.report_key.rsplit("/", 1)[-1].removesuffix(".report")  # short enough
+    key = f"archive/{submission.trust_ods_code}/{month}/{tag}/{name}"
+    if data is None:
+        s3.copy_object(
+            Bucket=platform_bucket,
+            Key=key,
+            CopySource={"Bucket": submission.bucket, "Key": submission.key},
+        )
+    else:
+        s3.put_object(Bucket=platform_bucket, Key=key, Body=data)
+    return key
+
+
+def _validate(submission, placement, settings, data, hash_id):
     from psw.validation import validate_return  # kept out of definition load (pandera)
 
-    hash_id = pseudonymiser(secret)
-    period_end = parse_period(upload.period)
-    ods = upload.trust.ods_code
+    if placement.period is None or placement.problem == "KEY_NOT_A_RETURN":
+        return _ValidatedNothing(_placement_report(submission, placement))
+    period_end = parse_period(placement.period)
+    previous = (
+        previous_accepted(settings.lake, submission.trust_ods_code, period_end)
+        if placement.filed
+        else None
+    )
+    common = dict(
+        trust_ods_code=submission.trust_ods_code,
+        period_end=period_end,
+        file_name=placement.file_name,
+        previous=previous,
+        staff_key=lambda s: s.map(hash_id),
+        today=settings.day(),
+    )
+    if data is not None:
+        return validate_return(data, **common)
     with tempfile.TemporaryDirectory(prefix="psw-upload-") as tmp:
-        local = Path(tmp) / upload.file_name
-        digest = None
-        if upload.size <= load_standard().max_bytes:
-            s3.download_file(upload.trust.bucket, upload.key, str(local))
-            digest = hashlib.sha256(local.read_bytes()).hexdigest()
-        archive_key = _archive(s3, upload, platform_bucket, digest)
-        if digest is None:  # too large to fetch: the validator rejects it on size alone
-            local.write_bytes(b"")
-            os.truncate(local, upload.size)
-        previous = previous_accepted(data_dir, ods, period_end)
-        result = validate_return(
-            local,
-            trust_ods_code=ods,
-            period_end=period_end,
-            file_name=upload.file_name,
-            previous=previous,
-            staff_key=lambda s: s.map(hash_id),
-            today=today,
-        )
-    report = result.report
-    feedback = f"feedback/{upload.period}/{upload.file_name}.report"
+        local = Path(tmp) / "upload"  # a sparse file of the object's size: rejected on size
+        local.write_bytes(b"")
+        os.truncate(local, submission.size)
+        return validate_return(local, **common)
+
+
+@dataclass(frozen=True)
+class _ValidatedNothing:
+    report: object
+    table: None = None
+
+
+def _placement_report(submission: Submission, placement: Placement):
+    from psw.validation import Report
+
+    report = Report(
+        trust_ods_code=submission.trust_ods_code,
+        period=placement.period or "",
+        file_name=submission.key,
+        standard_version=load_standard().version,
+        findings=[],
+    )
+    return report
+
+
+def _add_placement_finding(report, placement: Placement) -> None:
+    from psw.validation import Finding
+
+    if placement.problem in report.rule_counts():
+        return  # the validator found it too (a month not yet ended)
+    rule = load_standard().rule(placement.problem)
+    report.findings.append(
+        Finding(placement.problem, rule.severity, rule.message.format(detail=placement.detail))
+    )
+
+
+def _failure_report(submission: Submission, placement: Placement):
+    from psw.validation import Finding
+
+    report = _placement_report(submission, placement)
+    rule = load_standard().rule("PROCESSING_FAILED")
+    report.findings.append(Finding("PROCESSING_FAILED", rule.severity, rule.message))
+    return report
+
+
+def _write_feedback(s3, bucket: str, key: str, report) -> None:
     s3.put_object(
-        Bucket=upload.trust.bucket,
-        Key=f"{feedback}.json",
+        Bucket=bucket,
+        Key=f"{key}.json",
         Body=report.to_json().encode(),
         ContentType="application/json",
     )
     s3.put_object(
-        Bucket=upload.trust.bucket,
-        Key=f"{feedback}.html",
+        Bucket=bucket,
+        Key=f"{key}.html",
         Body=report.to_html().encode(),
         ContentType="text/html; charset=utf-8",
     )
-    landed = None
-    if result.table is not None:
-        landed = _land(result.table, upload, data_dir, digest, hash_id)
-    outcome = Outcome(
-        submission_id=upload.submission_id,
-        trust_ods_code=ods,
-        period=upload.period,
-        status="nil_return" if report.nil_return and report.accepted else report.status,
-        source_bucket=upload.trust.bucket,
-        source_key=upload.key,
-        etag=upload.etag,
-        content_sha256=digest,
-        archive_key=archive_key,
-        received_at=upload.last_modified.isoformat(),
-        processed_at=dt.datetime.now(dt.UTC).isoformat(),
-        rows=report.rows,
-        errors=report.count("error"),
-        warnings=report.count("warning"),
-        landed=str(landed) if landed else None,
-    )
-    ledger = (
-        data_dir
-        / "submissions"
-        / f"trust={ods}"
-        / f"period={upload.period}"
-        / f"{upload.submission_id}.json"
-    )
-    _write_atomically(ledger, json.dumps(asdict(outcome), indent=2).encode())
-    return Processed(outcome, report)
 
 
-def _archive(s3, upload: Upload, platform_bucket: str, digest: str | None) -> str:
-    """Immutable copy keyed by trust, month and content hash (ETag when too large to hash)."""
-    tag = f"sha256-{digest}" if digest else f"etag-{upload.etag.strip(chr(34))}"
-    key = f"archive/{upload.trust.ods_code}/{upload.period}/{tag}/{upload.file_name}"
-    s3.copy_object(
-        Bucket=platform_bucket,
-        Key=key,
-        CopySource={"Bucket": upload.trust.bucket, "Key": upload.key},
-    )
-    return key
-
-
-def _land(table: pa.Table, upload: Upload, data_dir: Path, digest: str | None, hash_id) -> Path:
+def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -> Path:
     """Accepted rows with the staff id replaced by its keyed hash, plus lineage columns."""
     staff = table.column("staff_id").to_pylist()
     table = table.drop_columns(["staff_id"]).add_column(
         1, "staff_key", pa.array([hash_id(v) for v in staff], type=pa.string())
     )
     lineage = {
-        "source_bucket": upload.trust.bucket,
-        "source_key": upload.key,
-        "etag": upload.etag,
+        "source_bucket": submission.bucket,
+        "source_key": submission.key,
+        "etag": submission.etag,
         "content_sha256": digest,
-        "received_at": upload.last_modified,
+        "received_at": submission.uploaded_at,
         "spec_version": load_standard().version,
-        "submission_id": upload.submission_id,
+        "submission_id": submission.id,
     }
     for name, value in lineage.items():
         kind = pa.timestamp("us", tz="UTC") if name == "received_at" else pa.string()
         table = table.append_column(name, pa.array([value] * table.num_rows, type=kind))
-    path = (
-        data_dir
-        / "validated"
-        / f"trust={upload.trust.ods_code}"
-        / f"period={upload.period}"
-        / f"{upload.submission_id}.parquet"
-    )
+    path = lake.landed(submission.trust_ods_code, placement.period, submission.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pq.write_table(table, tmp)
     tmp.replace(path)
     return path
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def _record(
+    submission: Submission,
+    placement: Placement,
+    settings: Settings,
+    status: Status,
+    *,
+    report=None,
+    archive_key=None,
+    digest=None,
+    landed=None,
+    error=None,
+    replaced=False,
+) -> Processed:
+    """The ledger entry, written last and atomically: the submission is done."""
+    filed = placement.filed and not replaced and error is None
+    outcome = Outcome(
+        submission_id=submission.id,
+        trust_ods_code=submission.trust_ods_code,
+        period=placement.period if filed else None,
+        status=status.value,
+        source_bucket=submission.bucket,
+        source_key=submission.key,
+        etag=submission.etag,
+        content_sha256=digest,
+        archive_key=archive_key,
+        received_at=submission.uploaded_at.isoformat(),
+        processed_at=dt.datetime.now(dt.UTC).isoformat(),
+        rows=report.rows if report else 0,
+        errors=report.count("error") if report else 0,
+        warnings=report.count("warning") if report else 0,
+        landed=str(landed) if landed else None,
+        report_key=None if replaced else placement.report_key,
+        error="replaced in the bucket before it could be read" if replaced else error,
+    )
+    path = settings.lake.ledger_entry(outcome.trust_ods_code, outcome.period, submission.id)
+    write_atomically(path, json.dumps(asdict(outcome), indent=2).encode())
+    return Processed(submission, placement, outcome, report)
 
 
-def already_processed(data_dir: Path, submission_id: str) -> bool:
-    """Whether an upload has an outcome in the submissions ledger (accepted or rejected)."""
-    return any((data_dir / "submissions").glob(f"trust=*/period=*/{submission_id}.json"))
+# ---- batches ---------------------------------------------------------------------------
 
 
-def list_uploads(s3, trust: Trust) -> list[Upload]:
-    """Every object under the trust's returns/<YYYY-MM>/ (anything else is ignored)."""
-    uploads = []
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=trust.bucket, Prefix="returns/"
-    ):
-        for obj in page.get("Contents", []):
-            if is_return_key(obj["Key"]):
-                uploads.append(
-                    Upload(
-                        trust, obj["Key"], obj["ETag"].strip('"'), obj["Size"], obj["LastModified"]
-                    )
+@dataclass(frozen=True)
+class BatchItem:
+    """What happened to one submission of a batch."""
+
+    submission: Submission
+    processed: Processed | None = None
+    skipped: str | None = None  # done already, or another pass holds it
+    fault: str | None = None  # a platform fault: no outcome, the next pass retries
+    seconds: float = 0.0
+
+    @property
+    def line(self) -> str:
+        s = self.submission
+        where = f"{s.trust_ods_code} {s.key}"
+        if self.processed:
+            o = self.processed.outcome
+            extra = " (platform error: see the ledger)" if o.error and o.report_key else ""
+            return f"{where}: {o.status}{extra}"
+        if self.skipped:
+            return f"{where}: skipped ({self.skipped})"
+        return f"{where}: not processed, will retry ({self.fault})"
+
+
+def in_processing_order(submissions: Iterable[Submission]) -> list[Submission]:
+    """Oldest first within each trust and month, months in order: each return's history
+    checks then see the month before it, and the last upload is processed last."""
+
+    def order(s: Submission) -> tuple:
+        month = s.key.split("/")[1] if s.key.count("/") >= 2 else ""
+        return (s.trust_ods_code, month, s.uploaded_at, s.key)
+
+    return sorted(submissions, key=order)
+
+
+def process_batch(
+    s3,
+    submissions: Iterable[Submission],
+    settings: Settings,
+    done: set[str] | None = None,
+) -> Iterator[BatchItem]:
+    """Process many submissions in this (warm) process, one at a time, each isolated."""
+    done = settings.lake.processed_ids() if done is None else done
+    for submission in in_processing_order(submissions):
+        started = time.perf_counter()
+        if submission.id in done:
+            yield BatchItem(submission, skipped="already processed")
+            continue
+        with settings.lake.claim(submission.id) as mine:
+            if not mine:
+                yield BatchItem(submission, skipped="another pass is processing it")
+                continue
+            if settings.lake.has_outcome(submission.trust_ods_code, submission.id):
+                yield BatchItem(submission, skipped="already processed")
+                continue
+            try:
+                processed = process_submission(s3, submission, settings)
+            except Exception as exc:  # the store or the disk: retried by the next pass
+                yield BatchItem(
+                    submission, fault=_short(exc), seconds=time.perf_counter() - started
                 )
-    return uploads
+                continue
+        done.add(submission.id)
+        yield BatchItem(submission, processed, seconds=time.perf_counter() - started)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def process_in_workers(
+    store: S3Settings,
+    submissions: Iterable[Submission],
+    settings: Settings,
+    workers: int = 1,
+) -> Iterator[BatchItem]:
+    """`process_batch` over up to `workers` processes, each warm for its share.
+
+    A trust's submissions stay together and in order in one process (its history checks
+    need the month before landed first); trusts are shared out between the processes.
+    """
+    from psw.storage import s3_client
+
+    pending = in_processing_order(submissions)
+    by_trust: dict[str, list[Submission]] = {}
+    for submission in pending:
+        by_trust.setdefault(submission.trust_ods_code, []).append(submission)
+    if workers <= 1 or len(by_trust) < 2:
+        yield from process_batch(s3_client(store), pending, settings)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    done = settings.lake.processed_ids()
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_process_group, store, group, settings, done): group
+            for group in by_trust.values()
+        }
+        for future in as_completed(futures):
+            try:
+                yield from future.result()
+            except Exception as exc:  # a worker died (killed, out of memory)
+                for submission in futures[future]:
+                    yield BatchItem(submission, fault=f"worker died: {_short(exc)}")
+
+
+def _process_group(store, group, settings, done) -> list[BatchItem]:
+    from psw.storage import s3_client
+
+    return list(process_batch(s3_client(store), group, settings, set(done)))

@@ -44,7 +44,8 @@ def trust_registry_path() -> Path:
 
 
 @cache
-def _load_trusts(path: Path) -> dict[str, Trust]:
+def _load_trusts(path: Path, stamp: tuple[int, int] | None = None) -> dict[str, Trust]:
+    """The registry at `path`; `stamp` (mtime, size) makes an edited file load anew."""
     trusts: dict[str, Trust] = {}
     with path.open(newline="", encoding="utf-8-sig") as handle:
         for row in csv.DictReader(handle):
@@ -61,8 +62,11 @@ def _load_trusts(path: Path) -> dict[str, Trust]:
 
 
 def trusts() -> dict[str, Trust]:
-    """Registered trusts by ODS code (upper case)."""
-    return _load_trusts(trust_registry_path())
+    """Registered trusts by ODS code (upper case), re-read when the registry file changes:
+    a trust added to PSW_TRUST_REGISTRY is picked up without a restart."""
+    path = trust_registry_path()
+    stat = path.stat()
+    return _load_trusts(path, (stat.st_mtime_ns, stat.st_size))
 
 
 def trust(ods_code: str) -> Trust | None:

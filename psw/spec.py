@@ -18,6 +18,7 @@ from psw.reference import Trust
 from psw.standard import Standard, load_standard
 
 STAGE_TITLES = {
+    "intake": "Where to put the file",
     "file": "Whole-file rules",
     "contract": "Row rules",
     "quality": "Data quality checks",

@@ -17,7 +17,7 @@ import yaml
 from psw.paths import schemas_dir
 
 SEVERITIES = ("error", "warning", "info")
-STAGES = ("file", "contract", "quality", "history")
+STAGES = ("intake", "file", "contract", "quality", "history")
 
 
 @dataclass(frozen=True)

@@ -115,10 +115,10 @@ def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def psw_run(env: dict[str, str]) -> subprocess.CompletedProcess:
+def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """`psw run` in a subprocess; it must exit 0 (the platform did its job)."""
     result = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "run"],
+        [sys.executable, "-m", "psw.cli", "run", *args],
         env=env,
         capture_output=True,
         text=True,

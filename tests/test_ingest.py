@@ -11,7 +11,9 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from psw.ingest import list_uploads, process_upload
+from psw.discovery import list_submissions
+from psw.ingest import Settings, process_submission
+from psw.lake import Lake
 from psw.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
@@ -30,18 +32,12 @@ def platform(tmp_path):
 
 def _upload(client, key, data, bucket="psw-rv3"):
     client.put_object(Bucket=bucket, Key=key, Body=data)
-    return next(u for u in list_uploads(client, trusts()[bucket[4:].upper()]) if u.key == key)
+    return next(u for u in list_submissions(client, trusts()[bucket[4:].upper()]) if u.key == key)
 
 
 def _process(client, data_dir, upload):
-    return process_upload(
-        client,
-        upload,
-        platform_bucket="psw-platform",
-        data_dir=data_dir,
-        secret=SECRET,
-        today=TODAY,
-    ).outcome
+    settings = Settings("psw-platform", Lake(data_dir), SECRET, today=TODAY)
+    return process_submission(client, upload, settings).outcome
 
 
 def _report(client, key):
@@ -80,9 +76,19 @@ def test_uploads_are_archived_reported_and_landed_without_raw_ids(
     assert fixed.status == report["status"] == "accepted_with_warnings"
     assert report["rule_counts"] == {"LEAVER_NOT_REPORTED": 1}  # hashed keys still match
     assert fixed.submission_id != rejected.submission_id
+    # The same bytes again are a new submission (the last upload wins, INTERFACES.md).
+    again = _process(
+        client, data_dir, _upload(client, "returns/2025-06/june.csv", to_csv_bytes(bad))
+    )
+    assert again.submission_id not in (rejected.submission_id, fixed.submission_id)
+    assert _report(client, "feedback/2025-06/june.csv.report.json")["status"] == "rejected"
 
     archived = client.list_objects_v2(Bucket="psw-platform", Prefix="archive/")["Contents"]
-    assert len(archived) == 3  # every upload, accepted or not
+    # every upload, accepted or not; the same bytes twice are one archive object
+    assert len(archived) == 3
+    assert {o["Key"].split("/")[3] for o in archived} == {
+        f"sha256-{o.content_sha256}" for o in (may, rejected, fixed)
+    }
     assert client.get_object(Bucket="psw-rv3", Key="returns/2025-06/june.csv")  # untouched
 
     table = pq.read_table(fixed.landed)
@@ -93,7 +99,7 @@ def test_uploads_are_archived_reported_and_landed_without_raw_ids(
         assert not raw_ids & {str(v) for v in table.column(column).to_pylist()}
     assert set(table.column("submission_id").to_pylist()) == {fixed.submission_id}
     ledgers = sorted((data_dir / "submissions").rglob("*.json"))
-    assert [json.loads(p.read_text())["status"] for p in ledgers].count("rejected") == 1
+    assert [json.loads(p.read_text())["status"] for p in ledgers].count("rejected") == 2
 
 
 def test_personal_data_and_nil_returns(platform, clean_rows, standard):
@@ -128,7 +134,7 @@ def test_reprocessing_the_same_object_version_changes_nothing(platform, clean_ro
     assert sorted(p.relative_to(data_dir) for p in data_dir.rglob("*") if p.is_file()) == files
 
 
-def test_only_returns_keys_are_uploads(platform):
+def test_every_object_but_feedback_and_folder_markers_is_an_upload(platform):
     client, _ = platform
     for key in (
         "returns/2025-06/a.csv",
@@ -136,9 +142,17 @@ def test_only_returns_keys_are_uploads(platform):
         "returns/2025-13/b.csv",
         "feedback/2025-06/a.csv.report.json",
         "returns/2025-06/sub/c.csv",
+        "RV3_June.csv",
     ):
         client.put_object(Bucket="psw-rv3", Key=key, Body=b"x")
-    assert [u.key for u in list_uploads(client, trusts()["RV3"])] == ["returns/2025-06/a.csv"]
+    client.put_object(Bucket="psw-rv3", Key="returns/2025-07/", Body=b"")  # a folder marker
+    assert sorted(u.key for u in list_submissions(client, trusts()["RV3"])) == [
+        "RV3_June.csv",
+        "returns/2025-06/a.csv",
+        "returns/2025-06/sub/c.csv",
+        "returns/2025-13/b.csv",
+        "returns/notes.txt",
+    ]
 
 
 def test_too_large_uploads_are_archived_and_rejected_without_download(platform, monkeypatch):

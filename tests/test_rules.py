@@ -41,8 +41,10 @@ MANIFEST = _manifest()
 
 
 def test_every_rule_in_the_standard_has_a_fault_file(standard):
+    """Intake rules are decided from the key, not the content: tests/test_intake.py."""
     covered = {entry["rule_id"] for entry in MANIFEST}
-    assert covered == set(standard.rules), set(standard.rules) ^ covered
+    content_rules = {r.id for r in standard.rules.values() if r.stage != "intake"}
+    assert covered == content_rules, content_rules ^ covered
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])

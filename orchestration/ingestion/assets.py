@@ -1,121 +1,153 @@
-"""The submission asset: one materialisation per upload, partitioned by trust and month.
+"""The submission asset: one partition per trust and month, one materialisation per upload.
 
-Its two checks show in the UI for each partition: the pandera contract (blocking: a
-rejected return must not feed the marts) and the Great Expectations suite (a warning).
-Results are emitted from inside the asset, with counts and the first findings.
+Uploads are processed in batches by the `intake` job (jobs.py), which reports each filed
+upload here as a materialisation of its trust-month with the two check results: the
+pandera contract (blocking: a rejected return never feeds the marts) and the Great
+Expectations quality suites (a warning). Materialising a partition from the UI re-reads
+the submissions ledger and reports that trust-month's latest upload again; it never
+processes a file (upload it again for that).
 """
 
 # No `from __future__ import annotations`: Dagster resolves config and resource types
 # from these signatures at definition time.
 
 import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 
 from orchestration.ingestion.partitions import trust_month_partitions
 from orchestration.ingestion.resources import PlatformResource
-from psw.ingest import Upload, process_upload
-from psw.reference import trusts
-from psw.standard import load_standard
+from psw.lake import Status
 
+SUBMISSION = dg.AssetKey("submission")
 CONTRACT_CHECK = "return_contract"
 QUALITY_CHECK = "return_quality"
+FIRST_FINDINGS = 10
 
 
-class UploadConfig(dg.Config):
-    key: str
-    etag: str
+def _findings(report, stages: tuple[str, ...], severity: str) -> list[dict]:
+    if report is None:
+        return []
+    from psw.standard import load_standard
+
+    stage = {r.id: r.stage for r in load_standard().rules.values()}
+    return [f for f in report.findings if stage[f.rule_id] in stages and f.severity == severity]
 
 
-def _summary(findings) -> dict:
+def _listing(findings) -> dict:
+    """Counts and the first findings as JSON: the UI shows it as data, so nothing from the
+    file (column names, values) is ever read as markdown or HTML."""
     return {
         "findings": dg.MetadataValue.int(len(findings)),
-        "first_findings": dg.MetadataValue.md(
-            "\n".join(
-                f"- `{f.rule_id}` row {f.row or '-'} {f.column or ''}: {f.message}"
-                for f in findings[:10]
-            )
-            or "none"
+        "first_findings": dg.MetadataValue.json(
+            [
+                {"rule": f.rule_id, "row": f.row, "column": f.column, "message": f.message}
+                for f in findings[:FIRST_FINDINGS]
+            ]
         ),
     }
 
 
-def check_results(report) -> list[dg.AssetCheckResult]:
-    """The report split into the contract (file and row rules) and quality (GX) checks."""
-    stage = {r.id: r.stage for r in load_standard().rules.values()}
-    contract = [
-        f
-        for f in report.findings
-        if stage[f.rule_id] in ("file", "contract") and f.severity == "error"
-    ]
-    quality = [
-        f
-        for f in report.findings
-        if stage[f.rule_id] in ("quality", "history") and f.severity == "warning"
-    ]
+def check_outcomes(outcome: dict, report=None) -> list[tuple[str, bool, dict]]:
+    """(check name, passed, metadata) of the contract and quality checks of one upload."""
+    contract = _findings(report, ("file", "contract"), "error")
+    quality = _findings(report, ("quality", "history"), "warning")
     return [
-        dg.AssetCheckResult(
-            check_name=CONTRACT_CHECK,
-            passed=not contract,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=_summary(contract),
-        ),
-        dg.AssetCheckResult(
-            check_name=QUALITY_CHECK,
-            passed=not quality,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata=_summary(quality),
-        ),
+        (CONTRACT_CHECK, outcome["status"] != Status.REJECTED, _listing(contract)),
+        (QUALITY_CHECK, outcome["warnings"] == 0, _listing(quality)),
     ]
+
+
+SEVERITY = {CONTRACT_CHECK: dg.AssetCheckSeverity.ERROR, QUALITY_CHECK: dg.AssetCheckSeverity.WARN}
+
+
+def materialization_metadata(outcome: dict) -> dict:
+    return {
+        "status": outcome["status"],
+        "source": dg.MetadataValue.text(f"s3://{outcome['source_bucket']}/{outcome['source_key']}"),
+        "received_at": outcome["received_at"],
+        "rows": dg.MetadataValue.int(outcome["rows"]),
+        "errors": dg.MetadataValue.int(outcome["errors"]),
+        "warnings": dg.MetadataValue.int(outcome["warnings"]),
+        "submission_id": outcome["submission_id"],
+        "landed": outcome["landed"] or "nothing (rejected)",
+    }
+
+
+def upload_events(outcome: dict, report, instance: dg.DagsterInstance):
+    """What a batch run reports for one filed upload: the trust-month's materialisation,
+    then its two check evaluations (not blocking the batch: a rejection is an answer).
+
+    A generator: the materialisation is stored when yielded, and the evaluations then
+    name it as their target, as Dagster does for checks run inside an asset. Without
+    that a partitioned check result does not count as current for the marts' automation.
+    """
+    partition = f"{outcome['period']}|{outcome['trust_ods_code']}"
+    yield dg.AssetMaterialization(
+        SUBMISSION, partition=partition, metadata=materialization_metadata(outcome)
+    )
+    [record] = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=SUBMISSION, asset_partitions=[partition]), limit=1
+    ).records
+    target = AssetCheckEvaluationTargetMaterializationData(
+        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+    )
+    for name, passed, metadata in check_outcomes(outcome, report):
+        yield dg.AssetCheckEvaluation(
+            asset_key=SUBMISSION,
+            check_name=name,
+            passed=passed,
+            severity=SEVERITY[name],
+            metadata=metadata,
+            partition=partition,
+            target_materialization_data=target,
+        )
+
+
+def latest_outcome(platform: PlatformResource, ods: str, period: str) -> dict | None:
+    """The trust-month's last upload in the ledger (the one the trust heard about last)."""
+    outcomes = [o for o in platform.lake().outcomes(ods) if o["period"] == period]
+    return max(outcomes, key=lambda o: (o["received_at"], o["processed_at"]), default=None)
 
 
 @dg.asset(
+    key=SUBMISSION,
     partitions_def=trust_month_partitions,
     group_name="ingestion",
     check_specs=[
         dg.AssetCheckSpec(
             CONTRACT_CHECK,
-            asset="submission",
+            asset=SUBMISSION,
             blocking=True,
             description="pandera contract of the PSW return v1 (errors)",
-            # Partitioned like the asset: each trust-month keeps its own result, so a run
-            # in progress elsewhere never hides this one from the marts' automation.
+            # Partitioned like the asset: each trust-month keeps its own result, so a result
+            # elsewhere never hides this one from the marts' automation.
             partitions_def=trust_month_partitions,
         ),
         dg.AssetCheckSpec(
             QUALITY_CHECK,
-            asset="submission",
-            description="Great Expectations quality and history suites",
+            asset=SUBMISSION,
+            description="Great Expectations quality and history suites (warnings)",
             partitions_def=trust_month_partitions,
         ),
     ],
-    description="A trust's upload: archived, validated, reported back, landed if accepted.",
+    description=(
+        "A trust's upload for a month: archived, validated, reported back, landed if "
+        "accepted. Reported by the `intake` job; materialising re-reads the ledger."
+    ),
 )
-def submission(context: dg.AssetExecutionContext, config: UploadConfig, platform: PlatformResource):
-    ods = context.partition_key.keys_by_dimension["trust"]
-    trust = trusts()[ods]
-    s3 = platform.s3()
-    head = s3.head_object(Bucket=trust.bucket, Key=config.key)
-    upload = Upload(
-        trust, config.key, head["ETag"].strip('"'), head["ContentLength"], head["LastModified"]
-    )
-    if upload.etag != config.etag:
-        context.log.info(f"{config.key} changed since the sensor saw it; processing the newest")
-    done = process_upload(
-        s3,
-        upload,
-        platform_bucket=platform.settings().platform_bucket,
-        data_dir=platform.data_path(),
-        secret=platform.secret(),
-    )
-    outcome = done.outcome
+def submission(context: dg.AssetExecutionContext, platform: PlatformResource):
+    keys = context.partition_key.keys_by_dimension
+    outcome = latest_outcome(platform, keys["trust"], keys["month"])
+    if outcome is None:
+        raise dg.Failure(f"no upload from {keys['trust']} for {keys['month']} has been processed")
     yield dg.MaterializeResult(
-        metadata={
-            "status": outcome.status,
-            "source": f"s3://{outcome.source_bucket}/{outcome.source_key}",
-            "rows": dg.MetadataValue.int(outcome.rows),
-            "errors": dg.MetadataValue.int(outcome.errors),
-            "warnings": dg.MetadataValue.int(outcome.warnings),
-            "submission_id": outcome.submission_id,
-            "landed": outcome.landed or "nothing (rejected)",
-        },
-        check_results=check_results(done.report),
+        metadata=materialization_metadata(outcome),
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=name, passed=passed, severity=SEVERITY[name], metadata=metadata
+            )
+            for name, passed, metadata in check_outcomes(outcome)
+        ],
     )

@@ -1,15 +1,24 @@
-"""Submissions are partitioned by trust and month: the UI shows a trust-by-month grid."""
+"""Submissions are partitioned by trust and month: the UI shows a trust-by-month grid.
+
+Trusts are dynamic partitions, added by the upload sensor (and `psw run`) from the
+registry as it is now, so a new trust needs no restart or redeploy. Months run from the
+first collection month (PSW_FIRST_MONTH) to the current one; uploads for other months are
+answered with a report but have no partition.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from psw.ingest import first_month
 from psw.reference import trusts
 
-FIRST_MONTH = "2024-04"  # the start of the 2024/25 pay year, the earliest pay table shipped
+TRUSTS = "trusts"
 
-month_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1)
-trust_partitions = dg.StaticPartitionsDefinition(sorted(trusts()))
+month_partitions = dg.MonthlyPartitionsDefinition(
+    start_date=first_month(), fmt="%Y-%m", end_offset=1
+)
+trust_partitions = dg.DynamicPartitionsDefinition(name=TRUSTS)
 trust_month_partitions = dg.MultiPartitionsDefinition(
     {"trust": trust_partitions, "month": month_partitions}
 )
@@ -17,3 +26,16 @@ trust_month_partitions = dg.MultiPartitionsDefinition(
 
 def partition_key(ods_code: str, period: str) -> dg.MultiPartitionKey:
     return dg.MultiPartitionKey({"trust": ods_code, "month": period})
+
+
+def new_trusts(instance: dg.DagsterInstance) -> list[str]:
+    """Registered trusts that are not partitions yet."""
+    known = set(instance.get_dynamic_partitions(TRUSTS))
+    return sorted(set(trusts()) - known)
+
+
+def add_new_trusts(instance: dg.DagsterInstance) -> list[str]:
+    added = new_trusts(instance)
+    if added:
+        instance.add_dynamic_partitions(TRUSTS, added)
+    return added

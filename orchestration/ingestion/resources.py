@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from psw.ingest import Settings, first_month
+from psw.lake import Lake
 from psw.storage import S3Settings, data_dir, s3_client
 
 
@@ -39,5 +41,16 @@ class PlatformResource(dg.ConfigurableResource):
     def data_path(self) -> Path:
         return Path(self.data_dir) if self.data_dir else data_dir()
 
+    def lake(self) -> Lake:
+        return Lake(self.data_path())
+
     def secret(self) -> str:
         return self.pseudonymisation_key or os.environ.get("PSW_PSEUDONYMISATION_KEY", "")
+
+    def intake_settings(self) -> Settings:
+        return Settings(
+            platform_bucket=self.settings().platform_bucket,
+            lake=self.lake(),
+            secret=self.secret(),
+            first_month=first_month(),
+        )

@@ -1,70 +1,126 @@
-"""One sensor over every registered trust bucket.
+"""One sensor over every registered trust bucket: new uploads become intake runs.
 
-The cursor remembers the ETag of every return object seen, so a new object or a new
-version of an existing key (new ETag) requests a run, and a restart loses nothing. Run
-keys are submission ids (bucket, key and ETag), so an object seen again is a no-op. Each
-tick lists buckets round-robin within a time budget, well under Dagster's 60 s tick limit,
-and carries on from where it stopped on the next tick.
+Each tick re-reads the registry (a new trust is added as a partition, no restart), lists
+the buckets round-robin within a time budget well under Dagster's 60 s tick limit, and
+requests intake runs for every upload without an outcome in the ledger. A missing or
+refused bucket is logged and passed over; an unreachable store skips the tick. The
+ledger, not the cursor, says what is done: the cursor only remembers which uploads were
+handed to which run, so an upload whose run died without an outcome is handed out again.
 """
 
 # No `from __future__ import annotations`: Dagster resolves config and resource types
 # from these signatures at definition time.
 
+import hashlib
 import json
+import math
 import os
 import time
 
 import dagster as dg
 
-from orchestration.ingestion.partitions import partition_key
+from orchestration.ingestion.jobs import intake_job
+from orchestration.ingestion.partitions import new_trusts, trust_partitions
 from orchestration.ingestion.resources import PlatformResource
-from psw.ingest import Upload, list_uploads
+from psw.discovery import StoreUnavailable, scan
 from psw.reference import trusts
+from psw.submissions import Submission
 
 TICK_BUDGET_S = 40.0
-# How often the sensor looks (seconds): PSW_SENSOR_INTERVAL_SECONDS, default 10.
-INTERVAL_S = int(os.environ.get("PSW_SENSOR_INTERVAL_SECONDS", "10"))
+# How often the sensor looks (seconds): PSW_SENSOR_INTERVAL_SECONDS, default 5 (Dagster's
+# sensor daemon wakes every 5 s at most, so less buys nothing).
+INTERVAL_S = int(os.environ.get("PSW_SENSOR_INTERVAL_SECONDS", "5"))
+BATCH_MAX = 100  # uploads per run: a backlog becomes a few warm runs, not one per upload
+SPLIT_FROM = 10  # from this many uploads, two runs share the work (two cores)
+WORKERS = 2
+# A run requested this long ago that the instance does not know is taken as lost.
+LOST_AFTER_S = 300
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
-def scan(
-    s3, cursor: dict, budget_s: float = TICK_BUDGET_S, clock=time.monotonic
-) -> tuple[list[Upload], dict]:
-    """New uploads since the cursor, and the cursor to store. Pure but for S3 reads."""
-    registry = sorted(trusts().values(), key=lambda t: t.ods_code)
-    seen: dict[str, str] = dict(cursor.get("seen", {}))
-    start = cursor.get("next", 0) % max(len(registry), 1)
-    started, new, scanned = clock(), [], 0
-    for offset in range(len(registry)):
-        if scanned and clock() - started > budget_s:
-            break
-        trust = registry[(start + offset) % len(registry)]
-        for upload in list_uploads(s3, trust):
-            ident = f"{trust.bucket}/{upload.key}"
-            if seen.get(ident) != upload.etag:
-                seen[ident] = upload.etag
-                new.append(upload)
-        scanned += 1
-    return new, {"seen": seen, "next": (start + scanned) % max(len(registry), 1)}
-
-
-def run_request(upload: Upload) -> dg.RunRequest:
-    return dg.RunRequest(
-        run_key=upload.submission_id,
-        partition_key=partition_key(upload.trust.ods_code, upload.period),
-        run_config={"ops": {"submission": {"config": {"key": upload.key, "etag": upload.etag}}}},
-        tags={"psw/trust": upload.trust.ods_code, "psw/key": upload.key},
+def plan_batches(submissions: list[Submission]) -> list[list[Submission]]:
+    """Uploads into runs: a trust's uploads stay in one run (its months in order), runs
+    of at most BATCH_MAX where trusts allow, two runs or more from SPLIT_FROM uploads."""
+    if not submissions:
+        return []
+    groups: dict[str, list[Submission]] = {}
+    for s in submissions:
+        groups.setdefault(s.trust_ods_code, []).append(s)
+    wanted = max(
+        math.ceil(len(submissions) / BATCH_MAX), WORKERS if len(submissions) >= SPLIT_FROM else 1
     )
+    bins: list[list[Submission]] = [[] for _ in range(min(wanted, len(groups)))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(bins, key=len).extend(group)
+    return bins
+
+
+def run_key(batch: list[Submission], now: float) -> str:
+    ids = ",".join(sorted(s.id for s in batch))
+    return f"intake-{hashlib.sha256(ids.encode()).hexdigest()[:16]}-{int(now * 1000)}"
+
+
+def in_flight(instance, requested: dict, now: float) -> set[str]:
+    """Submission ids handed to a run that may still give them an outcome."""
+    status: dict[str, bool] = {}
+    for key, since in {tuple(v) for v in requested.values()}:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1)
+        if runs:
+            status[key] = runs[0].status not in FINISHED
+        else:
+            status[key] = now - since < LOST_AFTER_S
+    return {sid for sid, (key, _) in requested.items() if status[key]}
 
 
 @dg.sensor(
     name="trust_uploads",
     minimum_interval_seconds=INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    asset_selection=["submission"],
+    job=intake_job,
 )
 def trust_uploads(context: dg.SensorEvaluationContext, platform: PlatformResource):
-    new, cursor = scan(platform.s3(), json.loads(context.cursor or "{}"))
-    context.update_cursor(json.dumps(cursor, separators=(",", ":")))
-    if not new:
-        return dg.SkipReason("no new uploads")
-    return [run_request(u) for u in new]
+    cursor = json.loads(context.cursor or "{}")
+    now = time.time()
+    added = new_trusts(context.instance)
+    partitions = [trust_partitions.build_add_request(added)] if added else []
+    registry = sorted(trusts().values(), key=lambda t: t.ods_code)
+    try:
+        found = scan(platform.s3(), registry, cursor.get("next", 0), TICK_BUDGET_S)
+    except StoreUnavailable as exc:
+        return dg.SensorResult(
+            skip_reason=f"the object store cannot be reached: {exc}",
+            dynamic_partitions_requests=partitions,
+        )
+    for problem in found.problems:
+        context.log.warning(problem.line)
+    done = platform.lake().processed_ids()
+    requested = {sid: v for sid, v in cursor.get("requested", {}).items() if sid not in done}
+    busy = in_flight(context.instance, requested, now)
+    new = [s for s in found.submissions if s.id not in done and s.id not in busy]
+    requests = []
+    for batch in plan_batches(new):
+        key = run_key(batch, now)
+        requests.append(
+            dg.RunRequest(
+                run_key=key,
+                run_config={
+                    "ops": {
+                        "process_uploads": {
+                            "config": {"submissions": [s.to_config() for s in batch]}
+                        }
+                    }
+                },
+                tags={
+                    "psw/uploads": str(len(batch)),
+                    "psw/trusts": ",".join(sorted({s.trust_ods_code for s in batch}))[:200],
+                },
+            )
+        )
+        requested.update({s.id: [key, now] for s in batch})
+    cursor = {"next": found.next_start, "requested": requested}
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=json.dumps(cursor, separators=(",", ":")),
+        dynamic_partitions_requests=partitions,
+        skip_reason=None if requests else "no new uploads",
+    )

@@ -1,0 +1,68 @@
+"""The intake job: one run processes a batch of uploads in one warm process.
+
+The sensor (sensors.py) and `psw run` launch it with the submissions to process. Each
+filed upload is reported as a materialisation of its trust-month partition of
+`submission`, with its two check evaluations, as soon as it is done; uploads that fit no
+month (a misplaced key, a month outside the collection) get their report and appear in
+the run's log and summary. One upload's fault never stops the batch: a file that breaks
+the validator is rejected with a report, and a store fault leaves the upload without an
+outcome, for the next pass to try again (the run then ends failed, so it shows red).
+"""
+
+# No `from __future__ import annotations`: Dagster resolves config and resource types
+# from these signatures at definition time.
+
+from collections import Counter
+from dataclasses import asdict
+
+import dagster as dg
+
+from orchestration.ingestion.assets import upload_events
+from orchestration.ingestion.resources import PlatformResource
+from psw.ingest import process_in_workers
+from psw.submissions import Submission
+
+INTAKE_JOB = "intake"
+
+
+class IntakeConfig(dg.Config):
+    submissions: list[dict[str, str]]
+    workers: int = 1
+
+
+@dg.op(name="process_uploads", description="Archive, validate, report back and land a batch.")
+def process_uploads(
+    context: dg.OpExecutionContext, config: IntakeConfig, platform: PlatformResource
+):
+    batch = [Submission.from_config(c) for c in config.submissions]
+    context.log.info(f"{len(batch)} uploads to process with {config.workers} worker(s)")
+    counts: Counter[str] = Counter()
+    faults = []
+    for item in process_in_workers(
+        platform.settings(), batch, platform.intake_settings(), config.workers
+    ):
+        context.log.info(item.line)
+        if item.processed:
+            outcome = item.processed.outcome
+            counts[outcome.status] += 1
+            counts["platform errors"] += outcome.error is not None
+            if outcome.period:
+                yield from upload_events(asdict(outcome), item.processed.report, context.instance)
+        elif item.skipped:
+            counts["skipped"] += 1
+        else:
+            faults.append(item.line)
+    counts["faults"] = len(faults)
+    yield dg.Output(
+        None, metadata={name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())}
+    )
+    if faults:
+        raise dg.Failure(
+            f"{len(faults)} uploads were not processed (the next pass retries them)",
+            metadata={"not processed": dg.MetadataValue.json(faults[:50])},
+        )
+
+
+@dg.job(name=INTAKE_JOB, executor_def=dg.in_process_executor, tags={"psw/kind": "intake"})
+def intake_job():
+    process_uploads()
