@@ -42,8 +42,11 @@ def timed(label: str, command: list[str], env: dict[str, str]) -> float:
     started = time.monotonic()
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
     seconds = time.monotonic() - started
-    tail = result.stdout.strip().splitlines()[-1:] if result.stdout else []
-    print(f"{label}: {seconds:.1f} s (exit {result.returncode}) {' '.join(tail)[:160]}", flush=True)
+    lines = result.stdout.strip().splitlines() if result.stdout else []
+    print(f"{label}: {seconds:.1f} s (exit {result.returncode}) {' '.join(lines[-1:])[:160]}")
+    for line in lines:  # psw run's own breakdown: intake and build
+        if line.startswith(("intake:", "marts built")):
+            print(f"    {line}", flush=True)
     if result.returncode != 0:
         print(result.stdout[-2000:], result.stderr[-2000:])
     return seconds

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import dagster as dg
 from psw.discovery import StoreUnavailable, scan
 from psw.reference import trusts
 from psw.storage import data_dir
-from psw.warehouse import prepare_manifest, serving_is_stale
+from psw.warehouse import lost_returns, pid_alive, prepare_manifest, serving_is_stale
 
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
@@ -67,16 +68,6 @@ def _this_process() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark failed the runs a killed `psw run` on this host left in progress, and free
     the concurrency slots they hold (else the `warehouse` pool stays full for good)."""
@@ -89,7 +80,7 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     )
     for run in in_progress:
         pid = int(run.tags.get(PID_TAG, "0"))
-        if pid and not _alive(pid):
+        if pid and not pid_alive(pid):
             instance.report_run_failed(run, "its `psw run` process died (found by a later pass)")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             reaped.append(run.run_id)
@@ -129,6 +120,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         counts["skipped"] = len(found.submissions) - len(pending)
         progress(f"{len(found.submissions)} uploads in {found.scanned} buckets, {len(pending)} new")
         if pending:
+            started = time.monotonic()
             workers = 2 if len(pending) >= SPLIT_FROM else 1
             intake = defs.resolve_job_def(INTAKE_JOB).execute_in_process(
                 run_config={
@@ -157,12 +149,18 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             if not summary:  # the op failed before it could count anything
                 counts["failed"] += 1
                 progress("the intake run failed: see the Dagster UI (run intake)")
+            seconds = time.monotonic() - started
+            progress(
+                f"intake: {len(pending)} uploads in {seconds:.1f} s with {workers} worker(s) "
+                f"({seconds / len(pending):.2f} s each, run start included)"
+            )
             if summary.get("platform errors"):
                 progress(f"{summary['platform errors']} uploads failed validation on our side")
         if not build:
             progress("intake only: the marts are left for the next full pass")
         elif counts["processed"] or serving_is_stale(lake.root):
             progress("building the marts (dbt build) and publishing the serving database ...")
+            started = time.monotonic()
             built = defs.resolve_job_def("build_marts").execute_in_process(
                 run_config=QUIET,
                 instance=instance,
@@ -171,10 +169,20 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             )
             if built.success:
                 counts["built"] = 1
-                progress("marts built; serving database published")
+                progress(
+                    f"marts built; serving database published ({time.monotonic() - started:.1f} s)"
+                )
             else:
                 counts["failed"] += 1
                 progress("the marts build failed: see the Dagster UI (run build_marts)")
+                lost = lost_returns(lake.root)
+                for ods, period, key in lost:
+                    progress(f"  {ods} {period}: the landed rows of {key} are missing")
+                if lost:
+                    progress(
+                        f"  {len(lost)} returns in force have lost their landed data; nothing "
+                        "was published. `psw lake rebuild` makes the lake again from the archive."
+                    )
         else:
             progress("nothing new: the marts and the serving database are up to date")
     return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from psw.demo import run_demo
+    from orchestration.demo import run_demo  # the CLI dispatches; Dagster lives there
 
     return run_demo()
 
@@ -166,6 +167,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         + (f", {counts['problems']} buckets skipped" if counts["problems"] else "")
     )
     return EXIT_OK if counts["failed"] == 0 else EXIT_PLATFORM_FAILED
+
+
+def cmd_lake_rebuild(args: argparse.Namespace) -> int:
+    """The lake again from the archive (landed Parquet and ledger), then `psw run`."""
+    from psw.ingest import Settings, first_month, rebuild_lake
+    from psw.lake import Lake
+    from psw.storage import S3Settings, data_dir, s3_client
+
+    store = S3Settings.from_env()
+    secret = os.environ.get("PSW_PSEUDONYMISATION_KEY", "")
+    if not secret:
+        return _usage_error("PSW_PSEUDONYMISATION_KEY is not set: the keyed hashes need it")
+    settings = Settings(store.platform_bucket, Lake(data_dir()), secret, first_month())
+    counts: dict[str, int] = {}
+    for number, item in enumerate(rebuild_lake(s3_client(store), settings), start=1):
+        kind = "rebuilt" if item.processed else "kept"
+        counts[kind] = counts.get(kind, 0) + 1
+        if item.processed:
+            print(f"[{number}] {item.line}", flush=True)
+    print(
+        f"done: {counts.get('rebuilt', 0)} submissions made again from the archive, "
+        f"{counts.get('kept', 0)} already in the lake; `psw run` rebuilds the marts"
+    )
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -259,6 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="process new uploads but do not rebuild the marts",
     )
     r.set_defaults(func=cmd_run)
+
+    lake = sub.add_parser("lake", help="the landed data and the ledger").add_subparsers(
+        dest="lake_command", required=True
+    )
+    rebuild = lake.add_parser(
+        "rebuild",
+        help="make the lake (landed Parquet, ledger) again from the archive: every archived "
+        "upload whose data is missing is validated again; trusts get no new report",
+    )
+    rebuild.set_defaults(func=cmd_lake_rebuild)
 
     d = sub.add_parser(
         "demo",

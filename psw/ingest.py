@@ -38,6 +38,7 @@ from psw.submissions import Placement, Submission, place
 if TYPE_CHECKING:
     from psw.storage import S3Settings
 
+ARCHIVE_PREFIX = "archive/"
 DEFAULT_FIRST_MONTH = "2024-04"  # the start of the 2024/25 pay year, the earliest pay table
 
 
@@ -140,15 +141,28 @@ class ObjectReplaced(Exception):
     submission of its own and gets the report."""
 
 
-def process_submission(s3, submission: Submission, settings: Settings) -> Processed:
+def process_submission(
+    s3, submission: Submission, settings: Settings, archived: dict | None = None
+) -> Processed:
     """One submission end to end. Raises only for faults of the store or the platform's
-    disk (the next pass tries again); anything wrong with the file is a report."""
+    disk (the next pass tries again); anything wrong with the file is a report.
+
+    `archived` (its archive record) processes the archived bytes instead, to make the lake
+    again (`rebuild_lake`): nothing is archived or reported to the trust a second time.
+    """
     placement = place(submission.key, settings.first_month, settings.day())
-    try:
-        data, digest = _read(s3, submission)
-    except ObjectReplaced:
-        return _record(submission, placement, settings, Status.REJECTED, replaced=True)
-    archive_key = _archive(s3, submission, placement, settings.platform_bucket, data, digest)
+    if archived is None:
+        try:
+            data, digest = _read(s3, submission)
+        except ObjectReplaced:
+            return _record(submission, placement, settings, Status.REJECTED, replaced=True)
+        archive_key = _archive(s3, submission, placement, settings.platform_bucket, data, digest)
+    else:
+        archive_key, digest = archived["archive_key"], archived["content_sha256"]
+        data = None
+        if digest is not None:
+            body = s3.get_object(Bucket=settings.platform_bucket, Key=archive_key)["Body"]
+            data = body.read()
     hash_id = pseudonymiser(settings.secret)
     error = None
     try:
@@ -159,7 +173,8 @@ def process_submission(s3, submission: Submission, settings: Settings) -> Proces
     report = _failure_report(submission, placement) if result is None else result.report
     if result is not None and not placement.filed:
         _add_placement_finding(report, placement)
-    _write_feedback(s3, submission.bucket, placement.report_key, report)
+    if archived is None:
+        _write_feedback(s3, submission.bucket, placement.report_key, report)
     landed = None
     if result is not None and result.table is not None and placement.filed:
         landed = _land(result.table, submission, placement, settings.lake, digest, hash_id)
@@ -193,11 +208,14 @@ def _read(s3, submission: Submission) -> tuple[bytes | None, str | None]:
 
 def _archive(s3, submission, placement, platform_bucket, data, digest) -> str:
     """The exact bytes validated, keyed by trust, month and content hash. A file too large
-    to read is copied on the server (keyed by ETag) and rejected on its size alone."""
+    to read is copied on the server (keyed by ETag) and rejected on its size alone.
+
+    Beside it, a record of the submission (`archive/<ODS>/submissions/<id>.json`): the
+    archive alone can then make the lake again, every upload in its order."""
     tag = f"sha256-{digest}" if digest else f"etag-{submission.etag}"
     month = placement.period if placement.filed else "unfiled"
     name = placement.report_key.rsplit("/", 1)[-1].removesuffix(".report")  # short enough
-    key = f"archive/{submission.trust_ods_code}/{month}/{tag}/{name}"
+    key = f"{ARCHIVE_PREFIX}{submission.trust_ods_code}/{month}/{tag}/{name}"
     if data is None:
         s3.copy_object(
             Bucket=platform_bucket,
@@ -206,6 +224,13 @@ def _archive(s3, submission, placement, platform_bucket, data, digest) -> str:
         )
     else:
         s3.put_object(Bucket=platform_bucket, Key=key, Body=data)
+    record = {"submission": submission.to_config(), "archive_key": key, "content_sha256": digest}
+    s3.put_object(
+        Bucket=platform_bucket,
+        Key=f"{ARCHIVE_PREFIX}{submission.trust_ods_code}/submissions/{submission.id}.json",
+        Body=json.dumps(record, indent=2).encode(),
+        ContentType="application/json",
+    )
     return key
 
 
@@ -471,3 +496,55 @@ def _process_group(store, group, settings, done) -> list[BatchItem]:
     from psw.storage import s3_client
 
     return list(process_batch(s3_client(store), group, settings, set(done)))
+
+
+# ---- the lake again, from the archive --------------------------------------------------
+
+
+def archived_submissions(s3, platform_bucket: str) -> list[tuple[Submission, dict]]:
+    """Every submission recorded in the archive, with its archive record."""
+    found = []
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=platform_bucket, Prefix=ARCHIVE_PREFIX
+    )
+    for page in pages:
+        for obj in page.get("Contents", []):
+            parts = obj["Key"].split("/")
+            if len(parts) == 4 and parts[2] == "submissions" and parts[3].endswith(".json"):
+                body = s3.get_object(Bucket=platform_bucket, Key=obj["Key"])["Body"].read()
+                record = json.loads(body)
+                found.append((Submission.from_config(record["submission"]), record))
+    return found
+
+
+def needs_rebuild(lake: Lake, submission: Submission) -> bool:
+    """No ledger entry, or an entry in force whose landed rows are gone."""
+    entries = list(
+        (lake.root / "submissions" / f"trust={submission.trust_ods_code}").glob(
+            f"*/{submission.id}.json"
+        )
+    )
+    if not entries:
+        return True
+    outcome = json.loads(entries[0].read_text())
+    if not outcome["landed"]:
+        return False
+    return not lake.landed(submission.trust_ods_code, outcome["period"], submission.id).exists()
+
+
+def rebuild_lake(s3, settings: Settings) -> Iterator[BatchItem]:
+    """Make the lake again from the archive: each archived submission whose ledger entry or
+    landed rows are missing is validated again from its archived bytes, oldest first per
+    trust and month, and recorded as at first. The trust is not sent its report again."""
+    archived = dict((s.id, (s, r)) for s, r in archived_submissions(s3, settings.platform_bucket))
+    for submission in in_processing_order(s for s, _ in archived.values()):
+        if not needs_rebuild(settings.lake, submission):
+            yield BatchItem(submission, skipped="in the lake")
+            continue
+        started = time.perf_counter()
+        with settings.lake.claim(submission.id) as mine:
+            if not mine:
+                yield BatchItem(submission, skipped="another pass is processing it")
+                continue
+            processed = process_submission(s3, submission, settings, archived[submission.id][1])
+        yield BatchItem(submission, processed, seconds=time.perf_counter() - started)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from psw.lake import Lake
 from psw.paths import dbt_project_dir
 
 PUBLISHED_SCHEMA = "published"
@@ -33,11 +34,35 @@ ROW_LEVEL_COLUMNS = {"staff_key", "staff_id", "assignment_id", "source_row", "lo
 
 
 def warehouse_path(data_dir: Path) -> Path:
-    return data_dir / "warehouse.duckdb"
+    return Lake(data_dir).warehouse
 
 
 def serving_path(data_dir: Path) -> Path:
-    return data_dir / "serving" / "psw.duckdb"
+    return Lake(data_dir).serving
+
+
+LOST_RETURNS_AUDIT = "audit.assert_every_return_in_force_has_landed_rows"
+
+
+def lost_returns(data_dir: Path) -> list[tuple[str, str, str]]:
+    """Returns in force whose landed rows are missing, as the last build found them
+    (trust, month, source key): the dbt test keeps its failing rows for us."""
+    import duckdb
+
+    path = warehouse_path(data_dir)
+    if not path.exists():
+        return []
+    with duckdb.connect(str(path), read_only=True) as db:
+        found = db.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = ?",
+            [LOST_RETURNS_AUDIT.split(".")[1]],
+        ).fetchone()[0]
+        if not found:
+            return []
+        return db.execute(
+            f"select trust_ods_code, strftime(period_end, '%Y-%m'), source_key "
+            f"from {LOST_RETURNS_AUDIT} order by 1, 2"
+        ).fetchall()
 
 
 def dbt_executable() -> str:
@@ -57,9 +82,12 @@ def dbt_environment(data_dir: Path) -> dict[str, str]:
 
 @contextmanager
 def writer_lock(data_dir: Path, wait_seconds: float = 1800) -> Iterator[None]:
-    """Hold the warehouse's writer lock (an flock, freed if the process dies)."""
+    """Hold the warehouse's writer lock (an flock, freed if the process dies).
+
+    Once held, a dbt build left running by a holder that was killed is stopped: it would
+    hold DuckDB's own lock on the warehouse and fail the next build."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / "warehouse.lock").open("a") as handle:
+    with Lake(data_dir).writer_lock.open("a") as handle:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -70,9 +98,53 @@ def writer_lock(data_dir: Path, wait_seconds: float = 1800) -> Iterator[None]:
                     raise TimeoutError("another build held the warehouse too long") from None
                 time.sleep(0.5)
         try:
+            stop_orphaned_build(data_dir)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_record(data_dir: Path) -> Path:
+    return data_dir / "warehouse.build"
+
+
+def record_build(data_dir: Path, dbt_pid: int) -> None:
+    """Note which process runs dbt for whom, for `stop_orphaned_build`."""
+    _build_record(data_dir).write_text(f"{os.getpid()} {dbt_pid}\n")
+
+
+def stop_orphaned_build(data_dir: Path) -> int | None:
+    """Kill a recorded dbt build whose owner is gone; its pid when one was stopped."""
+    import signal
+
+    record = _build_record(data_dir)
+    if not record.exists():
+        return None
+    owner, dbt_pid = (int(x) for x in record.read_text().split())
+    record.unlink()
+    if owner == os.getpid() or pid_alive(owner) or not _is_dbt(dbt_pid):
+        return None
+    os.kill(dbt_pid, signal.SIGKILL)
+    return dbt_pid
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host is running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_dbt(pid: int) -> bool:
+    """Whether a live process is a dbt command (a recycled pid is left alone)."""
+    try:
+        return b"dbt" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def manifest_path() -> Path:
@@ -123,8 +195,7 @@ def serving_is_stale(data_dir: Path) -> bool:
     if not serving.exists():
         return True
     built = serving.stat().st_mtime
-    ledger = data_dir / "submissions"
-    return any(p.stat().st_mtime > built for p in ledger.glob("trust=*/period=*/*.json"))
+    return any(p.stat().st_mtime > built for p in Lake(data_dir).ledger_files())
 
 
 @dataclass(frozen=True)

@@ -40,3 +40,26 @@ def test_workspace_loads_the_way_dagster_dev_loads_it(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_the_library_never_imports_dagster():
+    """`psw/` is the library, `orchestration/` the Dagster layer: one way only (the CLI
+    dispatches to orchestration inside its commands)."""
+    import pkgutil
+    from pathlib import Path
+
+    import psw
+
+    root = Path(psw.__file__).parent
+    modules = [f"psw.{m.name}" for m in pkgutil.iter_modules([str(root)])]
+    validation = pkgutil.iter_modules([str(root / "validation")])
+    modules += [f"psw.validation.{m.name}" for m in validation]
+    code = (
+        f"import sys, importlib\nfor m in {modules!r}: importlib.import_module(m)\n"
+        "top = {m.split('.')[0] for m in sys.modules}\n"
+        "leaks = sorted(top & {'dagster', 'orchestration'})\n"
+        "print(leaks)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -86,7 +86,9 @@ def test_new_uploads_become_one_intake_run_and_are_not_handed_out_twice(store, i
     assert _keys(first) == ["RV3_June.csv", "returns/2025-06/june.csv"]
     requested = json.loads(cursor)["requested"]
     assert len(requested) == 2
-    # Handed to a run that may still be going: not requested again.
+    # Handed to a run that may still be going: not requested again, and the trust's next
+    # upload waits for that run (its months stay in order).
+    client.put_object(Bucket="psw-rv3", Key="returns/2025-07/july.csv", Body=b"b")
     again, cursor = _tick(instance, platform, cursor)
     assert again.run_requests == [] and again.skip_reason
 

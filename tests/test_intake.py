@@ -25,6 +25,7 @@ from psw.reference import trusts
 from psw.standard import load_standard
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
+from psw.warehouse import pid_alive
 from tests.conftest import TODAY, platform_env, psw_run
 
 LONG_NAME = "RV3 June return " + "x" * 224 + ".csv"  # 244 characters
@@ -237,23 +238,33 @@ def test_a_killed_pass_loses_nothing_and_blocks_nothing(platform, months):
     _exactly_once(client, lake, 12)
     assert "marts built" in after.stdout
 
-    # Killed during the marts build: the next pass frees the warehouse pool and builds.
+    # Killed during the marts build (the pass alone: its dbt child is orphaned, holding
+    # DuckDB's lock): the next pass frees the warehouse pool, stops the orphan and builds.
     client.put_object(
         Bucket="psw-rv3", Key="returns/2025-07/r.csv", Body=to_csv_bytes(months["2025-07"])
     )
+    record = lake.root / "warehouse.build"
+    record.unlink(missing_ok=True)
     builder = _spawn(env)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not any(lake.root.glob("**/run_results.json")):
-        if builder.poll() is not None:
-            break
-        if (lake.root / "warehouse.lock").exists() and len(list(lake.ledger_files())) == 13:
-            time.sleep(2)  # inside the build
-            break
-        time.sleep(0.1)
-    os.killpg(builder.pid, signal.SIGKILL)
+    while not record.exists() and builder.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert record.exists(), "the build never started"
+    owner, dbt_pid = (int(x) for x in record.read_text().split())
+    assert owner == builder.pid
+    os.kill(builder.pid, signal.SIGKILL)
     builder.wait()
+    assert pid_alive(dbt_pid)  # orphaned, still building
     final = psw_run(env)
     assert "marts built" in final.stdout
+    assert not pid_alive(dbt_pid) or _zombie(dbt_pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return False
 
 
 def test_a_crash_on_one_file_is_a_report_and_the_rest_go_on(platform, months, monkeypatch):

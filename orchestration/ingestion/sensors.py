@@ -63,13 +63,13 @@ def run_key(batch: list[Submission], now: float) -> str:
 def in_flight(instance, requested: dict, now: float) -> set[str]:
     """Submission ids handed to a run that may still give them an outcome."""
     status: dict[str, bool] = {}
-    for key, since in {tuple(v) for v in requested.values()}:
+    for key, since in {(v[0], v[1]) for v in requested.values()}:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1)
         if runs:
             status[key] = runs[0].status not in FINISHED
         else:
             status[key] = now - since < LOST_AFTER_S
-    return {sid for sid, (key, _) in requested.items() if status[key]}
+    return {sid for sid, (key, *_) in requested.items() if status[key]}
 
 
 @dg.sensor(
@@ -96,7 +96,14 @@ def trust_uploads(context: dg.SensorEvaluationContext, platform: PlatformResourc
     done = platform.lake().processed_ids()
     requested = {sid: v for sid, v in cursor.get("requested", {}).items() if sid not in done}
     busy = in_flight(context.instance, requested, now)
-    new = [s for s in found.submissions if s.id not in done and s.id not in busy]
+    # A trust with uploads in a run still going waits for it: its months stay in order (a
+    # return's history checks need the month before it landed first).
+    waiting = {requested[sid][2] for sid in busy}
+    new = [
+        s
+        for s in found.submissions
+        if s.id not in done and s.id not in busy and s.trust_ods_code not in waiting
+    ]
     requests = []
     for batch in plan_batches(new):
         key = run_key(batch, now)
@@ -116,7 +123,7 @@ def trust_uploads(context: dg.SensorEvaluationContext, platform: PlatformResourc
                 },
             )
         )
-        requested.update({s.id: [key, now] for s in batch})
+        requested.update({s.id: [key, now, s.trust_ods_code] for s in batch})
     cursor = {"next": found.next_start, "requested": requested}
     return dg.SensorResult(
         run_requests=requests,

@@ -23,7 +23,7 @@ from dagster_dbt import (
 from orchestration.marts.automation import SUBMISSION, rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
 from psw.storage import data_dir
-from psw.warehouse import dbt_environment, publish_serving, writer_lock
+from psw.warehouse import dbt_environment, publish_serving, record_build, writer_lock
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -71,7 +71,14 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with writer_lock(folder):
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published.
-        yield from dbt.cli(["build"], context=context).stream()
+        invocation = dbt.cli(["build"], context=context)
+        record_build(folder, invocation.process.pid)
+        try:
+            yield from invocation.stream()
+        finally:  # never leave dbt running (and holding DuckDB's lock) behind a failed step
+            if invocation.process.poll() is None:
+                invocation.process.kill()
+                invocation.process.wait()
         if _touches_published(context):
             published = publish_serving(folder)
             context.log_event(

@@ -15,7 +15,8 @@ renamed as (
         cast(processed_at as timestamptz) as processed_at,
         cast(rows as integer) as data_rows,
         cast(errors as integer) as errors,
-        cast(warnings as integer) as warnings
+        cast(warnings as integer) as warnings,
+        cast(landed as varchar) as landed_path
     from source
 )
 

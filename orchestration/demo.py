@@ -32,6 +32,7 @@ from psw.synth import build_faults, encode, return_key, simulate
 DEMO_TRUSTS = ["RV3", "RWK", "RX4", "RXV", "TAJ", "RNU", "RWV", "RT1"]
 FIRST, LAST = "2025-04", "2026-03"
 LATE = {("RT1", "2026-03"), ("RNU", "2026-02"), ("RXV", "2026-03")}  # uploaded during the demo
+LATE_AFTER_S = 30  # after the UI starts: the sensor is seen picking them up
 FAULTS = ["CODE_INVALID", "PERSONAL_DATA_COLUMN", "FILE_UNREADABLE-prose", "SALARY_OUTSIDE_BAND"]
 
 
@@ -149,7 +150,7 @@ def run_demo() -> int:
             "Reports appear in each bucket's feedback/ folder. Ctrl-C stops everything.",
             flush=True,
         )
-        late = threading.Timer(90, lambda: upload_returns(client, late=True))
+        late = threading.Timer(LATE_AFTER_S, lambda: upload_returns(client, late=True))
         late.daemon = True
         late.start()
         while ui.poll() is None:
