@@ -61,9 +61,7 @@ def main() -> int:
             if entries:
                 mark("first report")
             if len(entries) >= expected - len(LATE):
-                mark(
-                    f"every upload before the UI started has its report ({expected - len(LATE)})"
-                )
+                mark(f"every upload before the UI started has its report ({expected - len(LATE)})")
             if len(entries) >= expected:
                 mark(
                     f"every demo upload has its report ({expected}, {len(LATE)} late ones included)"

@@ -39,6 +39,12 @@ concurrency:
     max_concurrent_runs: 2
   pools:
     default_limit: 1
+# A run whose worker died is marked failed after its time (intake runs set a
+# dagster/max_runtime tag), so the sensor hands its uploads out again.
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  max_resume_run_attempts: 0
 # Queued runs start within a second, not the default five.
 run_coordinator:
   module: dagster._core.run_coordinator.queued_run_coordinator
@@ -68,6 +74,29 @@ def _this_process() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
+def lighter_sqlite_commits() -> None:
+    """Dagster's default SQLite storage commits every event with an fsync; a backlog of a
+    thousand uploads makes ten thousand of them, which stall the disk the workers write
+    to. In WAL mode (Dagster's setting) synchronous=NORMAL syncs at checkpoints instead: a
+    power cut may lose the last run-log events, never corrupt the database, and the
+    ledger, not Dagster's log, says what is done. Process-wide, for `psw run` only; a
+    deployment on Postgres (issue 11) is not affected."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(lighter_sqlite_commits, "installed", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _normal_sync(connection, _record):
+        if type(connection).__module__.startswith("sqlite3"):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    lighter_sqlite_commits.installed = True
+
+
 def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark failed the runs a killed `psw run` on this host left in progress, and free
     the concurrency slots they hold (else the `warehouse` pool stays full for good)."""
@@ -95,6 +124,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     from orchestration.ingestion.partitions import add_new_trusts
 
     dagster_home()
+    lighter_sqlite_commits()
     counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0, "problems": 0}
     with dg.DagsterInstance.get() as instance:
         for run_id in reap_dead_runs(instance):

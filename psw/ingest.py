@@ -167,8 +167,8 @@ def process_submission(
     error = None
     try:
         result = _validate(submission, placement, settings, data, hash_id)
-    except Exception:  # a crash on one file: the trust is told, operators see why
-        error = traceback.format_exc(limit=8)
+    except Exception as exc:  # a crash on one file: the trust is told, operators see where
+        error = _where(exc)
         result = None
     report = _failure_report(submission, placement) if result is None else result.report
     if result is not None and not placement.filed:
@@ -426,8 +426,12 @@ def process_batch(
 ) -> Iterator[BatchItem]:
     """Process many submissions in this (warm) process, one at a time, each isolated."""
     done = settings.lake.processed_ids() if done is None else done
+    store_down: str | None = None
     for submission in in_processing_order(submissions):
         started = time.perf_counter()
+        if store_down:  # no use trying the rest: each would wait for its retries
+            yield BatchItem(submission, fault=f"not tried: {store_down}")
+            continue
         if submission.id in done:
             yield BatchItem(submission, skipped="already processed")
             continue
@@ -441,12 +445,27 @@ def process_batch(
             try:
                 processed = process_submission(s3, submission, settings)
             except Exception as exc:  # the store or the disk: retried by the next pass
+                if _store_unreachable(exc):
+                    store_down = "the object store cannot be reached"
                 yield BatchItem(
                     submission, fault=_short(exc), seconds=time.perf_counter() - started
                 )
                 continue
         done.add(submission.id)
         yield BatchItem(submission, processed, seconds=time.perf_counter() - started)
+
+
+def _where(exc: Exception) -> str:
+    """The exception's type and where it was raised, never its message: a message may
+    quote a value from the file (a staff id), and the ledger must hold none."""
+    frames = traceback.format_list(traceback.extract_tb(exc.__traceback__)[-8:])
+    return f"{type(exc).__name__} raised at\n{''.join(frames)}"
+
+
+def _store_unreachable(exc: Exception) -> bool:
+    from botocore.exceptions import ConnectionError as StoreConnectionError
+
+    return isinstance(exc, StoreConnectionError)
 
 
 def _short(exc: Exception) -> str:

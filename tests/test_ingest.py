@@ -83,7 +83,10 @@ def test_uploads_are_archived_reported_and_landed_without_raw_ids(
     assert again.submission_id not in (rejected.submission_id, fixed.submission_id)
     assert _report(client, "feedback/2025-06/june.csv.report.json")["status"] == "rejected"
 
-    archived = client.list_objects_v2(Bucket="psw-platform", Prefix="archive/")["Contents"]
+    listed = client.list_objects_v2(Bucket="psw-platform", Prefix="archive/")["Contents"]
+    archived = [o for o in listed if "/submissions/" not in o["Key"]]
+    records = [o for o in listed if "/submissions/" in o["Key"]]
+    assert len(records) == 4  # one record per submission, the same bytes again included
     # every upload, accepted or not; the same bytes twice are one archive object
     assert len(archived) == 3
     assert {o["Key"].split("/")[3] for o in archived} == {

@@ -223,7 +223,13 @@ def test_the_intake_run_reports_each_trust_month_with_its_checks(store, instance
         for e in result.get_asset_materialization_events()
     }
     assert materialised == {"2025-05|RV3": "rejected", "2025-06|RV3": "accepted"}
-    checks = {(c.partition, c.check_name): c.passed for c in result.get_asset_check_evaluations()}
+    evaluations = result.get_asset_check_evaluations()
+    checks = {(c.partition, c.check_name): c.passed for c in evaluations}
+    # What came from the file (column names, values) reaches the UI as JSON data, never
+    # as markdown or HTML it would render.
+    listed = [c.metadata["first_findings"] for c in evaluations]
+    assert all(isinstance(m, dg.JsonMetadataValue) for m in listed)
+    assert any(m.data for m in listed)
     assert checks[("2025-05|RV3", CONTRACT_CHECK)] is False
     assert checks[("2025-06|RV3", CONTRACT_CHECK)] is True
     assert checks[("2025-06|RV3", QUALITY_CHECK)] is True

@@ -75,34 +75,45 @@ def materialization_metadata(outcome: dict) -> dict:
     }
 
 
-def upload_events(outcome: dict, report, instance: dg.DagsterInstance):
-    """What a batch run reports for one filed upload: the trust-month's materialisation,
-    then its two check evaluations (not blocking the batch: a rejection is an answer).
+def upload_events(uploads: list[tuple[dict, object]], instance: dg.DagsterInstance):
+    """What a batch run reports for filed uploads (outcome, report): each trust-month's
+    materialisation, then its two check evaluations (not blocking the batch: a rejection
+    is an answer).
 
-    A generator: the materialisation is stored when yielded, and the evaluations then
-    name it as their target, as Dagster does for checks run inside an asset. Without
-    that a partitioned check result does not count as current for the marts' automation.
+    A generator: the materialisations are stored when yielded, then one query finds them
+    and the evaluations name them as their targets, as Dagster does for checks run inside
+    an asset. Without a target a partitioned check result does not count as current for
+    the marts' automation.
     """
-    partition = f"{outcome['period']}|{outcome['trust_ods_code']}"
-    yield dg.AssetMaterialization(
-        SUBMISSION, partition=partition, metadata=materialization_metadata(outcome)
-    )
-    [record] = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=SUBMISSION, asset_partitions=[partition]), limit=1
-    ).records
-    target = AssetCheckEvaluationTargetMaterializationData(
-        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-    )
-    for name, passed, metadata in check_outcomes(outcome, report):
-        yield dg.AssetCheckEvaluation(
-            asset_key=SUBMISSION,
-            check_name=name,
-            passed=passed,
-            severity=SEVERITY[name],
-            metadata=metadata,
-            partition=partition,
-            target_materialization_data=target,
+    if not uploads:
+        return
+    partitions = [f"{o['period']}|{o['trust_ods_code']}" for o, _ in uploads]
+    for (outcome, _), partition in zip(uploads, partitions, strict=True):
+        yield dg.AssetMaterialization(
+            SUBMISSION, partition=partition, metadata=materialization_metadata(outcome)
         )
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=SUBMISSION, asset_partitions=sorted(set(partitions))),
+        limit=len(partitions),
+    ).records
+    targets: dict[str, list] = {}
+    for record in sorted(records, key=lambda r: r.storage_id):  # oldest first, as yielded
+        targets.setdefault(record.partition_key, []).append(record)
+    for (outcome, report), partition in zip(uploads, partitions, strict=True):
+        record = targets[partition].pop(0)
+        target = AssetCheckEvaluationTargetMaterializationData(
+            storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+        )
+        for name, passed, metadata in check_outcomes(outcome, report):
+            yield dg.AssetCheckEvaluation(
+                asset_key=SUBMISSION,
+                check_name=name,
+                passed=passed,
+                severity=SEVERITY[name],
+                metadata=metadata,
+                partition=partition,
+                target_materialization_data=target,
+            )
 
 
 def latest_outcome(platform: PlatformResource, ods: str, period: str) -> dict | None:

@@ -23,6 +23,7 @@ from psw.ingest import process_in_workers
 from psw.submissions import Submission
 
 INTAKE_JOB = "intake"
+EVENTS_EVERY = 20  # uploads reported to Dagster together (the trust's report is already out)
 
 
 class IntakeConfig(dg.Config):
@@ -38,20 +39,32 @@ def process_uploads(
     context.log.info(f"{len(batch)} uploads to process with {config.workers} worker(s)")
     counts: Counter[str] = Counter()
     faults = []
-    for item in process_in_workers(
-        platform.settings(), batch, platform.intake_settings(), config.workers
+    # Reported to Dagster in groups: every log line and event is a write to the instance's
+    # storage, and on a backlog those writes compete with the workers for the two cores.
+    filed: list[tuple[dict, object]] = []
+    lines: list[str] = []
+    for number, item in enumerate(
+        process_in_workers(platform.settings(), batch, platform.intake_settings(), config.workers),
+        start=1,
     ):
-        context.log.info(item.line)
+        lines.append(f"[{number}/{len(batch)}] {item.line}")
         if item.processed:
             outcome = item.processed.outcome
             counts[outcome.status] += 1
             counts["platform errors"] += outcome.error is not None
             if outcome.period:
-                yield from upload_events(asdict(outcome), item.processed.report, context.instance)
+                filed.append((asdict(outcome), item.processed.report))
         elif item.skipped:
             counts["skipped"] += 1
         else:
             faults.append(item.line)
+        if len(lines) >= EVENTS_EVERY:
+            context.log.info("\n".join(lines))
+            yield from upload_events(filed, context.instance)
+            filed, lines = [], []
+    if lines:
+        context.log.info("\n".join(lines))
+    yield from upload_events(filed, context.instance)
     counts["faults"] = len(faults)
     yield dg.Output(
         None, metadata={name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())}

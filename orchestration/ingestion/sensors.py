@@ -33,6 +33,7 @@ INTERVAL_S = int(os.environ.get("PSW_SENSOR_INTERVAL_SECONDS", "5"))
 BATCH_MAX = 100  # uploads per run: a backlog becomes a few warm runs, not one per upload
 SPLIT_FROM = 10  # from this many uploads, two runs share the work (two cores)
 WORKERS = 2
+MAX_RUNTIME_S = 1800  # 100 uploads of 100,000 rows take about 15 minutes
 # A run requested this long ago that the instance does not know is taken as lost.
 LOST_AFTER_S = 300
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
@@ -118,6 +119,8 @@ def trust_uploads(context: dg.SensorEvaluationContext, platform: PlatformResourc
                     }
                 },
                 tags={
+                    # run monitoring fails a run whose worker died after this long
+                    "dagster/max_runtime": str(MAX_RUNTIME_S),
                     "psw/uploads": str(len(batch)),
                     "psw/trusts": ",".join(sorted({s.trust_ods_code for s in batch}))[:200],
                 },

@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import math
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,23 @@ _SIGNATURES = {
     b"\x1f\x8b": "a gzip archive",
     b"{\\rtf": "a Rich Text document",
 }
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on the work one file can cause, whatever it holds (a hostile file is
+    answered in seconds with a rejection, never a stall or a traceback). Far above any
+    real return: 21 columns, values of tens of characters, hundreds of rows."""
+
+    max_columns: int = 200
+    max_line_chars: int = 65_536  # one CSV line
+    max_cell_chars: int = 1_000  # longer values are cut here; the contract still flags them
+    max_text_chars: int = 60_000_000  # all the text of a file
+    max_unpacked_bytes: int = 128 * 1_048_576  # an XLSX (a ZIP) once unpacked
+    seconds: float = 6.0  # reading; the checks after it are bounded by the row count
+
+
+LIMITS = ReadLimits()
 
 
 class UnreadableFile(Exception):
@@ -80,9 +98,29 @@ def normalise_column_name(name: str) -> str:
 
 
 def read_return(
-    source: Path | str | bytes, max_bytes: int | None = None, max_rows: int | None = None
+    source: Path | str | bytes,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+    limits: ReadLimits = LIMITS,
 ) -> RawReturn:
-    """Read a CSV, XLSX or Parquet return from a path or from bytes."""
+    """Read a CSV, XLSX or Parquet return from a path or from bytes.
+
+    Anything that goes wrong while reading is an `UnreadableFile`: the readers below
+    raise it for what they recognise, and any other failure of a library on a malformed
+    file (a bad cell, a corrupt page, memory) becomes one here."""
+    try:
+        return _read(source, max_bytes, max_rows, limits)
+    except UnreadableFile:
+        raise
+    except MemoryError:
+        raise UnreadableFile("FILE_UNREADABLE", "it needs far more memory than a return") from None
+    except Exception as exc:  # a reader library failed on a malformed file
+        raise UnreadableFile(
+            "FILE_UNREADABLE", f"part of it is damaged or malformed ({type(exc).__name__})"
+        ) from exc
+
+
+def _read(source, max_bytes, max_rows, limits: ReadLimits) -> RawReturn:
     standard = load_standard()
     max_bytes = standard.max_bytes if max_bytes is None else max_bytes
     max_rows = standard.max_rows if max_rows is None else max_rows
@@ -98,14 +136,14 @@ def read_return(
         handle.seek(0)
         kind = _sniff(head)
         if kind == "xlsx":
-            header, rows = _xlsx_rows(handle)
+            header, rows = _xlsx_rows(handle, limits)
         elif kind == "parquet":
-            header, rows = _parquet_rows(handle, max_rows)
+            header, rows = _parquet_rows(handle, max_rows, limits)
         else:
             encoding = _detect_encoding(handle)
             handle.seek(0)
-            header, rows = _csv_rows(handle, encoding)
-        raw = _build(kind, header, rows, max_rows)
+            header, rows = _csv_rows(handle, encoding, limits)
+        raw = _build(kind, header, rows, max_rows, limits)
         if kind == "csv":
             raw.encoding = encoding
         return raw
@@ -168,10 +206,20 @@ def _detect_encoding(handle: io.BufferedIOBase) -> str:
     return "cp1252"
 
 
-def _csv_rows(handle: io.BufferedIOBase, encoding: str) -> tuple[list[str], Iterator[list]]:
+def _bounded_lines(text: io.TextIOBase, limit: int) -> Iterator[str]:
+    """Lines of at most `limit` characters: one huge line is refused before it is held."""
+    while line := text.readline(limit + 1):
+        if len(line) > limit:
+            raise UnreadableFile("FILE_UNREADABLE", f"a line is longer than {limit:,} characters")
+        yield line
+
+
+def _csv_rows(
+    handle: io.BufferedIOBase, encoding: str, limits: ReadLimits
+) -> tuple[list[str], Iterator[list]]:
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
-        reader = csv.reader(text)
+        reader = csv.reader(_bounded_lines(text, limits.max_line_chars))
         header = next(reader, None)
     except csv.Error as exc:
         raise UnreadableFile("FILE_UNREADABLE", f"it is not valid CSV ({exc})") from exc
@@ -189,9 +237,10 @@ def _csv_rows(handle: io.BufferedIOBase, encoding: str) -> tuple[list[str], Iter
     return header, rows()
 
 
-def _xlsx_rows(handle: io.BufferedIOBase) -> tuple[list[str], Iterator[list]]:
+def _xlsx_rows(handle: io.BufferedIOBase, limits: ReadLimits) -> tuple[list[str], Iterator[list]]:
     import openpyxl  # imported here: only XLSX uploads pay for it
 
+    _check_unpacked_size(handle, limits)
     try:
         workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -199,6 +248,10 @@ def _xlsx_rows(handle: io.BufferedIOBase) -> tuple[list[str], Iterator[list]]:
         raise UnreadableFile(
             "FILE_UNREADABLE", "it is a ZIP file but not an Excel workbook (.xlsx) we can open"
         ) from exc
+    if (sheet.max_column or 0) > limits.max_columns:
+        raise UnreadableFile(
+            "FILE_UNREADABLE", f"its first sheet spans {sheet.max_column:,} columns"
+        )
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
@@ -206,7 +259,33 @@ def _xlsx_rows(handle: io.BufferedIOBase) -> tuple[list[str], Iterator[list]]:
     return [_cell_text(v) or "" for v in header], (list(map(_cell_text, r)) for r in rows)
 
 
-def _parquet_rows(handle: io.BufferedIOBase, max_rows: int) -> tuple[list[str], Iterator[list]]:
+def _check_unpacked_size(handle: io.BufferedIOBase, limits: ReadLimits) -> None:
+    """A ZIP says how large its parts unpack to: refuse a bomb before opening it. (Python's
+    zipfile never unpacks more than a part declares, so a part that lies fails its CRC.)"""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile(
+            "FILE_UNREADABLE", "it is a ZIP file but not an Excel workbook (.xlsx) we can open"
+        ) from exc
+    finally:
+        handle.seek(0)
+    if unpacked > limits.max_unpacked_bytes:
+        raise UnreadableFile(
+            "FILE_UNREADABLE",
+            f"it is an Excel workbook that unpacks to {unpacked / 1_048_576:,.0f} MB, far more "
+            "than a return",
+        )
+
+
+def _parquet_rows(
+    handle: io.BufferedIOBase, max_rows: int, limits: ReadLimits
+) -> tuple[list[str], Iterator[list]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -215,11 +294,23 @@ def _parquet_rows(handle: io.BufferedIOBase, max_rows: int) -> tuple[list[str], 
         raise UnreadableFile("FILE_UNREADABLE", "it is not a valid Parquet file") from exc
     if parquet.metadata.num_rows > max_rows:
         raise UnreadableFile("FILE_TOO_MANY_ROWS")
+    if parquet.metadata.num_columns > limits.max_columns:
+        raise UnreadableFile("FILE_UNREADABLE", f"it has {parquet.metadata.num_columns:,} columns")
     header = list(parquet.schema_arrow.names)
 
+    def cut(column: pa.Array) -> pa.Array:
+        """Long text cut in Arrow, before Python sees it (a small file can hold huge
+        values: one long string repeated by its dictionary)."""
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            return pc.utf8_slice_codeunits(column, 0, limits.max_cell_chars)
+        return column
+
     def rows() -> Iterator[list]:
-        for batch in parquet.iter_batches(batch_size=10_000):
-            columns = [[_cell_text(v) for v in col.to_pylist()] for col in batch.columns]
+        # Small batches: a batch of long values is decoded whole before it is cut.
+        for batch in parquet.iter_batches(batch_size=1_000):
+            columns = [[_cell_text(v) for v in cut(col).to_pylist()] for col in batch.columns]
             yield from (list(r) for r in zip(*columns, strict=True))
 
     return header, rows()
@@ -246,12 +337,16 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _build(kind: str, header: list, rows: Iterable[list], max_rows: int) -> RawReturn:
+def _build(
+    kind: str, header: list, rows: Iterable[list], max_rows: int, limits: ReadLimits = LIMITS
+) -> RawReturn:
     names = [("" if h is None else str(h)) for h in header]
     while names and not names[-1].strip():
         names.pop()  # trailing unnamed columns (spreadsheet formatting) mean nothing
     if not any(n.strip() for n in names):
         raise UnreadableFile("FILE_EMPTY")
+    if len(names) > limits.max_columns:
+        raise UnreadableFile("FILE_UNREADABLE", f"row 1 has {len(names):,} columns")
 
     columns: list[str] = []
     original: dict[str, str] = {}
@@ -270,10 +365,20 @@ def _build(kind: str, header: list, rows: Iterable[list], max_rows: int) -> RawR
     data: list[list[str | None]] = []
     index: list[int] = []
     overlong: dict[int, int] = {}
+    deadline = time.monotonic() + limits.seconds
+    text = 0
     for number, row in enumerate(rows, start=2):
-        cells = [_trim(v) for v in row]
+        if number % 1_000 == 0 and time.monotonic() > deadline:
+            raise UnreadableFile(
+                "FILE_UNREADABLE",
+                f"reading it took over {limits.seconds:.0f} seconds (stopped at row {number:,})",
+            )
+        cells = [_trim(v, limits.max_cell_chars) for v in row]
         if not any(cells):
             continue  # rows whose every cell is empty are ignored
+        text += sum(len(c) for c in cells if c)
+        if text > limits.max_text_chars:
+            raise UnreadableFile("FILE_UNREADABLE", "it holds far more text than a return")
         if len(data) >= max_rows:
             raise UnreadableFile("FILE_TOO_MANY_ROWS")
         if len(cells) > width and any(cells[width:]):
@@ -290,8 +395,8 @@ def _build(kind: str, header: list, rows: Iterable[list], max_rows: int) -> RawR
     return RawReturn(kind, columns, original, frame, duplicates, overlong)
 
 
-def _trim(value: object) -> str | None:
+def _trim(value: object, limit: int = LIMITS.max_cell_chars) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = str(value)[: limit * 2].strip()[:limit]  # cut before stripping a huge value
     return text or None
