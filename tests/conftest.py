@@ -126,3 +126,16 @@ def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
+
+
+@pytest.fixture()
+def platform(tmp_path):
+    """A real local S3 server with the buckets provisioned: the client, the environment
+    of a `psw` process for it (state under tmp_path) and that process's lake."""
+    from psw.lake import Lake
+    from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+
+    with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        client = s3_client(server.settings())
+        provision_buckets(client, "psw-platform")
+        yield client, platform_env(server, tmp_path), Lake(tmp_path / "data")

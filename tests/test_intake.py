@@ -31,14 +31,6 @@ from tests.conftest import TODAY, platform_env, psw_run
 LONG_NAME = "RV3 June return " + "x" * 224 + ".csv"  # 244 characters
 
 
-@pytest.fixture()
-def platform(tmp_path):
-    with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
-        client = s3_client(server.settings())
-        provision_buckets(client, "psw-platform")
-        yield client, platform_env(server, tmp_path), Lake(tmp_path / "data")
-
-
 @pytest.fixture(scope="module")
 def months() -> dict[str, list[dict]]:
     return dict(simulate(trusts()["RV3"], ["2025-05", "2025-06", "2025-07"], seed=5, staff=40))

@@ -11,23 +11,12 @@ import subprocess
 import sys
 
 import duckdb
-import pytest
 
-from psw.lake import Lake
 from psw.reference import trusts
-from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
-from tests.conftest import platform_env, psw_run
+from tests.conftest import psw_run
 
 MONTHS = ["2025-05", "2025-06"]
-
-
-@pytest.fixture()
-def platform(tmp_path):
-    with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
-        client = s3_client(server.settings())
-        provision_buckets(client, "psw-platform")
-        yield client, platform_env(server, tmp_path), Lake(tmp_path / "data")
 
 
 def _exact(value):
