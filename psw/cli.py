@@ -171,8 +171,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     """The lake again from the archive (landed Parquet and ledger), then `psw run`."""
-    from psw.ingest import Settings, first_month, rebuild_lake
+    from psw.ingest import Settings, first_month
     from psw.lake import Lake
+    from psw.rebuild import rebuild_lake
     from psw.storage import S3Settings, data_dir, s3_client
 
     store = S3Settings.from_env()

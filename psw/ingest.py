@@ -271,14 +271,13 @@ class _ValidatedNothing:
 def _placement_report(submission: Submission, placement: Placement):
     from psw.validation import Report
 
-    report = Report(
+    return Report(
         trust_ods_code=submission.trust_ods_code,
         period=placement.period or "",
         file_name=submission.key,
         standard_version=load_standard().version,
         findings=[],
     )
-    return report
 
 
 def _add_placement_finding(report, placement: Placement) -> None:
@@ -515,55 +514,3 @@ def _process_group(store, group, settings, done) -> list[BatchItem]:
     from psw.storage import s3_client
 
     return list(process_batch(s3_client(store), group, settings, set(done)))
-
-
-# ---- the lake again, from the archive --------------------------------------------------
-
-
-def archived_submissions(s3, platform_bucket: str) -> list[tuple[Submission, dict]]:
-    """Every submission recorded in the archive, with its archive record."""
-    found = []
-    pages = s3.get_paginator("list_objects_v2").paginate(
-        Bucket=platform_bucket, Prefix=ARCHIVE_PREFIX
-    )
-    for page in pages:
-        for obj in page.get("Contents", []):
-            parts = obj["Key"].split("/")
-            if len(parts) == 4 and parts[2] == "submissions" and parts[3].endswith(".json"):
-                body = s3.get_object(Bucket=platform_bucket, Key=obj["Key"])["Body"].read()
-                record = json.loads(body)
-                found.append((Submission.from_config(record["submission"]), record))
-    return found
-
-
-def needs_rebuild(lake: Lake, submission: Submission) -> bool:
-    """No ledger entry, or an entry in force whose landed rows are gone."""
-    entries = list(
-        (lake.root / "submissions" / f"trust={submission.trust_ods_code}").glob(
-            f"*/{submission.id}.json"
-        )
-    )
-    if not entries:
-        return True
-    outcome = json.loads(entries[0].read_text())
-    if not outcome["landed"]:
-        return False
-    return not lake.landed(submission.trust_ods_code, outcome["period"], submission.id).exists()
-
-
-def rebuild_lake(s3, settings: Settings) -> Iterator[BatchItem]:
-    """Make the lake again from the archive: each archived submission whose ledger entry or
-    landed rows are missing is validated again from its archived bytes, oldest first per
-    trust and month, and recorded as at first. The trust is not sent its report again."""
-    archived = dict((s.id, (s, r)) for s, r in archived_submissions(s3, settings.platform_bucket))
-    for submission in in_processing_order(s for s, _ in archived.values()):
-        if not needs_rebuild(settings.lake, submission):
-            yield BatchItem(submission, skipped="in the lake")
-            continue
-        started = time.perf_counter()
-        with settings.lake.claim(submission.id) as mine:
-            if not mine:
-                yield BatchItem(submission, skipped="another pass is processing it")
-                continue
-            processed = process_submission(s3, submission, settings, archived[submission.id][1])
-        yield BatchItem(submission, processed, seconds=time.perf_counter() - started)

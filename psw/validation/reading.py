@@ -367,6 +367,9 @@ def _build(
     overlong: dict[int, int] = {}
     deadline = time.monotonic() + limits.seconds
     text = 0
+    # One copy of each distinct value: codes and dates repeat on every row, and a 100,000-row
+    # return then holds thousands of strings instead of two million.
+    pool: dict[str, str] = {}
     for number, row in enumerate(rows, start=2):
         if number % 1_000 == 0 and time.monotonic() > deadline:
             raise UnreadableFile(
@@ -374,6 +377,7 @@ def _build(
                 f"reading it took over {limits.seconds:.0f} seconds (stopped at row {number:,})",
             )
         cells = [_trim(v, limits.max_cell_chars) for v in row]
+        cells = [None if c is None else pool.setdefault(c, c) for c in cells]
         if not any(cells):
             continue  # rows whose every cell is empty are ignored
         text += sum(len(c) for c in cells if c)
