@@ -157,16 +157,31 @@ def test_unknown_extra_column_is_warned_and_dropped(clean_rows, standard):
     assert "team" not in result.table.column_names
 
 
-def test_suite_covers_every_afc_band_of_the_standard():
-    standard = load_standard()
-    suite = load_suite_json("psw_return_v1_quality")
-    bands = {
-        e["meta"]["afc_band"]
-        for e in suite["expectations"]
-        if e["meta"]["rule_id"] == "SALARY_OUTSIDE_BAND"
-    }
-    assert bands == set(afc_bands_in_order(standard))
-    assert set(pay_ranges()["2025/26"]) == bands
+@pytest.mark.parametrize("band", afc_bands_in_order(load_standard()))
+def test_every_band_is_checked_against_its_own_range(clean_rows, band):
+    """Two expectations check every band at once, against each row's band range."""
+    pay = pay_ranges()["2025/26"][band]
+    rows = [dict(r, annual_salary_fte_gbp=None) for r in clean_rows]
+    rows = _with(
+        rows, 0, afc_band=band, role_category="OTHER_PEER", annual_salary_fte_gbp=pay.min_gbp
+    )
+    rows = _with(
+        rows, 1, afc_band=band, role_category="OTHER_PEER", annual_salary_fte_gbp=pay.max_gbp
+    )
+    rows = _with(
+        rows, 2, afc_band=band, role_category="OTHER_PEER", annual_salary_fte_gbp=pay.min_gbp - 1
+    )
+    rows = _with(
+        rows, 3, afc_band=band, role_category="OTHER_PEER", annual_salary_fte_gbp=pay.max_gbp + 1
+    )
+    rows = _with(rows, 4, afc_band="NON_AFC", role_category="OTHER_PEER", annual_salary_fte_gbp=1.0)
+    found = [f for f in validate_rows(rows).report.findings if f.rule_id == "SALARY_OUTSIDE_BAND"]
+    assert sorted(f.row for f in found) == [4, 5]  # spreadsheet rows of list items 2 and 3
+    assert all(f"band {band} " in f.message for f in found)
+
+
+def test_the_pay_table_covers_every_band_of_the_standard():
+    assert set(pay_ranges()["2025/26"]) == set(afc_bands_in_order(load_standard()))
 
 
 def test_suite_rule_ids_exist_in_the_standard():
