@@ -61,6 +61,7 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from psw.lake import Lake
     from psw.periods import parse_period
     from psw.reference import trusts
     from psw.standard import load_standard
@@ -68,6 +69,7 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
     from psw.validation.typed import arrow_schema
 
     standard = load_standard()
+    lake = Lake(data)
     count = 0
     for i, trust in enumerate(trusts().values()):
         for period, rows in simulate(trust, periods, seed=100 + i, staff=staff):
@@ -82,12 +84,12 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
             table = table.append_column(
                 "received_at", pa.array([received] * table.num_rows, pa.timestamp("us", tz="UTC"))
             )
-            folder = data / "validated" / f"trust={trust.ods_code}" / f"period={period}"
-            folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, folder / f"{sid}.parquet")
-            ledger = data / "submissions" / f"trust={trust.ods_code}" / f"period={period}"
-            ledger.mkdir(parents=True, exist_ok=True)
-            (ledger / f"{sid}.json").write_text(
+            landed = lake.landed(trust.ods_code, period, sid)
+            landed.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, landed)
+            entry = lake.ledger_entry(trust.ods_code, period, sid)
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            entry.write_text(
                 json.dumps(
                     {
                         "submission_id": sid,
@@ -100,7 +102,7 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
                         "rows": len(rows),
                         "errors": 0,
                         "warnings": 0,
-                        "landed": str(folder / f"{sid}.parquet"),
+                        "landed": str(landed),
                     }
                 )
             )
