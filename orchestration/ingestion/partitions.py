@@ -24,10 +24,6 @@ trust_month_partitions = dg.MultiPartitionsDefinition(
 )
 
 
-def partition_key(ods_code: str, period: str) -> dg.MultiPartitionKey:
-    return dg.MultiPartitionKey({"trust": ods_code, "month": period})
-
-
 def new_trusts(instance: dg.DagsterInstance) -> list[str]:
     """Registered trusts that are not partitions yet."""
     known = set(instance.get_dynamic_partitions(TRUSTS))
@@ -35,7 +31,13 @@ def new_trusts(instance: dg.DagsterInstance) -> list[str]:
 
 
 def add_new_trusts(instance: dg.DagsterInstance) -> list[str]:
+    """Add registered trusts that are not partitions yet. Two passes may race to add the
+    same trust: the loser's insert fails, and it reads the partitions again."""
     added = new_trusts(instance)
     if added:
-        instance.add_dynamic_partitions(TRUSTS, added)
+        try:
+            instance.add_dynamic_partitions(TRUSTS, added)
+        except Exception:
+            if new_trusts(instance):
+                raise
     return added
