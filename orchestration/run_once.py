@@ -16,10 +16,12 @@ the uploads (each is claimed) instead of processing them twice.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -68,6 +70,25 @@ def dagster_home() -> Path:
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+@contextlib.contextmanager
+def open_instance() -> Iterator[dg.DagsterInstance]:
+    """The Dagster instance, its SQLite storages created under a file lock. Two `psw run`
+    started together on a fresh data folder otherwise both create the same tables and
+    the loser fails ("table runs already exists"); once they exist this costs nothing."""
+    home = dagster_home()
+    with open(home / ".psw-open.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = dg.DagsterInstance.get()
+            instance.get_runs(limit=1)  # touches every storage, creating what is missing
+            instance.get_dynamic_partitions("trusts")
+            instance.all_instigator_state()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    with instance:
+        yield instance
 
 
 def _this_process() -> dict[str, str]:
@@ -123,10 +144,9 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     from orchestration.ingestion.jobs import INTAKE_JOB
     from orchestration.ingestion.partitions import add_new_trusts
 
-    dagster_home()
     lighter_sqlite_commits()
     counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0, "problems": 0}
-    with dg.DagsterInstance.get() as instance:
+    with open_instance() as instance:
         for run_id in reap_dead_runs(instance):
             progress(f"run {run_id} of a killed `psw run` marked failed; its slots freed")
         platform = defs.resources["platform"]

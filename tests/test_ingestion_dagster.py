@@ -256,3 +256,22 @@ def test_the_intake_run_reports_each_trust_month_with_its_checks(store, instance
     assert again.success
     [event] = again.get_asset_materialization_events()
     assert event.materialization.metadata["status"].value == "accepted"
+
+
+def test_passes_started_together_on_a_fresh_data_folder_both_open_the_instance(tmp_path):
+    """Without the lock in open_instance one of two processes failed about every other
+    time with "table runs already exists" (and `psw run` exited 3)."""
+    import os
+    import subprocess
+    import sys
+
+    opener = "from orchestration.run_once import open_instance\nwith open_instance() as i: pass\n"
+    for attempt in range(4):
+        env = {**os.environ, "PSW_DATA_DIR": str(tmp_path / str(attempt))}
+        env.pop("DAGSTER_HOME", None)
+        procs = [
+            subprocess.Popen([sys.executable, "-c", opener], env=env, stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]
+        errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], errors
