@@ -28,26 +28,41 @@ def dbt_keys() -> set[dg.AssetKey]:
 
 
 def evaluate(instance, cursor=None):
+    """The models requested on one tick. (Their dbt tests, which run with them, are left
+    out: the stand-in build below cannot record a check selection on its run, so after
+    it Dagster would ask for the checks again, which a real build does not.)"""
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     requested = {r.key for r in result.results if r.true_subset.size}
-    assets = {k for k in requested if isinstance(k, dg.AssetKey)}
-    checks = requested - assets
-    # dbt tests go with the models they check, so they show as checks in the UI
-    assert {k.asset_key for k in checks} <= assets or not assets
-    return assets, result.cursor
+    return {k for k in requested if isinstance(k, dg.AssetKey)}, result.cursor
 
 
 def mark_built(instance, built: set[dg.AssetKey]) -> None:
-    """A build run of what automation requested (a stand-in for dbt: one run, so a
-    parent's update does not re-trigger its children, as in a real build)."""
+    """A build run of what automation requested, models and their dbt tests (a stand-in
+    for dbt: one run, as in a real build)."""
     keys = sorted(built, key=lambda k: k.to_user_string())
+    checks = [c for c in defs.resolve_asset_graph().asset_check_keys if c.asset_key in built]
 
-    @dg.multi_asset(specs=[dg.AssetSpec(k) for k in keys])
+    @dg.multi_asset(
+        specs=[dg.AssetSpec(k) for k in keys],
+        check_specs=[dg.AssetCheckSpec(c.name, asset=c.asset_key) for c in checks],
+    )
     def _build():
         for key in keys:
             yield dg.MaterializeResult(asset_key=key)
+        for check in checks:
+            yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True)
 
-    assert dg.materialize([_build], instance=instance).success
+    # Like a run the automation launches, its selection is what it builds: a parent's
+    # update in it does not count for the children (and checks) it also built.
+    job = dg.Definitions(assets=[_build]).resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process(instance=instance, asset_selection=keys).success
+
+
+def test_dbt_tests_are_requested_with_the_models_they_test(instance):
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    requested = {r.key for r in result.results if r.true_subset.size}
+    checks = {k for k in requested if isinstance(k, dg.AssetCheckKey)}
+    assert checks and {k.asset_key for k in checks} <= requested
 
 
 def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
@@ -151,3 +166,28 @@ def test_a_return_landing_while_a_build_finishes_is_not_lost(instance):
     mark_built(instance, first)  # a build finishes in the same tick window
     requested, _ = evaluate(instance, cursor)
     assert dg.AssetKey(["published", "pub_psw_headcount"]) in requested
+
+
+def test_a_return_accepted_before_the_tick_after_a_request_is_not_lost(instance):
+    """`make demo` lost these: the initial build was requested, a return was accepted
+    while it ran, and the next tick (which sees the request as `newly_requested`) let
+    the reset win over the new return. Later builds had the same window."""
+    first, cursor = evaluate(instance)
+    run_upload(instance, "2025-04|RV3", accepted=True)  # while the initial build runs
+    mark_built(instance, first)
+    requested, cursor = evaluate(instance, cursor)
+    graph = defs.resolve_asset_graph()
+    downstream = dg.AssetSelection.assets(SUBMISSION).downstream().resolve(graph)
+    assert requested == downstream & dbt_keys()  # the whole chain, in one build
+    mark_built(instance, requested)
+    settled, cursor = evaluate(instance, cursor)
+    assert settled == set()  # and not again: a build does not re-trigger itself
+
+    again, cursor = evaluate(instance, cursor)
+    assert again == set()
+    # the same window after a later build
+    run_upload(instance, "2025-05|RV3", accepted=True)
+    requested, cursor = evaluate(instance, cursor)
+    run_upload(instance, "2025-06|RV3", accepted=True)
+    mark_built(instance, requested)
+    assert evaluate(instance, cursor)[0] == downstream & dbt_keys()

@@ -10,6 +10,8 @@
   error) has failed, and nothing builds while an upstream model is in progress.
 - The first evaluation builds whatever is missing, so an empty platform has empty marts;
   a build that fails is not retried on every tick (the next accepted return retries it).
+- A return accepted while a build runs is never lost, even when it lands between the
+  tick that requested that build and the next one.
 """
 
 import dagster as dg
@@ -28,15 +30,22 @@ def accepted_upload() -> dg.AutomationCondition:
 def rebuild_on_new_returns() -> dg.AutomationCondition:
     submissions = dg.AssetSelection.assets(SUBMISSION)
     dbt_deps = dg.AssetSelection.all() - submissions
-    upstream_changed = AC.any_deps_match(accepted_upload()).allow(submissions).with_label(
-        "accepted_return"
-    ) | AC.any_deps_updated().allow(dbt_deps)
+    triggered = (
+        AC.newly_missing()
+        | (AC.missing() & AC.initial_evaluation())
+        | AC.any_deps_match(accepted_upload()).allow(submissions).with_label("accepted_return")
+        # excludes a parent's update by a build that also targeted this model, so the
+        # models of one build do not trigger each other again on the next tick
+        | AC.any_deps_updated().allow(dbt_deps)
+    )
     return (
-        (AC.newly_missing() | (AC.missing() & AC.initial_evaluation()) | upstream_changed)
-        # Reset only when a build is requested. since_last_handled() also resets on the
-        # first evaluation (losing the initial build) and on the asset's own update, which
-        # would swallow a return that lands while a build is running.
-        .since(AC.newly_requested())
+        # Remembered until a build is requested. since_last_handled() would also reset on
+        # the first evaluation (losing the initial build) and on the asset's own update
+        # (swallowing a return that lands while a build runs). newly_requested() is true
+        # on the tick *after* the request, so a return that landed in between (while the
+        # build ran) would lose to that reset: the reset does not count on a tick that
+        # has a trigger of its own.
+        triggered.since(AC.newly_requested() & ~triggered)
         & ~AC.any_deps_missing().allow(dbt_deps)
         # "no parent with a failed blocking check": all_deps_* is false with no parents
         & ~AC.any_deps_match(AC.any_checks_match(AC.check_failed(), blocking_only=True)).allow(
