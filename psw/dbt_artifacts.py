@@ -6,6 +6,7 @@ dbt reads the return standard through these generated files, never a copy kept b
   dbt_project/seeds/code_labels.csv                  every code list with its labels
   dbt_project/seeds/ethnic_groups.csv                ethnic category -> aggregation group
   dbt_project/models/staging/_platform__sources.yml  the landed Parquet and the ledger
+  dbt_project/macros/last_good_file_wins.sql         which submission is in force
 
 `make spec` rewrites them; a test fails when the committed copies are out of step.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from psw.ingest import Outcome
-from psw.lake import LANDED_GLOB, LEDGER_GLOB
+from psw.lake import LANDED_GLOB, LEDGER_GLOB, NEWEST_FIRST, Status
 from psw.paths import dbt_project_dir, reference_dir
 from psw.standard import Standard, load_standard
 
@@ -174,6 +175,23 @@ def _staff_key_text() -> str:
     )
 
 
+# Ledger fields that stg_platform__submissions renames.
+STAGING_NAMES = {"received_at": "submitted_at"}
+
+
+def last_good_file_wins() -> str:
+    """psw.lake's rule as dbt macros, so the marts and intake cannot disagree."""
+    order = ", ".join(f"{STAGING_NAMES.get(name, name)} desc nulls last" for name in NEWEST_FIRST)
+    statuses = ", ".join(f"'{status}'" for status in Status if status.in_force)
+    header = GENERATED.replace("schemas/return_v1.yaml", "psw/lake.py (NEWEST_FIRST, Status)")
+    return (
+        "{#- " + header.strip().lstrip("# ") + " -#}\n"
+        "{#- The last good file wins: a trust-month's submissions in force, newest first. -#}\n"
+        f"{{% macro newest_file_first() -%}}\n    {order}\n{{%- endmacro %}}\n\n"
+        f"{{% macro in_force_statuses() -%}}\n    ({statuses})\n{{%- endmacro %}}\n"
+    )
+
+
 def artifacts(standard: Standard | None = None) -> dict[str, str]:
     """Relative path under dbt_project/ -> content."""
     standard = standard or load_standard()
@@ -187,6 +205,7 @@ def artifacts(standard: Standard | None = None) -> dict[str, str]:
         "seeds/code_labels.csv": code_labels(standard),
         "seeds/ethnic_groups.csv": ethnic_groups(standard),
         "models/staging/_platform__sources.yml": sources_yaml(standard),
+        "macros/last_good_file_wins.sql": last_good_file_wins(),
     }
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from psw.lake import Lake, Status, write_atomically
+from psw.lake import Lake, Status, recency, write_atomically
 from psw.periods import parse_period
 from psw.standard import load_standard
 from psw.submissions import Placement, Submission, place
@@ -112,28 +112,19 @@ def pseudonymiser(secret: str):
 def previous_accepted(lake: Lake, ods: str, period_end: dt.date):
     """The trust's return in force for its latest accepted month before this one."""
     from psw.validation import PreviousReturn  # validation (pandera) only when processing
+    from psw.validation.quality import in_post
 
-    best: tuple | None = None
-    for record in lake.outcomes(ods):
-        if not Status(record["status"]).in_force or parse_period(record["period"]) >= period_end:
-            continue
-        candidate = (
-            record["period"],
-            record["received_at"],
-            record.get("processed_at", ""),
-            record["submission_id"],
-            record["landed"],
-        )
-        best = max(best, candidate) if best else candidate
-    if best is None:
+    earlier = [
+        record
+        for record in lake.outcomes(ods)
+        if Status(record["status"]).in_force and parse_period(record["period"]) < period_end
+    ]
+    if not earlier:
         return None
-    table = pq.read_table(best[4], columns=["staff_key", "leaving_date", "source_row"])
-    in_post = {
-        k: r
-        for k, left, r in zip(*(table.column(i).to_pylist() for i in range(3)), strict=True)
-        if left is None
-    }
-    return PreviousReturn(parse_period(best[0]), in_post)
+    best = max(earlier, key=lambda record: (record["period"], recency(record)))
+    table = pq.read_table(best["landed"], columns=["staff_key", "leaving_date", "source_row"])
+    columns = (table.column(name).to_pylist() for name in table.column_names)
+    return PreviousReturn(parse_period(best["period"]), in_post(*columns))
 
 
 class ObjectReplaced(Exception):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -42,6 +42,18 @@ class Status(StrEnum):
     def in_force(self) -> bool:
         """Whether a submission with this outcome can be the trust-month's return."""
         return self in (Status.ACCEPTED, Status.ACCEPTED_WITH_WARNINGS, Status.NIL_RETURN)
+
+
+# "The last good file wins", written once. Of a trust-month's submissions with a status
+# in force, the newest is the one the store received last, then processed last (a store
+# may give whole seconds), then the greatest id (a stable tie). The dbt macros
+# newest_file_first() and in_force_statuses() are generated from these (`make spec`).
+NEWEST_FIRST = ("received_at", "processed_at", "submission_id")
+
+
+def recency(record: Mapping[str, object]) -> tuple[str, ...]:
+    """Sort key of a ledger record by NEWEST_FIRST: the greater is the newer."""
+    return tuple(str(record.get(name) or "") for name in NEWEST_FIRST)
 
 
 @dataclass(frozen=True)

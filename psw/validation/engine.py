@@ -20,7 +20,7 @@ from psw.periods import previous_period
 from psw.standard import Standard, load_standard
 from psw.validation import personal
 from psw.validation.contract import Context, run_contract
-from psw.validation.quality import PreviousReturn, QualityHit
+from psw.validation.quality import PreviousReturn, QualityHit, in_post
 from psw.validation.reading import RawReturn, UnreadableFile, read_return
 from psw.validation.report import Finding, Report
 from psw.validation.typed import to_arrow, typed_frame
@@ -113,7 +113,6 @@ def validate_return(
     timings["contract"] = time.perf_counter() - started
 
     typed = typed_frame(standard, raw.frame)
-    in_post = _in_post(typed)
 
     started = time.perf_counter()
     findings.extend_quality(
@@ -121,7 +120,7 @@ def validate_return(
     )
     timings["quality"] = time.perf_counter() - started
 
-    result = report(raw, staff_in_post=int(in_post["staff_id"].nunique()) if len(in_post) else 0)
+    result = report(raw, staff_in_post=len(_in_post(typed)))
     table = to_arrow(standard, typed) if result.accepted else None
     return ValidationResult(result, table, timings)
 
@@ -142,12 +141,11 @@ def _file_rules(standard: Standard, raw: RawReturn, findings: _Findings) -> None
             findings.add("HEADER_MISSING_COLUMN", column=column)
 
 
-def _in_post(typed: pd.DataFrame) -> pd.DataFrame:
+def _in_post(typed: pd.DataFrame) -> dict[str, int]:
     if "staff_id" not in typed.columns:
-        return typed.iloc[0:0]
-    if "leaving_date" not in typed.columns:
-        return typed[typed["staff_id"].notna()]
-    return typed[typed["staff_id"].notna() & typed["leaving_date"].isna()]
+        return {}
+    leaving = typed["leaving_date"] if "leaving_date" in typed.columns else [None] * len(typed)
+    return in_post(typed["staff_id"], leaving, typed.index)
 
 
 def _quality(standard, ctx, personal_columns, typed, previous, staff_key) -> list[QualityHit]:
@@ -268,5 +266,4 @@ def previous_from_file(source: Path | str | bytes) -> PreviousReturn:
     if ends.empty:
         raise UnreadableFile("FILE_EMPTY", "it has no reporting_period_end to tell its month")
     period_end = ends.mode().iloc[0].date()
-    in_post = _in_post(typed)
-    return PreviousReturn(period_end, {sid: int(row) for row, sid in in_post["staff_id"].items()})
+    return PreviousReturn(period_end, _in_post(typed))

@@ -42,6 +42,17 @@ class PreviousReturn:
         return len(self.in_post)
 
 
+def in_post(staff_keys, leaving_dates, rows) -> dict[str, int]:
+    """Each staff key in post at the month end, to its row: someone with an assignment
+    that has no leaving date. The one definition in Python (the validator and the
+    previous month's return); dbt's is `is_in_post` in int_assignments_in_force."""
+    return {
+        key: int(row)
+        for key, left, row in zip(staff_keys, leaving_dates, rows, strict=True)
+        if not pd.isna(key) and pd.isna(left)
+    }
+
+
 @dataclass(frozen=True)
 class QualityHit:
     """One failed expectation, reduced to what a finding needs."""

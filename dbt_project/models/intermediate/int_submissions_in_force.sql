@@ -1,6 +1,6 @@
 -- The submission in force for each trust and month: the last good file wins. A rejected
 -- file never replaces an accepted one; a nil return is a good file with no rows.
--- Newest first: see macros/newest_file_first.sql.
+-- Both rules come from psw/lake.py through macros/last_good_file_wins.sql.
 with submissions as (
     select * from {{ ref('stg_platform__submissions') }}
 ),
@@ -13,7 +13,7 @@ good_files as (
             order by {{ newest_file_first() }}
         ) as recency
     from submissions
-    where status in ('accepted', 'accepted_with_warnings', 'nil_return')
+    where status in {{ in_force_statuses() }}
 )
 
 select
