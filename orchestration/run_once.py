@@ -206,6 +206,11 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             )
             if summary.get("platform errors"):
                 progress(f"{summary['platform errors']} uploads failed validation on our side")
+            if summary.get("replaced"):
+                progress(
+                    f"{summary['replaced']} uploads were overwritten before they were read; "
+                    "the newer versions are checked instead"
+                )
         if not build:
             progress("intake only: the marts are left for the next full pass")
         elif counts["processed"] or serving_is_stale(lake.root):

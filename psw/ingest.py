@@ -96,6 +96,12 @@ class Processed:
     outcome: Outcome
     report: object  # psw.validation.Report, or None when the object was replaced unread
 
+    @property
+    def replaced(self) -> bool:
+        """Overwritten in the bucket before it was read: no report (the newer version is
+        a submission of its own and gets one), not a rejection the trust must act on."""
+        return self.outcome.report_key is None
+
 
 def pseudonymiser(secret: str):
     """HMAC-SHA-256 of one staff id with the platform key: stable across months, irreversible."""
@@ -388,6 +394,8 @@ class BatchItem:
     def line(self) -> str:
         s = self.submission
         where = f"{s.trust_ods_code} {s.key}"
+        if self.processed and self.processed.replaced:
+            return f"{where}: replaced by a newer upload before it was read (that one is checked)"
         if self.processed:
             o = self.processed.outcome
             extra = " (platform error: see the ledger)" if o.error and o.report_key else ""

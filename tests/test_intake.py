@@ -293,6 +293,29 @@ def test_a_crash_on_one_file_is_a_report_and_the_rest_go_on(platform, months, mo
     assert load_standard().rule("PROCESSING_FAILED").severity == "error"
 
 
+def test_an_object_overwritten_before_it_is_read_is_not_reported_as_rejected(platform, months):
+    """Listed, then overwritten before its pass reads it: the listed version is gone, so
+    it gets no report and is not counted as a rejection; the newer version is checked."""
+    client, _, lake = platform
+    key = "returns/2025-06/june.csv"
+    client.put_object(Bucket="psw-rv3", Key=key, Body=b"staff_id\nnot a return\n")
+    [first] = list_submissions(client, trusts()["RV3"])
+    time.sleep(0.01)  # a later upload time: a submission of its own
+    client.put_object(Bucket="psw-rv3", Key=key, Body=to_csv_bytes(months["2025-06"]))
+    settings = Settings("psw-platform", lake, "k", today=TODAY)
+
+    [item] = process_batch(client, [first], settings)
+    assert item.processed.replaced and item.processed.outcome.report_key is None
+    assert "replaced by a newer upload" in item.line
+    assert "feedback/" not in str(client.list_objects_v2(Bucket="psw-rv3").get("Contents"))
+
+    [second] = list_submissions(client, trusts()["RV3"])
+    assert second.id != first.id
+    [item] = process_batch(client, [second], settings)
+    assert not item.processed.replaced
+    assert report(client, "feedback/2025-06/june.csv")["status"] == "accepted"
+
+
 def test_the_store_stopping_mid_pass_loses_nothing(tmp_path, months):
     """The S3 server goes away mid-pass: the pass says so and exits non-zero, and the next
     one, with the server back, processes every upload exactly once."""

@@ -48,7 +48,9 @@ def process_uploads(
         start=1,
     ):
         lines.append(f"[{number}/{len(batch)}] {item.line}")
-        if item.processed:
+        if item.processed and item.processed.replaced:
+            counts["replaced"] += 1
+        elif item.processed:
             outcome = item.processed.outcome
             counts[outcome.status] += 1
             counts["platform errors"] += outcome.error is not None
