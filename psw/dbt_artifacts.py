@@ -7,6 +7,8 @@ dbt reads the return standard through these generated files, never a copy kept b
   dbt_project/seeds/ethnic_groups.csv                ethnic category -> aggregation group
   dbt_project/models/staging/_platform__sources.yml  the landed Parquet and the ledger
   dbt_project/macros/last_good_file_wins.sql         which submission is in force
+  dbt_project/macros/disclosure_settings.sql         threshold, rounding base, exempt columns
+  dbt_project/models/disclosure_docs.md              the rule as dbt doc blocks
 
 `make spec` rewrites them; a test fails when the committed copies are out of step.
 """
@@ -192,6 +194,39 @@ def last_good_file_wins() -> str:
     )
 
 
+def disclosure_settings(standard: Standard) -> str:
+    """The standard's disclosure control as dbt macros (used by disclosure_control.sql
+    and the no_small_counts test)."""
+    rules = standard.disclosure
+    exempt = ", ".join(f"'{name}'" for name in rules.exempt_columns)
+    return (
+        "{#- " + GENERATED.strip().lstrip("# ") + " -#}\n"
+        "{#- Statistical disclosure control: see `disclosure` in the standard. -#}\n"
+        f"{{% macro sdc_largest_suppressed() %}}{rules.largest_suppressed}{{% endmacro %}}\n\n"
+        f"{{% macro sdc_rounding_base() %}}{rules.rounding_base}{{% endmacro %}}\n\n"
+        "{#- Integer columns that count no people, so are published exactly. -#}\n"
+        f"{{% macro sdc_exempt_columns() %}}{{{{ return([{exempt}]) }}}}{{% endmacro %}}\n"
+    )
+
+
+def disclosure_docs(standard: Standard) -> str:
+    """The dbt doc blocks that state the rule, so column descriptions cannot drift from it."""
+    rules = standard.disclosure
+    small, base = f"1-{rules.largest_suppressed}", rules.rounding_base
+    return (
+        "{#- " + GENERATED.strip().lstrip("# ") + " -#}\n"
+        "{% docs flag %}How the published count relates to the true one: `exact` (national, "
+        f"or zero), `rounded` (to the nearest {base}), `suppressed` ({small}, shown as NULL) "
+        "or `secondary` (shown as NULL so that another suppressed count cannot be worked out "
+        "from the totals).{% enddocs %}\n"
+        "{% docs sdc_count %}Below national level suppressed (NULL, see its flag) when "
+        f"{small}, else rounded to the nearest {base}.{{% enddocs %}}\n"
+        "{% docs sdc_rule %}below national level counts of "
+        f"{small} suppressed, others rounded to the nearest {base}, with secondary "
+        "suppression{% enddocs %}\n"
+    )
+
+
 def artifacts(standard: Standard | None = None) -> dict[str, str]:
     """Relative path under dbt_project/ -> content."""
     standard = standard or load_standard()
@@ -206,6 +241,8 @@ def artifacts(standard: Standard | None = None) -> dict[str, str]:
         "seeds/ethnic_groups.csv": ethnic_groups(standard),
         "models/staging/_platform__sources.yml": sources_yaml(standard),
         "macros/last_good_file_wins.sql": last_good_file_wins(),
+        "macros/disclosure_settings.sql": disclosure_settings(standard),
+        "models/disclosure_docs.md": disclosure_docs(standard),
     }
 
 

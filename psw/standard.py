@@ -63,6 +63,18 @@ class PersonalColumnPattern:
 
 
 @dataclass(frozen=True)
+class Disclosure:
+    """Statistical disclosure control of published counts below national level."""
+
+    largest_suppressed: int
+    rounding_base: int
+    exempt_columns: dict[str, str]  # integer columns that count no people -> why
+
+    def is_small(self, value: int) -> bool:
+        return 1 <= value <= self.largest_suppressed
+
+
+@dataclass(frozen=True)
 class Standard:
     name: str
     version: str
@@ -74,6 +86,7 @@ class Standard:
     personal_data_columns: tuple[PersonalColumnPattern, ...]
     rules: dict[str, Rule]
     thresholds: dict
+    disclosure: Disclosure
     _by_name: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, name: str) -> Column:
@@ -159,8 +172,18 @@ def _load(path: Path) -> Standard:
         ),
         rules=rules,
         thresholds=raw["thresholds"],
+        disclosure=_disclosure(raw["disclosure"]),
         _by_name={c.name: c for c in columns},
     )
+
+
+def _disclosure(raw: dict) -> Disclosure:
+    disclosure = Disclosure(
+        int(raw["largest_suppressed"]), int(raw["rounding_base"]), dict(raw["exempt_columns"])
+    )
+    if disclosure.largest_suppressed < 1 or disclosure.rounding_base < 1:
+        raise ValueError(f"disclosure: threshold and rounding base must be positive: {raw}")
+    return disclosure
 
 
 @cache

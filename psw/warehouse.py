@@ -23,12 +23,20 @@ from psw.lake import Lake
 from psw.paths import dbt_project_dir
 
 PUBLISHED_SCHEMA = "published"
-# Counts that must never be 1-7 below national level in what analysts see.
-DISCLOSURE_CHECKED = {
-    "psw_headcount": ["headcount", "joiners", "leavers"],
-    "psw_pay_bands": ["headcount"],
-    "psw_role_diversity": ["headcount"],
-}
+# The tables a build must publish (the rest are checked as they come).
+REQUIRED_TABLES = ("psw_headcount", "psw_pay_bands", "psw_role_diversity")
+INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
 # Column names that would mean row-level data reached the serving file.
 ROW_LEVEL_COLUMNS = {"staff_key", "staff_id", "assignment_id", "source_row", "local_job_title"}
 
@@ -272,24 +280,35 @@ def _quote(text: str) -> str:
 
 
 def check_disclosure(db) -> None:
-    """Refuse to publish row-level columns or a sub-national count of 1-7."""
+    """Refuse to publish row-level columns, or any sub-national count off the disclosure
+    rules: every integer column of every published table is a count unless the standard
+    exempts it (it counts no people). A table without geography_level is per trust."""
+    from psw.standard import load_standard
+
+    rules = load_standard().disclosure
     columns = db.execute(
-        "select table_name, column_name from duckdb_columns() where schema_name = ?",
+        "select table_name, column_name, data_type from duckdb_columns() where schema_name = ?",
         [PUBLISHED_SCHEMA],
     ).fetchall()
-    row_level = [f"{t}.{c}" for t, c in columns if c in ROW_LEVEL_COLUMNS]
+    row_level = [f"{t}.{c}" for t, c, _ in columns if c in ROW_LEVEL_COLUMNS]
     if row_level:
         raise DisclosureError(f"row-level columns would be served: {', '.join(row_level)}")
-    present = {t for t, _ in columns}
-    for table, counts in DISCLOSURE_CHECKED.items():
-        if table not in present:
+    tables = {t for t, _, _ in columns}
+    for table in REQUIRED_TABLES:
+        if table not in tables:
             raise DisclosureError(f"published.{table} is missing from the build")
-        for column in counts:
-            small = db.execute(
-                f"select count(*) from {PUBLISHED_SCHEMA}.{table} "
-                f"where geography_level != 'national' and {column} between 1 and 7"
-            ).fetchone()[0]
-            if small:
-                raise DisclosureError(
-                    f"{small} sub-national {table}.{column} values of 1-7 would be served"
-                )
+    by_level = {t for t, c, _ in columns if c == "geography_level"}
+    for table, column, data_type in columns:
+        if data_type not in INTEGER_TYPES or column in rules.exempt_columns:
+            continue
+        below_national = "geography_level != 'national' and " if table in by_level else ""
+        bad = db.execute(
+            f"select count(*) from {PUBLISHED_SCHEMA}.{table} where {below_national}"
+            f'("{column}" between 1 and {rules.largest_suppressed} '
+            f'or "{column}" % {rules.rounding_base} != 0)'
+        ).fetchone()[0]
+        if bad:
+            raise DisclosureError(
+                f"{bad} sub-national values of {table}.{column} would be served that are "
+                f"1-{rules.largest_suppressed} or not rounded to {rules.rounding_base}"
+            )

@@ -111,6 +111,11 @@ def test_asset_graph_runs_from_uploads_to_the_serving_database():
     assert marts.pools == {"warehouse"}
     checks = {c.name for c in graph.asset_check_keys}
     assert "assert_national_equals_regions_equals_trusts" in checks
+    # disclosure control is checked on every published table, not a list of them
+    published = {k for k in dbt_keys() if graph.get(k).group_name == "published"}
+    published -= {dg.AssetKey(["intermediate", "int_disclosure_cells"])}  # not served
+    guarded = {c.asset_key for c in graph.asset_check_keys if c.name.startswith("no_small_counts")}
+    assert len(published) >= 10 and published <= guarded
     assert any(name.startswith("unique_combination") for name in checks)
 
 

@@ -359,6 +359,37 @@ def test_published_tables_obey_the_disclosure_rules(scenario):
         assert len(hidden) != 1 or not visible_nonzero
 
 
+def test_submission_status_protects_row_and_finding_counts(scenario):
+    """TAJ has 6 staff: its headcount is suppressed, so its row count must be too (and a
+    count of findings can count people, such as leavers not reported)."""
+    with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
+        pairs = db.execute(
+            "select m.trust_ods_code, m.data_rows, m.errors, m.warnings, "
+            "p.data_rows, p.data_rows_flag, p.errors, p.errors_flag, p.warnings, p.warnings_flag "
+            "from marts.submission_status m join published.submission_status p "
+            "using (period_end, trust_ods_code) where m.data_rows is not null"
+        ).fetchall()
+        published_columns = {
+            r[0]
+            for r in db.execute(
+                "select column_name from duckdb_columns() "
+                "where schema_name = 'published' and table_name = 'submission_status'"
+            ).fetchall()
+        }
+    assert "source_key" not in published_columns  # the trust's own file name: free text
+    small = [p for p in pairs if p[0] == "TAJ" and 1 <= p[1] <= 7]
+    assert small, "TAJ's returns have 1-7 rows"
+    for ods, *true, rows, rows_flag, errors, errors_flag, warnings, warnings_flag in pairs:
+        for value, (shown, flag) in zip(
+            true, [(rows, rows_flag), (errors, errors_flag), (warnings, warnings_flag)], strict=True
+        ):
+            if 1 <= value <= 7:
+                assert (shown, flag) == (None, "suppressed"), ods
+            else:
+                assert shown == round5(value), ods
+                assert flag == ("exact" if value == 0 else "rounded"), ods
+
+
 def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
     client, env, data = platform
     serving = data / "serving" / "psw.duckdb"

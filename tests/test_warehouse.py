@@ -12,6 +12,7 @@ import pytest
 
 from psw.dbt_artifacts import artifacts
 from psw.paths import dbt_project_dir
+from psw.standard import load_standard
 from psw.warehouse import (
     DisclosureError,
     publish_serving,
@@ -55,7 +56,7 @@ def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
 
 @pytest.mark.parametrize(
     ("headcount", "column", "message"),
-    [(5, None, "1-7"), (10, "staff_key", "row-level")],
+    [(5, None, "1-7"), (12, None, "not rounded"), (10, "staff_key", "row-level")],
 )
 def test_publish_refuses_disclosive_tables_and_keeps_the_old_file(
     tmp_path, headcount, column, message
@@ -71,6 +72,28 @@ def test_publish_refuses_disclosive_tables_and_keeps_the_old_file(
     with pytest.raises(DisclosureError, match=message):
         publish_serving(bad)
     assert serving_path(bad).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("table", "refused"),
+    [
+        # every integer column counts, in any table; per-trust tables have no national rows
+        ("select 'RV3' as trust_ods_code, 3 as data_rows", True),
+        ("select 'RV3' as trust_ods_code, 10 as warnings, 3 as files_received", False),
+        ("select 'region' as geography_level, 4 as new_count_nobody_listed", True),
+        ("select 'national' as geography_level, 4 as new_count_nobody_listed", False),
+        ("select 'region' as geography_level, 3 as trusts_submitted", False),  # exempt
+    ],
+)
+def test_the_guard_checks_every_integer_column_of_every_table(tmp_path, table, refused):
+    make_warehouse(tmp_path, trust_headcount=10)
+    with duckdb.connect(str(warehouse_path(tmp_path))) as db:
+        db.execute(f"create table published.another as {table}")
+    if refused:
+        with pytest.raises(DisclosureError, match="published|another"):
+            publish_serving(tmp_path)
+    else:
+        assert "another" in publish_serving(tmp_path).tables
 
 
 def test_serving_is_stale_until_published_after_the_latest_outcome(tmp_path):
@@ -105,3 +128,12 @@ def test_dbt_seeds_and_sources_are_generated_from_the_standard():
     for relative, content in artifacts().items():
         committed = (dbt_project_dir() / relative).read_text(encoding="utf-8")
         assert committed == content, f"{relative} is stale: run `make spec`"
+
+
+def test_the_readme_states_the_disclosure_rule_of_the_standard():
+    from psw.paths import project_root
+
+    rules = load_standard().disclosure
+    readme = (project_root() / "README.md").read_text()
+    assert f"counts of 1-{rules.largest_suppressed} are NULL" in readme
+    assert f"rounded to\nthe nearest {rules.rounding_base}" in readme

@@ -1,13 +1,14 @@
 {#- Statistical disclosure control (RETURN_SPEC.md, Measures): below national level 0
-    stays 0, 1-7 is suppressed (NULL, with a flag), other counts are rounded to the
-    nearest 5; national figures are exact. -#}
+    stays 0, 1 to sdc_largest_suppressed() (7) is suppressed (NULL, with a flag), other
+    counts are rounded to the nearest sdc_rounding_base() (5); national figures are
+    exact. Both numbers come from `disclosure` in schemas/return_v1.yaml. -#}
 
 {% macro sdc_is_small(value) -%}
-    ({{ value }} between 1 and {{ var('sdc_largest_suppressed', 7) }})
+    ({{ value }} between 1 and {{ sdc_largest_suppressed() }})
 {%- endmacro %}
 
 {% macro sdc_round(value) -%}
-    cast(round({{ value }} / 5.0) * 5 as bigint)
+    cast(round({{ value }} / {{ sdc_rounding_base() }}.0) * {{ sdc_rounding_base() }} as bigint)
 {%- endmacro %}
 
 {#- The published value of a count: exact nationally, else NULL or rounded. -#}
@@ -19,7 +20,7 @@
     end
 {%- endmacro %}
 
-{#- How the published value relates to the true one: exact, rounded, suppressed (1-7)
+{#- How the published value relates to the true one: exact, rounded, suppressed (small)
     or secondary (suppressed so that another suppressed cell cannot be worked out). -#}
 {% macro sdc_flag(value, is_primary, is_suppressed, geography_level) -%}
     case

@@ -1,7 +1,8 @@
 {{ config(alias='psw_diversity_index') }}
 -- psw_diversity_index with disclosure control: below national level the index is worked
 -- out from the published (rounded) counts, and is NULL when any count of its breakdown
--- is suppressed (it is a function of every share).
+-- is suppressed (it is a function of every share); so is the number of categories
+-- present (a category with people in it says the count is at least one).
 with diversity as (
     select * from {{ ref('psw_diversity_index') }}
 ),
@@ -18,7 +19,8 @@ published_counts as (
         geography_code,
         dimension,
         bool_or(is_suppressed) as any_suppressed,
-        sum({{ sdc_round('value') }}) as published_total
+        sum({{ sdc_round('value') }}) as published_total,
+        count_if({{ sdc_round('value') }} > 0) as categories_published
     from cells
     group by period_end, geography_level, geography_code, dimension
 ),
@@ -55,7 +57,10 @@ select
     diversity.geography_code,
     diversity.geography_name,
     diversity.dimension,
-    diversity.categories_present,
+    case
+        when diversity.geography_level = 'national' then diversity.categories_present
+        when not published_counts.any_suppressed then published_counts.categories_published
+    end as categories_present,
     case
         when diversity.geography_level = 'national' then diversity.effective_categories
         else round(published_entropy.effective_categories, 2)
@@ -67,3 +72,9 @@ left join published_entropy
         and diversity.geography_level = published_entropy.geography_level
         and diversity.geography_code = published_entropy.geography_code
         and diversity.dimension = published_entropy.dimension
+left join published_counts
+    on
+        diversity.period_end = published_counts.period_end
+        and diversity.geography_level = published_counts.geography_level
+        and diversity.geography_code = published_counts.geography_code
+        and diversity.dimension = published_counts.dimension
