@@ -102,8 +102,9 @@ class Standard:
 
     @property
     def required_columns(self) -> list[str]:
-        # Conditional columns (C) must be present as a column too: FIXED_TERM rows need them.
-        return [c.name for c in self.columns if c.required in ("Y", "C")]
+        # A conditional column (C) may be left out when no row needs it: a file without
+        # FIXED_TERM rows needs no fixed_term_end_date column (the row rule covers the rest).
+        return [c.name for c in self.columns if c.required == "Y"]
 
     def codes(self, list_name: str) -> list[str]:
         return [c.code for c in self.code_lists[list_name]]

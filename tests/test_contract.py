@@ -117,6 +117,18 @@ def test_optional_columns_may_be_absent(clean_rows, standard):
     assert result.table.column("leaving_date").null_count == len(clean_rows)
 
 
+def test_the_conditional_fixed_term_column_is_needed_only_by_fixed_term_rows(clean_rows, standard):
+    columns = [c for c in standard.column_names if c != "fixed_term_end_date"]
+    permanent = [dict(row, contract_type="PERMANENT") for row in clean_rows]
+    result = validate_rows(permanent, columns)
+    assert result.report.status == "accepted", result.report.to_text()
+    assert result.table.column("fixed_term_end_date").null_count == len(permanent)
+
+    fixed = [dict(row) for row in permanent]
+    fixed[1]["contract_type"] = fixed[3]["contract_type"] = "FIXED_TERM"
+    assert _rules(validate_rows(fixed, columns)) == {"FIXED_TERM_END_REQUIRED": 2}
+
+
 def test_accepted_return_gives_a_typed_table_and_rejected_none(clean_rows, standard):
     accepted = validate_rows(clean_rows)
     assert accepted.table.num_rows == len(clean_rows)
