@@ -70,9 +70,6 @@ class Disclosure:
     rounding_base: int
     exempt_columns: dict[str, str]  # integer columns that count no people -> why
 
-    def is_small(self, value: int) -> bool:
-        return 1 <= value <= self.largest_suppressed
-
 
 @dataclass(frozen=True)
 class Standard:
