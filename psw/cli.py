@@ -182,11 +182,16 @@ def cmd_lake_rebuild(args: argparse.Namespace) -> int:
         return _usage_error("PSW_PSEUDONYMISATION_KEY is not set: the keyed hashes need it")
     settings = Settings(store.platform_bucket, Lake(data_dir()), secret, first_month())
     counts: dict[str, int] = {}
-    for number, item in enumerate(rebuild_lake(s3_client(store), settings), start=1):
-        kind = "rebuilt" if item.processed else "kept"
-        counts[kind] = counts.get(kind, 0) + 1
-        if item.processed:
-            print(f"[{number}] {item.line}", flush=True)
+    try:
+        for number, item in enumerate(rebuild_lake(s3_client(store), settings), start=1):
+            kind = "rebuilt" if item.processed else "kept"
+            counts[kind] = counts.get(kind, 0) + 1
+            if item.processed:
+                print(f"[{number}] {item.line}", flush=True)
+    except Exception as exc:  # the store or the disk: one clear line; a rerun resumes
+        print(f"psw lake rebuild stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("what was made again is kept; run it again to finish", file=sys.stderr)
+        return EXIT_PLATFORM_FAILED
     print(
         f"done: {counts.get('rebuilt', 0)} submissions made again from the archive, "
         f"{counts.get('kept', 0)} already in the lake; `psw run` rebuilds the marts"

@@ -67,17 +67,32 @@ def test_a_lost_lake_fails_loudly_and_is_made_again_from_the_archive(platform):
     assert "psw lake rebuild" in failed.stdout
     assert lake.serving.stat().st_mtime == served  # nothing published from the broken lake
 
+    # As the failure advises: only the lost file is made again (its ledger entry is kept).
+    def rebuild(env=env):
+        return subprocess.run(
+            [sys.executable, "-m", "psw.cli", "lake", "rebuild"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    partial = rebuild()
+    assert "done: 1 submissions made again from the archive, 5 already in the lake" in (
+        partial.stdout
+    ), partial.stdout + partial.stderr[-2000:]
+    assert lost.exists()
+
+    # The store out of reach: one clear line and a failure exit, never a traceback.
+    down = rebuild({**env, "PSW_S3_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert down.returncode == 3 and "Traceback" not in down.stderr, down.stderr[-2000:]
+    assert "psw lake rebuild stopped" in down.stderr
+
     # The whole lake gone: made again from the archive, the marts identical.
     report = {"Bucket": "psw-rv3", "Key": "feedback/2025-05/r.csv.report.json"}
     reported = client.head_object(**report)["LastModified"]
     shutil.rmtree(lake.root / "validated")
     shutil.rmtree(lake.root / "submissions")
-    rebuilt = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "lake", "rebuild"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    rebuilt = rebuild()
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
     assert "done: 6 submissions made again from the archive, 0 already in the lake" in (
         rebuilt.stdout
@@ -92,12 +107,7 @@ def test_a_lost_lake_fails_loudly_and_is_made_again_from_the_archive(platform):
     assert any("2025, 7, 31" in row for row in after["marts.psw_headcount"])
     assert client.head_object(**report)["LastModified"] == reported  # no second report
     # A lake that is whole is left alone.
-    again = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "lake", "rebuild"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    again = rebuild()
     assert "done: 0 submissions made again from the archive, 6 already in the lake" in (
         again.stdout
     )
