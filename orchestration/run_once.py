@@ -26,7 +26,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
 from psw.discovery import StoreUnavailable, scan
+from psw.ingest import parallelism
 from psw.reference import trusts
 from psw.storage import data_dir
 from psw.warehouse import lost_returns, pid_alive, prepare_manifest, serving_is_stale
@@ -55,7 +57,6 @@ run_coordinator:
     dequeue_interval_seconds: 1
 """
 PID_TAG, HOST_TAG = "psw/pid", "psw/host"
-SPLIT_FROM = 10  # from this many uploads, two worker processes share the work
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}  # progress, not debug
 
 
@@ -83,7 +84,7 @@ def open_instance() -> Iterator[dg.DagsterInstance]:
         try:
             instance = dg.DagsterInstance.get()
             instance.get_runs(limit=1)  # touches every storage, creating what is missing
-            instance.get_dynamic_partitions("trusts")
+            instance.get_dynamic_partitions(TRUSTS)
             instance.all_instigator_state()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
@@ -142,7 +143,6 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     prepare_manifest(data_dir())
     from orchestration.definitions import defs
     from orchestration.ingestion.jobs import INTAKE_JOB
-    from orchestration.ingestion.partitions import add_new_trusts
 
     lighter_sqlite_commits()
     counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0, "problems": 0}
@@ -171,7 +171,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         progress(f"{len(found.submissions)} uploads in {found.scanned} buckets, {len(pending)} new")
         if pending:
             started = time.monotonic()
-            workers = 2 if len(pending) >= SPLIT_FROM else 1
+            workers = parallelism(len(pending))
             intake = defs.resolve_job_def(INTAKE_JOB).execute_in_process(
                 run_config={
                     **QUIET,

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
     from psw.storage import S3Settings
 
 ARCHIVE_PREFIX = "archive/"
+# A backlog of SPLIT_FROM uploads or more is shared between CORES processes (intake runs
+# from the sensor, worker processes in `psw run`); fewer are not worth a second start-up.
+CORES = 2
+SPLIT_FROM = 10
+
+
+def parallelism(uploads: int) -> int:
+    """How many processes share this many uploads."""
+    return CORES if uploads >= SPLIT_FROM else 1
+
+
 DEFAULT_FIRST_MONTH = "2024-04"  # the start of the 2024/25 pay year, the earliest pay table
 
 
@@ -277,23 +288,23 @@ def _placement_report(submission: Submission, placement: Placement):
     )
 
 
-def _add_placement_finding(report, placement: Placement) -> None:
+def _finding(rule_id: str, detail: str = ""):
+    """A file-level finding of one of the standard's rules, worded as the standard says."""
     from psw.validation import Finding
 
+    rule = load_standard().rule(rule_id)
+    return Finding(rule_id, rule.severity, rule.message.format(detail=detail))
+
+
+def _add_placement_finding(report, placement: Placement) -> None:
     if placement.problem in report.rule_counts():
         return  # the validator found it too (a month not yet ended)
-    rule = load_standard().rule(placement.problem)
-    report.findings.append(
-        Finding(placement.problem, rule.severity, rule.message.format(detail=placement.detail))
-    )
+    report.findings.append(_finding(placement.problem, placement.detail))
 
 
 def _failure_report(submission: Submission, placement: Placement):
-    from psw.validation import Finding
-
     report = _placement_report(submission, placement)
-    rule = load_standard().rule("PROCESSING_FAILED")
-    report.findings.append(Finding("PROCESSING_FAILED", rule.severity, rule.message))
+    report.findings.append(_finding("PROCESSING_FAILED"))
     return report
 
 
@@ -331,10 +342,9 @@ def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -
         kind = pa.timestamp("us", tz="UTC") if name == "received_at" else pa.string()
         table = table.append_column(name, pa.array([value] * table.num_rows, type=kind))
     path = lake.landed(submission.trust_ods_code, placement.period, submission.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer)
+    write_atomically(path, buffer.getvalue().to_pybytes())
     return path
 
 

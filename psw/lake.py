@@ -7,7 +7,7 @@ publishes, and the benchmarks measure: all of them ask this module for paths.
   submissions/trust=<ODS>/period=<YYYY-MM>/<submission id>.json    the ledger: every filed upload
   submissions/trust=<ODS>/unfiled/<submission id>.json             uploads that fit no month
   claims/<submission id>.lock                                      who is processing what (flock)
-  warehouse.duckdb, warehouse.lock, serving/psw.duckdb             the marts (psw/warehouse.py)
+  warehouse.duckdb, .lock, .build, serving/psw.duckdb              the marts (psw/warehouse.py)
 
 "Unfiled" uploads (a key that is not `returns/<YYYY-MM>/<file>`, or a month outside the
 collection) get a report and a ledger entry, but no month: dbt's globs do not see them.
@@ -71,6 +71,11 @@ class Lake:
         return self.root / "warehouse.lock"
 
     @property
+    def build_record(self) -> Path:
+        """Which process runs dbt for which (psw/warehouse.py: an orphan is stopped)."""
+        return self.root / "warehouse.build"
+
+    @property
     def serving(self) -> Path:
         return self.root / "serving" / "psw.duckdb"
 
@@ -95,9 +100,14 @@ class Lake:
         """Submission ids with an outcome (filed or not): one listing, not a read per id."""
         return {p.stem for p in self.ledger_files()}
 
+    def outcome(self, ods: str, submission_id: str) -> dict | None:
+        """A submission's ledger entry, filed under a month or not; None before it has one."""
+        for path in (self.root / "submissions" / f"trust={ods}").glob(f"*/{submission_id}.json"):
+            return json.loads(path.read_text())
+        return None
+
     def has_outcome(self, ods: str, submission_id: str) -> bool:
-        """Whether a submission has a ledger entry, filed under a month or not."""
-        return any((self.root / "submissions" / f"trust={ods}").glob(f"*/{submission_id}.json"))
+        return self.outcome(ods, submission_id) is not None
 
     def outcomes(self, ods: str | None = None) -> Iterator[dict]:
         """Every filed ledger entry (of one trust when given)."""

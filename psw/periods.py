@@ -13,6 +13,11 @@ class PeriodError(ValueError):
     pass
 
 
+def is_period(text: str) -> bool:
+    """Whether text is a month written YYYY-MM."""
+    return _PERIOD.match(text) is not None
+
+
 def parse_period(text: str) -> dt.date:
     """'2025-06' -> date(2025, 6, 30), the period end."""
     match = _PERIOD.match(text.strip())

@@ -42,14 +42,9 @@ def archived_submissions(s3, platform_bucket: str) -> list[tuple[Submission, dic
 
 def needs_rebuild(lake: Lake, submission: Submission) -> bool:
     """No ledger entry, or an entry in force whose landed rows are gone."""
-    entries = list(
-        (lake.root / "submissions" / f"trust={submission.trust_ods_code}").glob(
-            f"*/{submission.id}.json"
-        )
-    )
-    if not entries:
+    outcome = lake.outcome(submission.trust_ods_code, submission.id)
+    if outcome is None:
         return True
-    outcome = json.loads(entries[0].read_text())
     if not outcome["landed"]:
         return False
     return not lake.landed(submission.trust_ods_code, outcome["period"], submission.id).exists()

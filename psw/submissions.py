@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 
-from psw.periods import month_end
+from psw.periods import is_period, parse_period
 
 FEEDBACK_PREFIX = "feedback/"
 RETURNS_PREFIX = "returns/"
 MAX_NAME_BYTES = 200
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -115,17 +113,17 @@ def place(key: str, first_month: str, today: dt.date) -> Placement:
     """File a key under its month, or say why it cannot be filed."""
     parts = key.split("/")
     name = parts[-1] or key
-    month = _MONTH.match(parts[1]) if len(parts) > 1 and parts[0] == "returns" else None
-    period = f"{month.group(1)}-{month.group(2)}" if month else None
+    in_returns = len(parts) > 1 and parts[0] == "returns"
+    period = parts[1] if in_returns and is_period(parts[1]) else None
     problem, detail = None, ""
     if parts[0] != "returns" or len(parts) < 3 or not parts[-1]:
         problem, detail = "KEY_NOT_A_RETURN", "it is not in a returns/<YYYY-MM>/ folder"
-    elif not month:
+    elif not period:
         problem, detail = "KEY_NOT_A_RETURN", f"'{parts[1]}' is not a month written YYYY-MM"
     elif len(parts) > 3:
         problem, detail = "KEY_NOT_A_RETURN", f"it is in a sub-folder of returns/{period}/"
     elif period < first_month:
         problem, detail = "PERIOD_BEFORE_COLLECTION", first_month
-    elif month_end(int(month.group(1)), int(month.group(2))) > today:
+    elif parse_period(period) > today:
         problem, detail = "PERIOD_IN_FUTURE", period
     return Placement(period, name, report_key(key), problem, detail)

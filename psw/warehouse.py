@@ -112,20 +112,16 @@ def writer_lock(data_dir: Path, wait_seconds: float = 1800) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build_record(data_dir: Path) -> Path:
-    return data_dir / "warehouse.build"
-
-
 def record_build(data_dir: Path, dbt_pid: int) -> None:
     """Note which process runs dbt for whom, for `stop_orphaned_build`."""
-    _build_record(data_dir).write_text(f"{os.getpid()} {dbt_pid}\n")
+    Lake(data_dir).build_record.write_text(f"{os.getpid()} {dbt_pid}\n")
 
 
 def stop_orphaned_build(data_dir: Path) -> int | None:
     """Kill a recorded dbt build whose owner is gone; its pid when one was stopped."""
     import signal
 
-    record = _build_record(data_dir)
+    record = Lake(data_dir).build_record
     if not record.exists():
         return None
     owner, dbt_pid = (int(x) for x in record.read_text().split())
@@ -142,8 +138,8 @@ def pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, but another user's
+        pass
     return True
 
 

@@ -6,14 +6,20 @@ import subprocess
 import sys
 
 
+def _python(code: str) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter: what it imports is what a cold start imports."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def test_importing_validation_and_cli_does_not_import_great_expectations():
     code = (
         "import sys, psw.validation, psw.cli, psw.synth, psw.spec, orchestration.definitions\n"
         "assert 'great_expectations' not in sys.modules, 'GX imported at load'\n"
         "print('ok')"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    result = _python(code)
     assert result.stdout.strip() == "ok"
 
 
@@ -60,6 +66,4 @@ def test_the_library_never_imports_dagster():
         "leaks = sorted(top & {'dagster', 'orchestration'})\n"
         "print(leaks)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert _python(code).stdout.strip() == "[]"

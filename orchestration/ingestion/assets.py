@@ -18,7 +18,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 
 from orchestration.ingestion.partitions import trust_month_partitions
 from orchestration.ingestion.resources import PlatformResource
-from psw.lake import Status
+from psw.lake import Status, recency
 
 SUBMISSION = dg.AssetKey("submission")
 CONTRACT_CHECK = "return_contract"
@@ -119,7 +119,7 @@ def upload_events(uploads: list[tuple[dict, object]], instance: dg.DagsterInstan
 def latest_outcome(platform: PlatformResource, ods: str, period: str) -> dict | None:
     """The trust-month's last upload in the ledger (the one the trust heard about last)."""
     outcomes = [o for o in platform.lake().outcomes(ods) if o["period"] == period]
-    return max(outcomes, key=lambda o: (o["received_at"], o["processed_at"]), default=None)
+    return max(outcomes, key=recency, default=None)
 
 
 @dg.asset(

@@ -23,6 +23,7 @@ from orchestration.ingestion.jobs import intake_job
 from orchestration.ingestion.partitions import new_trusts, trust_partitions
 from orchestration.ingestion.resources import PlatformResource
 from psw.discovery import StoreUnavailable, scan
+from psw.ingest import parallelism
 from psw.reference import trusts
 from psw.submissions import Submission
 
@@ -31,8 +32,6 @@ TICK_BUDGET_S = 40.0
 # sensor daemon wakes every 5 s at most, so less buys nothing).
 INTERVAL_S = int(os.environ.get("PSW_SENSOR_INTERVAL_SECONDS", "5"))
 BATCH_MAX = 100  # uploads per run: a backlog becomes a few warm runs, not one per upload
-SPLIT_FROM = 10  # from this many uploads, two runs share the work (two cores)
-WORKERS = 2
 MAX_RUNTIME_S = 1800  # 100 uploads of 100,000 rows take about 15 minutes
 # A run requested this long ago that the instance does not know is taken as lost.
 LOST_AFTER_S = 300
@@ -41,15 +40,13 @@ FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagster
 
 def plan_batches(submissions: list[Submission]) -> list[list[Submission]]:
     """Uploads into runs: a trust's uploads stay in one run (its months in order), runs
-    of at most BATCH_MAX where trusts allow, two runs or more from SPLIT_FROM uploads."""
+    of at most BATCH_MAX where trusts allow, and as many runs as `parallelism` says."""
     if not submissions:
         return []
     groups: dict[str, list[Submission]] = {}
     for s in submissions:
         groups.setdefault(s.trust_ods_code, []).append(s)
-    wanted = max(
-        math.ceil(len(submissions) / BATCH_MAX), WORKERS if len(submissions) >= SPLIT_FROM else 1
-    )
+    wanted = max(math.ceil(len(submissions) / BATCH_MAX), parallelism(len(submissions)))
     bins: list[list[Submission]] = [[] for _ in range(min(wanted, len(groups)))]
     for group in sorted(groups.values(), key=len, reverse=True):
         min(bins, key=len).extend(group)
