@@ -114,6 +114,7 @@ def sources_yaml(standard: Standard) -> str:
         if c.name == "staff_id"
         else {"name": c.name, "data_type": DUCKDB_TYPES[c.type], "description": c.description}
         for c in standard.columns
+        if c.landed
     ]
     row_columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE_COLUMNS]
     data_dir = "{{ env_var('PSW_DATA_DIR', '../data') }}"

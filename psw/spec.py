@@ -58,9 +58,14 @@ def _blocks(standard: Standard) -> list[tuple[str, object]]:
                 "Check a file before you upload it: "
                 "`psw validate FILE --trust ODS --period YYYY-MM`",
                 "Never include names, NHS numbers, NI numbers, dates of birth, addresses, "
-                "postcodes, emails or phone numbers: a file containing any is rejected and "
-                "not stored. Staff ids must not be 10-digit numbers: they can pass the NHS "
-                "number check.",
+                "postcodes, emails or phone numbers, however written (with spaces, dots, "
+                "slashes or dashes, in any digits): a file containing any is rejected. The "
+                "platform keeps every upload unchanged in its restricted archive (only the "
+                "platform team can open it); nothing from a rejected file reaches the "
+                "platform's data, and the report never repeats a personal value. Staff ids "
+                "must not be 10-digit numbers: they can pass the NHS number check.",
+                "local_job_title is checked and then dropped: the platform keeps no free "
+                "text. The kind of role is role_category.",
             ],
         ),
         ("h2", "Columns"),

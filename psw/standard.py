@@ -35,6 +35,7 @@ class Column:
     description: str
     example: str = ""
     sensitive: bool = False
+    landed: bool = True  # False: checked, then dropped before anything is stored
     codes: str | None = None
     pattern: str | None = None
     format_hint: str | None = None
@@ -128,6 +129,7 @@ def _load(path: Path) -> Standard:
             description=" ".join(str(c["description"]).split()),
             example=str(c.get("example", "")),
             sensitive=bool(c.get("sensitive", False)),
+            landed=bool(c.get("landed", True)),
             codes=c.get("codes"),
             pattern=c.get("pattern"),
             format_hint=c.get("format_hint"),

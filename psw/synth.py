@@ -507,6 +507,12 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
         "rejected",
         csv_(_mutate(rows, 5, notes="NI JK 12 34 56 C"), [*columns, "notes"]),
     )
+    add(
+        "PERSONAL_DATA_DATE_OF_BIRTH",
+        "PERSONAL_DATA_DATE_OF_BIRTH",
+        "rejected",
+        csv_(_mutate(rows, 4, local_job_title="Peer Support Worker (Jane Smith, DOB 01/02/1980)")),
+    )
     future = dt.date.today().replace(day=28) + dt.timedelta(days=40)
     future_period = period_of(future)
     add(

@@ -132,7 +132,9 @@ def test_the_conditional_fixed_term_column_is_needed_only_by_fixed_term_rows(cle
 def test_accepted_return_gives_a_typed_table_and_rejected_none(clean_rows, standard):
     accepted = validate_rows(clean_rows)
     assert accepted.table.num_rows == len(clean_rows)
-    assert accepted.table.column_names == ["source_row", *standard.column_names]
+    landed = [c.name for c in standard.columns if c.landed]
+    assert accepted.table.column_names == ["source_row", *landed]
+    assert "local_job_title" not in landed  # free text is checked, never landed
     assert str(accepted.table.schema.field("reporting_period_end").type) == "date32[day]"
     assert validate_rows(_with(clean_rows, fte="0")).table is None
 

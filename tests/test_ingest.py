@@ -127,6 +127,43 @@ def test_personal_data_and_nil_returns(platform, clean_rows, standard):
     assert nil.status == "nil_return" and pq.read_table(nil.landed).num_rows == 0
 
 
+def test_disguised_personal_data_is_neither_echoed_nor_landed(platform, clean_rows, standard):
+    """Over the real store: every disguised form is rejected, the reports in the trust's
+    bucket repeat none of them, the lake holds nothing of those files, and an accepted
+    file's free-text job title is not landed either."""
+    from tests.test_personal import DISGUISED, _fingerprints
+
+    client, data_dir = platform
+    for number, (text, rule) in enumerate(DISGUISED):
+        rows = [dict(r) for r in clean_rows]
+        rows[number % len(rows)]["local_job_title"] = text
+        key = f"returns/2025-06/disguised-{number}.csv"
+        outcome = _process(client, data_dir, _upload(client, key, to_csv_bytes(rows)))
+        assert outcome.status == "rejected" and outcome.landed is None, text
+        report = _report(client, f"feedback/2025-06/disguised-{number}.csv.report.json")
+        assert rule in report["rule_counts"]
+        for suffix in ("json", "html"):
+            body = (
+                client.get_object(
+                    Bucket="psw-rv3", Key=f"feedback/2025-06/disguised-{number}.csv.report.{suffix}"
+                )["Body"]
+                .read()
+                .decode()
+            )
+            for leak in _fingerprints(text):
+                assert leak not in body, (text, suffix)
+    assert not list((data_dir / "validated").rglob("*.parquet"))  # nothing landed
+
+    titled = [dict(r, local_job_title="Jane Smith") for r in clean_rows]
+    accepted = _process(
+        client, data_dir, _upload(client, "returns/2025-06/titled.csv", to_csv_bytes(titled))
+    )
+    assert accepted.status.startswith("accepted")
+    table = pq.read_table(accepted.landed)
+    assert "local_job_title" not in table.column_names
+    assert "Jane Smith" not in str(table.to_pydict())
+
+
 def test_reprocessing_the_same_object_version_changes_nothing(platform, clean_rows):
     client, data_dir = platform
     upload = _upload(client, "returns/2025-06/june.csv", to_csv_bytes(clean_rows))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from psw.standard import load_standard
@@ -10,7 +12,9 @@ from psw.validation.personal import (
     contains_ni_number,
     is_valid_nhs_number,
     personal_column_kind,
+    personal_value_rule,
 )
+from psw.validation.reading import normalise_column_name
 from tests.conftest import validate_bytes
 
 VALID_NHS = "9434765919"  # the NHS Data Dictionary's worked example
@@ -104,3 +108,129 @@ def test_staff_ids_are_never_quoted_even_when_malformed(clean_rows):
     report = validate_bytes(to_csv_bytes(rows)).report
     assert report.rule_counts() == {"TEXT_FORMAT": 1}
     assert "Bad Id With Spaces" not in report.to_json() + report.to_html()
+
+
+# ---- personal data in disguise (issue 9) ------------------------------------------------
+
+DISGUISED = [
+    # (how a trust might write it, the rule it must trigger)
+    ("943 476 5919", "PERSONAL_DATA_NHS_NUMBER"),
+    ("943.476.5919", "PERSONAL_DATA_NHS_NUMBER"),
+    ("943/476/5919", "PERSONAL_DATA_NHS_NUMBER"),
+    ("943  476  5919", "PERSONAL_DATA_NHS_NUMBER"),
+    ("943\u2013476\u20135919", "PERSONAL_DATA_NHS_NUMBER"),  # en dashes
+    ("943 \u2014 476 \u2014 5919", "PERSONAL_DATA_NHS_NUMBER"),  # em dashes with spaces
+    ("\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19", "PERSONAL_DATA_NHS_NUMBER"),
+    ("NHS no 943\u00a0476\u00a05919", "PERSONAL_DATA_NHS_NUMBER"),  # no-break spaces
+    ("AB.12.34.56.C", "PERSONAL_DATA_NI_NUMBER"),
+    ("AB-12-34-56-C", "PERSONAL_DATA_NI_NUMBER"),
+    ("ab/12/34/56/c", "PERSONAL_DATA_NI_NUMBER"),
+    ("\uff21\uff22\uff11\uff12\uff13\uff14\uff15\uff16\uff23", "PERSONAL_DATA_NI_NUMBER"),
+    ("Jane Smith, DOB 01/02/1980", "PERSONAL_DATA_DATE_OF_BIRTH"),
+    ("date of birth: 1 Feb 1980", "PERSONAL_DATA_DATE_OF_BIRTH"),
+    ("d.o.b. 1980-02-01", "PERSONAL_DATA_DATE_OF_BIRTH"),
+]
+
+
+@pytest.mark.parametrize("text, rule", DISGUISED)
+def test_disguised_identifiers_are_recognised(text, rule):
+    assert personal_value_rule(text) == rule
+    assert personal_value_rule(f"Peer Support Worker ({text})") == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peer Support Worker - Crisis Team",
+        "Band 4 PSW, 2023/24 cohort",
+        "943 476 5918",  # fails the modulus 11 check
+        "Senior Peer Support Worker 0.8 WTE",
+        "020 7946 0958",  # a switchboard number is not an NHS number
+        "Started 01/02/2020",  # a date without a birth word
+        "Reborn Peer Lead",
+    ],
+)
+def test_ordinary_text_is_not_personal(text):
+    assert personal_value_rule(text) is None
+
+
+def _rendered(report) -> str:
+    return report.to_json() + report.to_html() + report.to_text()
+
+
+def _fingerprints(text: str) -> set[str]:
+    """Forms in which the value could leak: as written, and its bare digits."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+    return {text, digits} - {""}
+
+
+@pytest.mark.parametrize("text, rule", DISGUISED)
+@pytest.mark.parametrize("column", ["local_job_title", "assignment_id", "notes"])
+def test_a_disguised_identifier_rejects_the_file_and_is_never_repeated(
+    clean_rows, standard, text, rule, column
+):
+    rows = [dict(r) for r in clean_rows[:5]]
+    rows[2][column] = text
+    columns = [*standard.column_names, "notes"]
+    result = validate_bytes(to_csv_bytes(rows, columns))
+    assert result.report.status == "rejected"
+    assert result.table is None  # nothing to land
+    hits = [f for f in result.report.findings if f.rule_id == rule]
+    assert [(f.row, f.column) for f in hits] == [(4, column)]
+    rendered = _rendered(result.report)
+    for leak in _fingerprints(text):
+        assert leak not in rendered
+
+
+@pytest.mark.parametrize(
+    "header, kind",
+    [
+        ("NHS No.", "an NHS number"),
+        ("NHS Number(s)", "an NHS number"),
+        ("D.O.B", "a date of birth"),
+        ("Date of Birth", "a date of birth"),
+        ("Name of worker", "a person's name"),
+        ("Forename(s)", "a person's name"),
+        ("Staff Member Name", "a person's name"),
+        ("Name of trust", None),  # not a person
+        ("Team name", None),
+        ("\uff2e\uff28\uff33 \uff2e\uff4f", "an NHS number"),  # full-width "NHS No"
+    ],
+)
+def test_column_names_are_read_however_they_are_punctuated(header, kind, standard):
+    assert personal_column_kind(normalise_column_name(header), standard) == kind
+
+
+@pytest.mark.parametrize("header", ["NHS No.", "D.O.B", "Name of worker"])
+def test_a_personal_column_rejects_the_file_not_a_warning(clean_rows, standard, header):
+    rows = [dict(r, **{header: "x"}) for r in clean_rows[:3]]
+    report = validate_bytes(to_csv_bytes(rows, [*standard.column_names, header])).report
+    assert report.status == "rejected"
+    assert report.rule_counts().get("PERSONAL_DATA_COLUMN") == 1
+    assert "UNKNOWN_COLUMN" not in report.rule_counts()
+
+
+@pytest.mark.parametrize("header", ["943 476 5919", "943.476.5919", "AB-12-34-56-C"])
+def test_a_header_cell_that_is_an_identifier_is_never_echoed(clean_rows, standard, header):
+    rows = [dict(r, **{header: "1"}) for r in clean_rows[:3]]
+    report = validate_bytes(to_csv_bytes(rows, [*standard.column_names, header])).report
+    assert report.status == "rejected"
+    header_hits = [f for f in report.findings if f.row == 1]
+    assert len(header_hits) == 1 and header_hits[0].rule_id.startswith("PERSONAL_DATA_")
+    assert header_hits[0].column == f"(column {len(standard.column_names) + 1}: not shown)"
+    assert "UNKNOWN_COLUMN" not in report.rule_counts()
+    for leak in _fingerprints(header):
+        assert leak not in _rendered(report)
+
+
+def test_the_job_title_is_checked_but_never_landed(clean_rows, standard):
+    """Minimum necessary: free text that passes every check (a bare name cannot be told
+    from a job title) still never reaches the landed table."""
+    rows = [dict(r) for r in clean_rows]
+    rows[0]["local_job_title"] = "Jane Smith"
+    rows[1]["local_job_title"] = "Peer Support Worker - Crisis Team"
+    result = validate_bytes(to_csv_bytes(rows, standard.column_names))
+    assert result.report.accepted
+    assert "local_job_title" not in result.table.column_names
+    assert "role_category" in result.table.column_names
+    assert "Jane Smith" not in str(result.table.to_pydict())

@@ -126,6 +126,9 @@ def validate_return(
 
 
 def _file_rules(standard: Standard, raw: RawReturn, findings: _Findings) -> None:
+    for rule_id, column in personal.mask_personal_headers(raw):
+        findings.add(rule_id, row=1, column=column)
+        findings.personal_columns.add(column)
     for column in raw.duplicate_columns:
         findings.add("HEADER_DUPLICATE_COLUMN", column=raw.original_names.get(column, column))
     for column in raw.columns:

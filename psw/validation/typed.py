@@ -22,9 +22,12 @@ _ARROW_TYPES = {
 
 
 def arrow_schema(standard: Standard) -> pa.Schema:
-    """The typed schema of a validated return (the platform adds lineage columns)."""
+    """The typed schema of a validated return as landed (the platform adds lineage
+    columns); columns the standard does not land (free text) are left out."""
     fields = [
-        pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.is_required) for c in standard.columns
+        pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.is_required)
+        for c in standard.columns
+        if c.landed
     ]
     return pa.schema([pa.field("source_row", pa.int32(), nullable=False), *fields])
 
@@ -51,10 +54,11 @@ def typed_frame(standard: Standard, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_arrow(standard: Standard, typed: pd.DataFrame) -> pa.Table:
-    """The standard columns of a typed frame as an Arrow table; absent optional columns null."""
+    """The landed standard columns of a typed frame as an Arrow table; absent optional
+    columns null."""
     schema = arrow_schema(standard)
     arrays = [pa.array(typed.index.to_numpy(), type=pa.int32())]
-    for column in standard.columns:
+    for column in (c for c in standard.columns if c.landed):
         field = schema.field(column.name)
         if column.name not in typed.columns:
             arrays.append(pa.nulls(len(typed), type=field.type))

@@ -1,5 +1,5 @@
 -- Rows of every accepted return as landed: renamed and cast only. The free-text job
--- title is left behind: no mart needs it and it may say more than it should.
+-- title is never landed (files landed before that still hold it: it is not selected).
 with source as (
     select * from {{ external_source('platform', 'return_rows') }}
 ),
