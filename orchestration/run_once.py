@@ -29,7 +29,7 @@ import dagster as dg
 from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
 from psw.discovery import StoreUnavailable, scan
 from psw.ingest import parallelism
-from psw.reference import trusts
+from psw.reference import pay_table_missing, pay_table_warning, trusts
 from psw.storage import data_dir
 from psw.warehouse import lost_returns, pid_alive, prepare_manifest, serving_is_stale
 
@@ -206,6 +206,10 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             )
             if summary.get("platform errors"):
                 progress(f"{summary['platform errors']} uploads failed validation on our side")
+            if summary.get("no salary check"):
+                months = {s.key.split("/")[1] for s in pending if s.key.count("/") >= 2}
+                years = [y for m in months if (y := pay_table_missing(m))]
+                progress("warning: " + pay_table_warning(years, summary["no salary check"]))
             if summary.get("replaced"):
                 progress(
                     f"{summary['replaced']} uploads were overwritten before they were read; "

@@ -90,3 +90,21 @@ def pay_year(period_end: dt.date) -> str:
     """The Agenda for Change pay year (April to March) a date falls in, as '2025/26'."""
     start = period_end.year if period_end.month >= 4 else period_end.year - 1
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def pay_table_missing(period: str) -> str | None:
+    """The pay year of a month ("2026-05" -> "2026/27") when the shipped pay tables have
+    no table for it (its returns get no salary check), else None."""
+    year = pay_year(dt.date.fromisoformat(f"{period}-01"))
+    return None if year in pay_ranges() else year
+
+
+def pay_table_warning(years: list[str], returns: int) -> str:
+    """What operators are told when accepted returns went without a salary check."""
+    return (
+        f"{returns} accepted returns for pay year {', '.join(sorted(set(years)))} had no "
+        "salary check: schemas/reference/afc_pay.csv has no Agenda for Change table for "
+        "that year. Add it (and cite the source in schemas/reference/README.md) once NHS "
+        "Employers publishes the year's pay scales for England; the trusts' reports say the "
+        "check was not applied."
+    )

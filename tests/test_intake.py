@@ -126,6 +126,25 @@ def test_a_missing_bucket_is_a_line_for_operators_not_a_stop(platform, months, t
     assert report(client, "feedback/2025-06/r.csv")["status"] == "accepted"
 
 
+def test_a_return_whose_pay_year_has_no_table_warns_the_operator(platform):
+    """The pay tables end with 2025/26: a return for May 2026 is accepted without a salary
+    check, its report says so, and `psw run` tells the operator what to add."""
+    client, env, _ = platform
+    may_2026 = dict(simulate(trusts()["RV3"], ["2026-04", "2026-05"], seed=3, staff=20))
+    client.put_object(
+        Bucket="psw-rv3", Key="returns/2026-05/r.csv", Body=to_csv_bytes(may_2026["2026-05"])
+    )
+    client.put_object(
+        Bucket="psw-rv3", Key="returns/2025-06/r.csv", Body=to_csv_bytes(may_2026["2026-05"])
+    )  # the wrong month's rows: rejected, so not counted
+    result = psw_run(env, "--intake-only")
+    assert report(client, "feedback/2026-05/r.csv")["rule_counts"].get("SALARY_CHECK_NOT_APPLIED")
+    assert (
+        "warning: 1 accepted returns for pay year 2026/27 had no salary check: "
+        "schemas/reference/afc_pay.csv has no Agenda for Change table for that year"
+    ) in result.stdout
+
+
 def test_the_last_upload_wins_always(platform, months):
     """A, B, A again to one key: A is in force and A's report is the last word. A good
     file, a rejected one, the good one again: accepted. Two files a few milliseconds apart

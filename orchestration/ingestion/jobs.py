@@ -20,6 +20,8 @@ import dagster as dg
 from orchestration.ingestion.assets import upload_events
 from orchestration.ingestion.resources import PlatformResource
 from psw.ingest import process_in_workers
+from psw.lake import Status
+from psw.reference import pay_table_missing, pay_table_warning
 from psw.submissions import Submission
 
 INTAKE_JOB = "intake"
@@ -43,6 +45,7 @@ def process_uploads(
     # storage, and on a backlog those writes compete with the workers for the two cores.
     filed: list[tuple[dict, object]] = []
     lines: list[str] = []
+    unchecked_pay_years: list[str] = []
     for number, item in enumerate(
         process_in_workers(platform.settings(), batch, platform.intake_settings(), config.workers),
         start=1,
@@ -56,6 +59,9 @@ def process_uploads(
             counts["platform errors"] += outcome.error is not None
             if outcome.period:
                 filed.append((asdict(outcome), item.processed.report))
+                missing = pay_table_missing(outcome.period)
+                if missing and outcome.status in (Status.ACCEPTED, Status.ACCEPTED_WITH_WARNINGS):
+                    unchecked_pay_years.append(missing)
         elif item.skipped:
             counts["skipped"] += 1
         else:
@@ -68,6 +74,9 @@ def process_uploads(
         context.log.info("\n".join(lines))
     yield from upload_events(filed, context.instance)
     counts["faults"] = len(faults)
+    if unchecked_pay_years:
+        counts["no salary check"] = len(unchecked_pay_years)
+        context.log.warning(pay_table_warning(unchecked_pay_years, len(unchecked_pay_years)))
     yield dg.Output(
         None, metadata={name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())}
     )
