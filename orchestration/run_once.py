@@ -31,7 +31,13 @@ from psw.discovery import StoreUnavailable, scan
 from psw.ingest import parallelism
 from psw.reference import pay_table_missing, pay_table_warning, trusts
 from psw.storage import data_dir
-from psw.warehouse import lost_returns, pid_alive, prepare_manifest, serving_is_stale
+from psw.warehouse import (
+    lost_returns,
+    pid_alive,
+    prepare_manifest,
+    serving_is_stale,
+    unregistered_trusts,
+)
 
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
@@ -241,6 +247,12 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                     progress(
                         f"  {len(lost)} returns in force have lost their landed data; nothing "
                         "was published. `psw lake rebuild` makes the lake again from the archive."
+                    )
+                for ods in unregistered_trusts(lake.root):
+                    progress(
+                        f"  {ods} has returns but is not in the trust registry: nothing was "
+                        "published (its history would vanish from every figure). A trust is "
+                        "closed, never deleted: put it back with valid_to set to its last month."
                     )
         else:
             progress("nothing new: the marts and the serving database are up to date")

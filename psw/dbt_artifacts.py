@@ -104,7 +104,8 @@ def ethnic_groups(standard: Standard) -> str:
 
 def _reference_csv(name: str, columns: list[str]) -> str:
     with (reference_dir() / name).open(newline="", encoding="utf-8-sig") as handle:
-        rows = [[row[c].strip() for c in columns] for row in csv.DictReader(handle)]
+        # Optional columns (a trust's lifecycle) may be absent from the file: empty.
+        rows = [[(row.get(c) or "").strip() for c in columns] for row in csv.DictReader(handle)]
     return _csv([columns, *rows])
 
 
@@ -233,7 +234,16 @@ def artifacts(standard: Standard | None = None) -> dict[str, str]:
     standard = standard or load_standard()
     return {
         "seeds/trusts.csv": _reference_csv(
-            "trusts.csv", ["ods_code", "trust_name", "region_code", "region_name"]
+            "trusts.csv",
+            [
+                "ods_code",
+                "trust_name",
+                "region_code",
+                "region_name",
+                "valid_from",
+                "valid_to",
+                "successor_ods_code",
+            ],
         ),
         "seeds/afc_pay_ranges.csv": _reference_csv(
             "afc_pay.csv", ["pay_year", "afc_band", "min_gbp", "max_gbp"]

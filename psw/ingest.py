@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from psw.lake import Lake, Status, recency, write_atomically
 from psw.periods import parse_period
+from psw.reference import trust
 from psw.standard import load_standard
 from psw.submissions import Placement, Submission, place
 
@@ -158,7 +159,10 @@ def process_submission(
     `archived` (its archive record) processes the archived bytes instead, to make the lake
     again (`rebuild_lake`): nothing is archived or reported to the trust a second time.
     """
-    placement = place(submission.key, settings.first_month, settings.day())
+    # A rebuild makes the lake again as it was: a trust's dates, maybe set since, do not
+    # turn away what was accepted then.
+    registered = trust(submission.trust_ods_code) if archived is None else None
+    placement = place(submission.key, settings.first_month, settings.day(), registered)
     if archived is None:
         try:
             data, digest = _read(s3, submission)

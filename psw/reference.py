@@ -2,7 +2,10 @@
 
 Copied from the shared reference folder into `schemas/reference/` (the project reads
 nothing outside itself). `PSW_TRUST_REGISTRY` points at another registry CSV with the
-same columns (ods_code, trust_name, region_code, region_name, optional bucket).
+same columns (ods_code, trust_name, region_code, region_name, optional bucket) and,
+optionally, a trust's lifecycle (INTERFACES.md): valid_from and valid_to (YYYY-MM, the
+first and last month it is expected to submit; empty means open-ended) and
+successor_ods_code (who took over its services after valid_to).
 """
 
 from __future__ import annotations
@@ -24,6 +27,22 @@ class Trust:
     region_code: str
     region_name: str
     bucket: str
+    valid_from: str | None = None  # YYYY-MM: the first month it is expected to submit
+    valid_to: str | None = None  # YYYY-MM: the last month (it closed after it)
+    successor_ods_code: str | None = None
+
+    def is_open(self, period: str) -> bool:
+        """Whether the trust is expected to submit for a month (YYYY-MM)."""
+        return (self.valid_from or period) <= period <= (self.valid_to or period)
+
+    @property
+    def open_months(self) -> str:
+        """The months it is expected to submit, in words, for reports."""
+        if self.valid_from and self.valid_to:
+            return f"from {self.valid_from} to {self.valid_to}"
+        if self.valid_to:
+            return f"up to {self.valid_to}"
+        return f"from {self.valid_from}" if self.valid_from else "every month"
 
     @staticmethod
     def default_bucket(ods_code: str) -> str:
@@ -57,8 +76,24 @@ def _load_trusts(path: Path, stamp: tuple[int, int] | None = None) -> dict[str, 
                 region_code=row["region_code"].strip(),
                 region_name=row["region_name"].strip(),
                 bucket=bucket,
+                valid_from=_month(path, ods, row, "valid_from"),
+                valid_to=_month(path, ods, row, "valid_to"),
+                successor_ods_code=(row.get("successor_ods_code") or "").strip().upper() or None,
             )
     return trusts
+
+
+class RegistryError(ValueError):
+    """The trust registry CSV says something the platform cannot read."""
+
+
+def _month(path: Path, ods: str, row: dict, column: str) -> str | None:
+    from psw.periods import is_period
+
+    value = (row.get(column) or "").strip()
+    if value and not is_period(value):
+        raise RegistryError(f"{path}: {ods} has {column} '{value}', not a month written YYYY-MM")
+    return value or None
 
 
 def trusts() -> dict[str, Trust]:

@@ -109,8 +109,9 @@ def report_key(key: str) -> str:
     return f"{FEEDBACK_PREFIX}{folder + '/' if folder else ''}{name}.report"
 
 
-def place(key: str, first_month: str, today: dt.date) -> Placement:
-    """File a key under its month, or say why it cannot be filed."""
+def place(key: str, first_month: str, today: dt.date, trust=None) -> Placement:
+    """File a key under its month, or say why it cannot be filed. `trust` (a registry
+    entry) adds its open months: a month it is not expected to submit is refused."""
     parts = key.split("/")
     name = parts[-1] or key
     in_returns = len(parts) > 1 and parts[0] == "returns"
@@ -126,4 +127,13 @@ def place(key: str, first_month: str, today: dt.date) -> Placement:
         problem, detail = "PERIOD_BEFORE_COLLECTION", first_month
     elif parse_period(period) > today:
         problem, detail = "PERIOD_IN_FUTURE", period
+    elif trust is not None and not trust.is_open(period):
+        problem, detail = "PERIOD_OUTSIDE_TRUST_DATES", _outside(trust, period)
     return Placement(period, name, report_key(key), problem, detail)
+
+
+def _outside(trust, period: str) -> str:
+    detail = f"{trust.ods_code} is registered to submit {trust.open_months}, and {period} is not"
+    if trust.valid_to and period > trust.valid_to and trust.successor_ods_code:
+        detail += f"; from {trust.valid_to} its services are reported by {trust.successor_ods_code}"
+    return detail

@@ -73,6 +73,30 @@ def lost_returns(data_dir: Path) -> list[tuple[str, str, str]]:
         ).fetchall()
 
 
+UNREGISTERED_AUDIT = "audit.assert_every_trust_with_returns_is_registered"
+
+
+def unregistered_trusts(data_dir: Path) -> list[str]:
+    """Trusts with returns in the lake but not in the registry, as the last build found
+    them (deleted instead of closed with valid_to: the build refused to drop their history)."""
+    import duckdb
+
+    path = warehouse_path(data_dir)
+    if not path.exists():
+        return []
+    schema, table = UNREGISTERED_AUDIT.split(".")
+    with duckdb.connect(str(path), read_only=True) as db:
+        found = db.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        if not found:
+            return []
+        return [
+            r[0] for r in db.execute(f"select * from {UNREGISTERED_AUDIT} order by 1").fetchall()
+        ]
+
+
 def dbt_executable() -> str:
     """The dbt installed beside this Python (the venv need not be on PATH)."""
     beside = Path(sys.executable).parent / "dbt"

@@ -1,6 +1,7 @@
-"""Issue 4 acceptance: synthetic returns for four trusts over four months (a resubmission,
-a nil return, a missing month and a rejected file) go through `psw run` against the real
-local S3 server, real Dagster and real dbt. Every mart figure is compared with a figure
+"""Issue 4 and 9 acceptance: synthetic returns for six trusts over four months (a
+resubmission, a nil return, a missing month, a rejected file, a trust that closes in a
+merger, a trust that opens) go through `psw run` against the real local S3 server, real
+Dagster and real dbt. Every mart figure is compared with a figure
 computed here, in plain Python, from the rows uploaded; the serving database obeys the
 disclosure rules; and an analyst's read-only connection survives a rebuild.
 """
@@ -8,9 +9,12 @@ disclosure rules; and an analyst's read-only connection survives a rebuild.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 import math
 import os
 import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -31,7 +35,33 @@ REGISTRY = [  # ods, name, region code, region name, PSWs at the start
     ("RWK", "East London", "Y56", "London", 12),
     ("RX4", "Cumbria, Northumberland, Tyne and Wear", "Y63", "North East and Yorkshire", 30),
     ("TAJ", "Black Country Healthcare", "Y60", "Midlands", 6),
+    ("RPG", "Oxleas", "Y56", "London", 9),
+    ("RXM", "Derbyshire Healthcare", "Y60", "Midlands", 10),
 ]
+# The trusts' lifecycle (registry columns valid_from, valid_to, successor_ods_code): RPG
+# closes after May and RV3 takes over its services (June is RV3's merger month); RXM opens
+# in June.
+LIFECYCLE = {"RPG": ("", "2025-05", "RV3"), "RXM": ("2025-06", "", "")}
+MERGER_MONTHS = {("RV3", "2025-06")}
+
+
+def is_open(ods: str, period: str) -> bool:
+    valid_from, valid_to, _ = LIFECYCLE.get(ods, ("", "", ""))
+    return (valid_from or period) <= period <= (valid_to or period)
+
+
+def write_registry(path: Path, leave_out: str | None = None) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["ods_code", "trust_name", "region_code", "region_name"]
+            + ["valid_from", "valid_to", "successor_ods_code"]
+        )
+        for ods, *rest in REGISTRY:
+            if ods != leave_out:
+                writer.writerow([ods, *rest[:3], *LIFECYCLE.get(ods, ("", "", ""))])
+
+
 BREAKDOWNS = [
     "afc_band",
     "role_category",
@@ -47,22 +77,11 @@ BREAKDOWNS = [
 ]
 
 
-def month_end(period: str) -> str:
-    year, month = map(int, period.split("-"))
-    nxt = (year + month // 12, month % 12 + 1)
-    import datetime as dt
-
-    return str(dt.date(*nxt, 1) - dt.timedelta(days=1))
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     root = tmp_path_factory.mktemp("marts")
     registry = root / "registry.csv"
-    with registry.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["ods_code", "trust_name", "region_code", "region_name"])
-        writer.writerows(r[:4] for r in REGISTRY)
+    write_registry(registry)
     with LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server:
         env = platform_env(server, root, PSW_TRUST_REGISTRY=str(registry))
         client = s3_client(server.settings())
@@ -85,7 +104,9 @@ def scenario(platform):
     client, env, data = platform
     trusts = _load_trusts(Path(env["PSW_TRUST_REGISTRY"]))
     workforce = {
-        ods: dict(simulate(trusts[ods], MONTHS, seed=11 + i, staff=staff))
+        ods: dict(
+            simulate(trusts[ods], [m for m in MONTHS if is_open(ods, m)], seed=11 + i, staff=staff)
+        )
         for i, (ods, *_, staff) in enumerate(REGISTRY)
     }
     in_force: dict[tuple[str, str], list[dict]] = {}
@@ -112,6 +133,12 @@ def scenario(platform):
                 continue
             upload(ods, period, rows)
             in_force[ods, period], status[ods, period] = rows, "accepted"
+    # RPG, closed after May, sends a June file: refused, and told who reports for it now.
+    june = [
+        dict(r, reporting_period_end=r["reporting_period_end"].replace(month=6, day=30))
+        for r in workforce["RPG"]["2025-05"]
+    ]
+    upload("RPG", "2025-06", june)
     first = psw_run(env)
 
     # A resubmission of RV3's May return, after the first build: three rows fewer.
@@ -150,7 +177,8 @@ def expected_marts(in_force, status):
             "leavers": None,
         }
         previous = MONTHS[MONTHS.index(period) - 1] if MONTHS.index(period) else None
-        if previous and (ods, previous) in people:
+        merger = (ods, period) in MERGER_MONTHS  # staff cannot be linked across trusts
+        if previous and (ods, previous) in people and not merger:
             now, before = people[ods, period], people[ods, previous]
             before_in_post = {s for s, p in before.items() if p}
             figures["joiners"] = sum(1 for s, p in now.items() if p and s not in before_in_post)
@@ -191,6 +219,8 @@ def expected_marts(in_force, status):
                     "joiners": sum(f["joiners"] for f in compared) if compared else None,
                     "leavers": sum(f["leavers"] for f in compared) if compared else None,
                     "trusts_submitted": len(rows),
+                    "trusts_expected": sum(1 for o in trusts if is_open(o, period)),
+                    "merger_in_month": any((o, period) in MERGER_MONTHS for o in trusts),
                 }
     return headcount
 
@@ -200,13 +230,33 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
     with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
         rows = db.execute(
             "select geography_level, geography_code, strftime(period_end, '%Y-%m'), headcount, "
-            "fte, joiners, leavers, trusts_submitted, trusts_expected from marts.psw_headcount"
+            "fte, joiners, leavers, trusts_submitted, trusts_expected, merger_in_month "
+            "from marts.psw_headcount"
         ).fetchall()
         assert len(rows) == 4 + 3 * 4 + sum(
             1 for k in scenario["in_force"]
         )  # national, regions, trusts
-        for level, code, period, hc, fte, joiners, leavers, submitted, expected_trusts in rows:
+        for (
+            level,
+            code,
+            period,
+            hc,
+            fte,
+            joiners,
+            leavers,
+            submitted,
+            expected_trusts,
+            merger,
+        ) in rows:
             want = expected[(level, code, period)]
+            if level != "trust":
+                assert (submitted, expected_trusts, merger) == (
+                    want["trusts_submitted"],
+                    want["trusts_expected"],
+                    want["merger_in_month"],
+                ), (level, code, period)
+            else:
+                assert merger == ((code, period) in MERGER_MONTHS)
             assert hc == want["headcount"], (level, code, period)
             assert (
                 fte == pytest.approx(want["fte"], abs=0.01)
@@ -217,8 +267,19 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
             if level == "trust":
                 assert (submitted, expected_trusts) == (1, 1)
         national = {r[2]: r for r in rows if r[0] == "national"}
-        assert [national[m][7] for m in MONTHS] == [4, 2, 4, 4]  # May: RX4 missing, TAJ rejected
-        assert {national[m][8] for m in MONTHS} == {4}
+        # May: RX4 missing, TAJ rejected. June: RPG closed, RXM opened.
+        assert [national[m][7] for m in MONTHS] == [5, 3, 5, 5]
+        assert [national[m][8] for m in MONTHS] == [5, 5, 5, 5]
+        # The closed trust's history stays in the national figures after it is gone.
+        rpg_april = expected[("trust", "RPG", "2025-04")]["headcount"]
+        assert rpg_april > 0 and national["2025-04"][3] == sum(
+            expected[("trust", o, "2025-04")]["headcount"]
+            for o, *_ in REGISTRY
+            if ("trust", o, "2025-04") in expected
+        )
+        # RV3's merger month: headcount as usual, joiners and leavers not linkable.
+        rv3_june = next(r for r in rows if r[:3] == ("trust", "RV3", "2025-06"))
+        assert rv3_june[3] > 0 and rv3_june[5:7] == (None, None) and rv3_june[9]
 
         breakdowns = db.execute(
             "select geography_code, strftime(period_end, '%Y-%m'), 'afc_band', afc_band, headcount "
@@ -248,10 +309,11 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
                 "from marts.submission_status"
             ).fetchall()
         )
-        want = {
+        want = {  # never missing outside a trust's open months
             (ods, m): scenario["status"].get((ods, m), "missing")
             for ods, *_ in REGISTRY
             for m in MONTHS
+            if is_open(ods, m)
         }
         # History warnings are allowed: accepted_with_warnings counts as accepted here.
         assert {
@@ -414,7 +476,7 @@ def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
     with duckdb.connect(str(serving), read_only=True) as fresh:
         assert (
             fresh.execute("select count(*) from published.submission_status").fetchone()[0]
-            == before + 4
+            == before + 5  # the trusts open in August: RPG closed in May
         )
 
 
@@ -453,3 +515,57 @@ def test_dbt_docs_generate_describes_every_mart_column(scenario, tmp_path):
         assert set(catalog[unique_id]["columns"]) <= described, unique_id
         checked += 1
     assert checked == 15  # five marts, five published marts, five reference tables
+
+
+def test_a_closed_trust_is_refused_and_the_registry_is_served(scenario, platform):
+    client, _, data = platform
+    body = client.get_object(Bucket="psw-rpg", Key="feedback/2025-06/return.csv.report.json")
+    report = json.loads(body["Body"].read())
+    assert report["status"] == "rejected"
+    assert report["rule_counts"] == {"PERIOD_OUTSIDE_TRUST_DATES": 1}
+    message = report["findings"][0]["message"]
+    assert "RPG is registered to submit up to 2025-05, and 2025-06 is not" in message
+    assert "its services are reported by RV3" in message
+    with duckdb.connect(str(data / "serving" / "psw.duckdb"), read_only=True) as db:
+        lifecycle = db.execute(
+            "select trust_ods_code, valid_from, valid_to, successor_ods_code "
+            "from published.trusts where trust_ods_code in ('RPG', 'RXM', 'RV3') order by 1"
+        ).fetchall()
+        rxm_months = db.execute(
+            "select strftime(period_end, '%Y-%m'), status, expected from "
+            "published.submission_status where trust_ods_code = 'RXM' order by 1"
+        ).fetchall()
+    assert lifecycle == [
+        ("RPG", None, dt.date(2025, 5, 31), "RV3"),
+        ("RV3", None, None, None),
+        ("RXM", dt.date(2025, 6, 1), None, None),
+    ]
+    # A trust that opens in June is not missing before it.
+    assert [m for m, *_ in rxm_months] == ["2025-06", "2025-07", "2025-08"]
+    assert all(expected for *_, expected in rxm_months)
+
+
+def test_deleting_a_trust_from_the_registry_publishes_nothing(scenario, platform):
+    """A trust leaves the registry only by closing: deleted, its history would vanish from
+    every regional and national figure. The build refuses, names the trust and keeps the
+    figures already published. Last in the module: it restores the registry."""
+    _, env, data = platform
+    registry = Path(env["PSW_TRUST_REGISTRY"])
+    serving = data / "serving" / "psw.duckdb"
+    query = "select sum(headcount) from published.psw_headcount where geography_level = 'national'"
+    with duckdb.connect(str(serving), read_only=True) as db:
+        before = db.execute(query).fetchone()[0]
+    write_registry(registry, leave_out="RPG")
+    try:
+        (data / "submissions").touch()  # let the pass rebuild though nothing new came in
+        os.utime(next((data / "submissions").rglob("*.json")))
+        result = subprocess.run(
+            [sys.executable, "-m", "psw.cli", "run"], env=env, capture_output=True, text=True
+        )
+        assert result.returncode != 0
+        assert "RPG has returns but is not in the trust registry" in result.stdout
+        with duckdb.connect(str(serving), read_only=True) as db:
+            assert db.execute(query).fetchone()[0] == before
+    finally:
+        write_registry(registry)
+        _load_trusts.cache_clear()

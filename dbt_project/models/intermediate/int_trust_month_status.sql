@@ -1,5 +1,7 @@
--- One row per registered trust and reporting month: the file in force, else the latest
--- rejected file, else missing.
+-- One row per registered trust and reporting month in which it is open (valid_from to
+-- valid_to) or sent a file: the file in force, else the latest rejected file, else
+-- missing. A trust is never missing outside its open months, and a closed trust keeps
+-- the months it submitted.
 with trusts as (
     select * from {{ ref('stg_reference__trusts') }}
 ),
@@ -32,9 +34,18 @@ grid as (
         trusts.trust_ods_code,
         trusts.trust_name,
         trusts.region_code,
-        months.period_end
+        months.period_end,
+        {{ trust_is_open('trusts', 'months.period_end') }} as is_open
     from trusts
     cross join months
+    where
+        {{ trust_is_open('trusts', 'months.period_end') }}
+        or exists (
+            select 1 from submissions
+            where
+                submissions.trust_ods_code = trusts.trust_ods_code
+                and submissions.period_end = months.period_end
+        )
 )
 
 select
@@ -42,6 +53,7 @@ select
     grid.trust_ods_code,
     grid.trust_name,
     grid.region_code,
+    grid.is_open,
     coalesce(
         in_force.status,
         case when latest_file.status = 'rejected' then 'rejected' end,

@@ -2,6 +2,10 @@
 -- level. National and regional figures are sums over the trusts with a return in force;
 -- joiners, leavers and turnover over the trusts whose previous month is in force too
 -- (trusts_compared). Regions appear every month, trusts only in months they submitted.
+-- trusts_expected counts the trusts open that month (registry dates). In a merger month
+-- (int_merger_months) the successor's joiners and leavers cannot be linked to the closed
+-- trust's staff, so they are left out (the trust is not compared) and merger_in_month
+-- flags the row and the rows above it.
 with trust_months as (
     select * from {{ ref('int_trust_months') }}
 ),
@@ -14,6 +18,22 @@ months as (
     select * from {{ ref('int_reporting_months') }}
 ),
 
+merger_months as (
+    select * from {{ ref('int_merger_months') }}
+),
+
+trust_months_compared as (
+    select
+        trust_months.*,
+        merger_months.trust_ods_code is not null as merger_in_month,
+        trust_months.has_previous_month and merger_months.trust_ods_code is null as is_compared
+    from trust_months
+    left join merger_months
+        on
+            trust_months.trust_ods_code = merger_months.trust_ods_code
+            and trust_months.period_end = merger_months.period_end
+),
+
 trust_level as (
     select
         trust_months.period_end,
@@ -23,15 +43,18 @@ trust_level as (
         trusts.region_code as parent_geography_code,
         trust_months.headcount,
         trust_months.fte,
-        trust_months.joiners,
-        trust_months.leavers,
+        case when trust_months.is_compared then trust_months.joiners end as joiners,
+        case when trust_months.is_compared then trust_months.leavers end as leavers,
         1 as trusts_submitted,
-        1 as trusts_expected,
-        case when trust_months.has_previous_month then 1 else 0 end as trusts_compared,
-        case when trust_months.has_previous_month then trust_months.headcount end
+        case when {{ trust_is_open('trusts', 'trust_months.period_end') }} then 1 else 0 end
+            as trusts_expected,
+        case when trust_months.is_compared then 1 else 0 end as trusts_compared,
+        case when trust_months.is_compared then trust_months.headcount end
             as compared_headcount,
-        trust_months.previous_headcount as compared_previous_headcount
-    from trust_months
+        case when trust_months.is_compared then trust_months.previous_headcount end
+            as compared_previous_headcount,
+        trust_months.merger_in_month
+    from trust_months_compared as trust_months
     inner join trusts
         on trust_months.trust_ods_code = trusts.trust_ods_code
 ),
@@ -41,7 +64,9 @@ region_grid as (
         months.period_end,
         trusts.region_code,
         any_value(trusts.region_name) as region_name,
-        cast(count(*) as bigint) as trusts_expected
+        cast(count(*) filter (
+            where {{ trust_is_open('trusts', 'months.period_end') }}
+        ) as bigint) as trusts_expected
     from months
     cross join trusts
     group by months.period_end, trusts.region_code
@@ -62,7 +87,8 @@ region_level as (
         region_grid.trusts_expected,
         coalesce(cast(sum(trust_level.trusts_compared) as bigint), 0) as trusts_compared,
         cast(sum(trust_level.compared_headcount) as bigint) as compared_headcount,
-        cast(sum(trust_level.compared_previous_headcount) as bigint) as compared_previous_headcount
+        cast(sum(trust_level.compared_previous_headcount) as bigint) as compared_previous_headcount,
+        coalesce(bool_or(trust_level.merger_in_month), false) as merger_in_month
     from region_grid
     left join trust_level
         on
@@ -90,7 +116,8 @@ national_level as (
         cast(sum(trusts_expected) as bigint) as trusts_expected,
         cast(sum(trusts_compared) as bigint) as trusts_compared,
         cast(sum(compared_headcount) as bigint) as compared_headcount,
-        cast(sum(compared_previous_headcount) as bigint) as compared_previous_headcount
+        cast(sum(compared_previous_headcount) as bigint) as compared_previous_headcount,
+        bool_or(merger_in_month) as merger_in_month
     from region_level
     group by period_end
 ),
@@ -121,5 +148,6 @@ select
     trusts_expected,
     trusts_compared,
     compared_headcount,
-    compared_previous_headcount
+    compared_previous_headcount,
+    merger_in_month
 from all_levels

@@ -1,4 +1,5 @@
--- Each registered trust's return status for every reporting month.
+-- Each registered trust's return status for every month it is open, and any other
+-- month it sent a file for.
 with status as (
     select * from {{ ref('int_trust_month_status') }}
 )
@@ -8,6 +9,7 @@ select
     trust_ods_code,
     trust_name,
     region_code,
+    is_open as expected,
     status,
     source_key,
     submitted_at,

@@ -66,5 +66,6 @@ select
     end as turnover_rate,
     trusts_submitted,
     trusts_expected,
-    trusts_compared
+    trusts_compared,
+    merger_in_month
 from flagged

@@ -12,6 +12,7 @@ select
     trust_ods_code,
     trust_name,
     region_code,
+    expected,
     status,
     submitted_at,
     {{ sdc_count('data_rows', sdc_is_small('data_rows'), "'trust'") }} as data_rows,
