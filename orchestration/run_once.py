@@ -27,17 +27,12 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
+from psw.audit import lost_returns, unregistered_trusts
 from psw.discovery import StoreUnavailable, scan
 from psw.ingest import parallelism
 from psw.reference import pay_table_missing, pay_table_warning, trusts
 from psw.storage import data_dir
-from psw.warehouse import (
-    lost_returns,
-    pid_alive,
-    prepare_manifest,
-    serving_is_stale,
-    unregistered_trusts,
-)
+from psw.warehouse import pid_alive, prepare_manifest, serving_is_stale
 
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:

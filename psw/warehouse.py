@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import sys
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
+from psw.revisions import TABLE as REVISIONS
+from psw.revisions import record_revisions, write_backup
 
 PUBLISHED_SCHEMA = "published"
 # The tables a build must publish (the rest are checked as they come).
@@ -47,54 +50,6 @@ def warehouse_path(data_dir: Path) -> Path:
 
 def serving_path(data_dir: Path) -> Path:
     return Lake(data_dir).serving
-
-
-LOST_RETURNS_AUDIT = "audit.assert_every_return_in_force_has_landed_rows"
-
-
-def lost_returns(data_dir: Path) -> list[tuple[str, str, str]]:
-    """Returns in force whose landed rows are missing, as the last build found them
-    (trust, month, source key): the dbt test keeps its failing rows for us."""
-    import duckdb
-
-    path = warehouse_path(data_dir)
-    if not path.exists():
-        return []
-    with duckdb.connect(str(path), read_only=True) as db:
-        found = db.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = ?",
-            [LOST_RETURNS_AUDIT.split(".")[1]],
-        ).fetchone()[0]
-        if not found:
-            return []
-        return db.execute(
-            f"select trust_ods_code, strftime(period_end, '%Y-%m'), source_key "
-            f"from {LOST_RETURNS_AUDIT} order by 1, 2"
-        ).fetchall()
-
-
-UNREGISTERED_AUDIT = "audit.assert_every_trust_with_returns_is_registered"
-
-
-def unregistered_trusts(data_dir: Path) -> list[str]:
-    """Trusts with returns in the lake but not in the registry, as the last build found
-    them (deleted instead of closed with valid_to: the build refused to drop their history)."""
-    import duckdb
-
-    path = warehouse_path(data_dir)
-    if not path.exists():
-        return []
-    schema, table = UNREGISTERED_AUDIT.split(".")
-    with duckdb.connect(str(path), read_only=True) as db:
-        found = db.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-        if not found:
-            return []
-        return [
-            r[0] for r in db.execute(f"select * from {UNREGISTERED_AUDIT} order by 1").fetchall()
-        ]
 
 
 def dbt_executable() -> str:
@@ -232,6 +187,7 @@ class Published:
     tables: dict[str, int]  # table -> rows
     bytes: int
     seconds: float
+    revisions: int = 0  # figures of months published before that this publish changed
 
 
 class DisclosureError(RuntimeError):
@@ -244,6 +200,7 @@ def publish_serving(data_dir: Path) -> Published:
 
     started = time.monotonic()
     target = serving_path(data_dir)
+    backup = target.with_name("revisions.parquet")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{os.getpid()}.new")
     staging.unlink(missing_ok=True)
@@ -270,13 +227,20 @@ def publish_serving(data_dir: Path) -> Published:
                 ).fetchone()[0]
             _copy_comments(db)
             db.execute("detach warehouse")
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            revised = record_revisions(db, target if target.exists() else None, backup, now)
+            tables[REVISIONS] = db.execute(
+                f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}"
+            ).fetchone()[0]
             check_disclosure(db)
             db.execute("checkpoint")
         os.replace(staging, target)
+        with duckdb.connect(str(target), read_only=True) as db:
+            write_backup(db, backup)
     finally:
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
-    return Published(target, tables, target.stat().st_size, time.monotonic() - started)
+    return Published(target, tables, target.stat().st_size, time.monotonic() - started, revised)
 
 
 def _copy_comments(db) -> None:

@@ -153,6 +153,7 @@ def scenario(platform):
         "data": data,
         "env": env,
         "runs": [first, second],
+        "rv3_may_first": workforce["RV3"]["2025-05"],
     }
 
 
@@ -336,6 +337,46 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
             assert effective == pytest.approx(math.exp(entropy))
 
 
+def test_a_late_correction_appears_in_revisions(scenario):
+    """RV3's May return was corrected after May had been published: the national, London
+    and RV3 figures that moved are in published.revisions with the cause, and their rows
+    are marked revised."""
+    first = dict(scenario["in_force"])
+    first["RV3", "2025-05"] = scenario["rv3_may_first"]
+    was = expected_marts(first, scenario["status"])[("national", "ENG", "2025-05")]
+    now = expected_marts(scenario["in_force"], scenario["status"])[("national", "ENG", "2025-05")]
+    assert was["headcount"] != now["headcount"]  # the correction moved the national figure
+    serving = scenario["data"] / "serving" / "psw.duckdb"
+    with duckdb.connect(str(serving), read_only=True) as db:
+        national = db.execute(
+            "select previous_value, new_value, previous_flag, new_flag, caused_by "
+            "from published.revisions where table_name = 'psw_headcount' "
+            "and geography_code = 'ENG' and measure = 'headcount' and breakdown = 'total'"
+        ).fetchall()
+        places = db.execute(
+            "select distinct strftime(period_end, '%Y-%m'), geography_code "
+            "from published.revisions order by 1, 2"
+        ).fetchall()
+        causes = {r[0] for r in db.execute("select caused_by from published.revisions").fetchall()}
+        revised = dict(
+            (r[0], r[1])
+            for r in db.execute(
+                "select strftime(period_end, '%Y-%m'), revised from published.psw_headcount "
+                "where geography_level = 'national'"
+            ).fetchall()
+        )
+    assert len(national) == 1
+    previous, new, previous_flag, new_flag, cause = national[0]
+    assert (previous, new) == (was["headcount"], now["headcount"])
+    assert previous_flag == new_flag == "exact"
+    assert cause.startswith("RV3 accepted") and "uploaded" in cause
+    # Only May moved, only where RV3 counts (RV3, London, England), all for that upload.
+    assert {p for p, _ in places} == {"2025-05"}
+    assert {g for _, g in places} <= {"RV3", "Y56", "ENG"} and ("2025-05", "ENG") in places
+    assert causes == {cause}
+    assert revised == {"2025-04": False, "2025-05": True, "2025-06": False, "2025-07": False}
+
+
 def test_marts_invariants_hold(scenario):
     with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
         sums = db.execute(
@@ -374,6 +415,7 @@ def test_published_tables_obey_the_disclosure_rules(scenario):
             "code_labels",
             "ethnic_groups",
             "afc_pay_ranges",
+            "revisions",
         }
         columns = {r[0] for r in db.execute("select column_name from duckdb_columns()").fetchall()}
         assert not columns & {"staff_key", "staff_id", "assignment_id", "source_row"}

@@ -45,7 +45,12 @@ def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
     make_warehouse(tmp_path, trust_headcount=10)
     published = publish_serving(tmp_path)
     assert published.path == serving_path(tmp_path)
-    assert published.tables == {"psw_headcount": 2, "psw_pay_bands": 1, "psw_role_diversity": 1}
+    assert published.tables == {
+        "psw_headcount": 2,
+        "psw_pay_bands": 1,
+        "psw_role_diversity": 1,
+        "revisions": 0,  # the first publish revises nothing
+    }
     with duckdb.connect(str(published.path), read_only=True) as db:
         comment = db.execute(
             "select comment from duckdb_tables() where table_name = 'psw_headcount'"
@@ -94,6 +99,79 @@ def test_the_guard_checks_every_integer_column_of_every_table(tmp_path, table, r
             publish_serving(tmp_path)
     else:
         assert "another" in publish_serving(tmp_path).tables
+
+
+def publish_month_figures(data: Path, june_rv3: int, june_uploaded: str) -> None:
+    """A warehouse whose published schema has two months at trust, region and nation,
+    with the submission status that explains them."""
+    data.mkdir(parents=True, exist_ok=True)
+    warehouse_path(data).unlink(missing_ok=True)  # a new build; the serving file stays
+    with duckdb.connect(str(warehouse_path(data))) as db:
+        db.execute("create schema published")
+        db.execute(
+            "create table published.psw_headcount as select * from (values "
+            "(date '2025-05-31', 'national', 'ENG', 40, 'exact'), "
+            "(date '2025-05-31', 'trust', 'RV3', 40, 'rounded'), "
+            f"(date '2025-06-30', 'national', 'ENG', {june_rv3}, 'exact'), "
+            f"(date '2025-06-30', 'trust', 'RV3', {june_rv3}, 'rounded')) "
+            "t(period_end, geography_level, geography_code, headcount, headcount_flag)"
+        )
+        for table in ("psw_pay_bands", "psw_role_diversity"):
+            db.execute(
+                f"create table published.{table} as select date '2025-06-30' as period_end, "
+                "'trust' as geography_level, 'RV3' as geography_code, '4' as afc_band, "
+                "'role_category' as dimension, 'PSW' as category, 10 as headcount"
+            )
+        db.execute(
+            "create table published.submission_status as select * from (values "
+            "(date '2025-05-31', 'RV3', 'Y56', 'accepted', timestamptz '2025-06-02 09:00:00+00'), "
+            f"(date '2025-06-30', 'RV3', 'Y56', 'accepted', timestamptz '{june_uploaded}')) "
+            "t(period_end, trust_ods_code, region_code, status, submitted_at)"
+        )
+
+
+def test_a_corrected_return_is_recorded_as_a_revision_with_its_cause(tmp_path):
+    data = tmp_path / "data"
+    publish_month_figures(data, june_rv3=45, june_uploaded="2025-07-01 09:00:00+00")
+    publish_serving(data)
+    again = publish_serving(data)  # the same figures again: nothing revised
+    assert again.revisions == 0
+
+    publish_month_figures(data, june_rv3=35, june_uploaded="2025-07-20 16:30:00+00")
+    corrected = publish_serving(data)
+    assert corrected.revisions == 2  # June, at trust and national level; May unchanged
+    with duckdb.connect(str(corrected.path), read_only=True) as db:
+        revisions = db.execute(
+            "select geography_code, strftime(period_end, '%Y-%m'), table_name, measure, "
+            "previous_value, new_value, caused_by from published.revisions order by 1"
+        ).fetchall()
+        revised = db.execute(
+            "select strftime(period_end, '%Y-%m'), geography_code, revised "
+            "from published.psw_headcount order by 1, 2"
+        ).fetchall()
+        described = db.execute(
+            "select count(*) from duckdb_columns() where table_name = 'revisions' "
+            "and comment is not null"
+        ).fetchone()[0]
+    cause = "RV3 accepted (uploaded 2025-07-20 16:30:00+00)"
+    assert revisions == [
+        ("ENG", "2025-06", "psw_headcount", "headcount", 45.0, 35.0, cause),
+        ("RV3", "2025-06", "psw_headcount", "headcount", 45.0, 35.0, cause),
+    ]
+    assert revised == [
+        ("2025-05", "ENG", False),
+        ("2025-05", "RV3", False),
+        ("2025-06", "ENG", True),
+        ("2025-06", "RV3", True),
+    ]
+    assert described == 12  # every column says what it holds
+
+    # The history survives the serving file's loss (the copy beside it), and grows.
+    serving_path(data).unlink()
+    publish_month_figures(data, june_rv3=40, june_uploaded="2025-07-25 10:00:00+00")
+    rebuilt = publish_serving(data)
+    assert rebuilt.revisions == 0  # nothing to compare with: no new revision invented
+    assert rebuilt.tables["revisions"] == 2  # but the old ones are kept
 
 
 def test_serving_is_stale_until_published_after_the_latest_outcome(tmp_path):

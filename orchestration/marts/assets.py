@@ -89,6 +89,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                         "path": str(published.path),
                         "bytes": dg.MetadataValue.int(published.bytes),
                         "seconds": dg.MetadataValue.float(round(published.seconds, 2)),
+                        "revisions": dg.MetadataValue.int(published.revisions),
                         **{
                             f"rows.{name}": dg.MetadataValue.int(rows)
                             for name, rows in published.tables.items()
