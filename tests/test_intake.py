@@ -21,9 +21,10 @@ import pytest
 from psw.discovery import list_submissions
 from psw.ingest import Settings, process_batch
 from psw.lake import Lake
-from psw.reference import trusts
+from psw.reference import Trust, trusts
 from psw.standard import load_standard
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+from psw.submissions import place
 from psw.synth import simulate, to_csv_bytes
 from psw.warehouse import pid_alive
 from tests.conftest import TODAY, platform_env, psw_run
@@ -85,9 +86,11 @@ def test_every_object_gets_a_report_wherever_it_was_put(platform, months, standa
         if rule == "KEY_NOT_A_RETURN":
             message = next(f["message"] for f in got["findings"] if f["rule_id"] == rule)
             assert "returns/<YYYY-MM>/<file name>" in message
-    # Every intake rule decided from the key is exercised here (a crash: the test below).
+    # Every intake rule decided from the key alone is exercised here (a crash: the test
+    # below; a month outside a trust's registry dates: the next test and the marts scenario).
     intake_rules = {r.id for r in standard.rules.values() if r.stage == "intake"}
-    assert intake_rules - {"PROCESSING_FAILED"} <= {r for _, r, _ in placed.values()}
+    elsewhere = {"PROCESSING_FAILED", "PERIOD_OUTSIDE_TRUST_DATES"}
+    assert intake_rules - elsewhere <= {r for _, r, _ in placed.values()}
 
     # Only the months of the collection are filed for the marts; the rest is unfiled.
     entries = ledger(lake)
@@ -110,6 +113,27 @@ def _registry(path: Path, rows: list[tuple[str, str]]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["ods_code", "trust_name", "region_code", "region_name"])
         writer.writerows((ods, name, "Y56", "London") for ods, name in rows)
+
+
+@pytest.mark.parametrize(
+    ("period", "problem"),
+    [
+        ("2025-02", "RXM is registered to submit from 2025-03 to 2025-08, and 2025-02 is not"),
+        ("2025-03", None),
+        ("2025-08", None),
+        (
+            "2025-09",
+            "RXM is registered to submit from 2025-03 to 2025-08, and 2025-09 is not; "
+            "from 2025-08 its services are reported by RV3",
+        ),
+    ],
+)
+def test_a_month_outside_the_trusts_registry_dates_is_not_filed(period, problem):
+    trust = Trust("RXM", "Derbyshire", "Y60", "Midlands", "psw-rxm", "2025-03", "2025-08", "RV3")
+    placement = place(f"returns/{period}/r.csv", "2024-04", TODAY, trust)
+    assert placement.filed is (problem is None)
+    if problem:
+        assert (placement.problem, placement.detail) == ("PERIOD_OUTSIDE_TRUST_DATES", problem)
 
 
 def test_a_missing_bucket_is_a_line_for_operators_not_a_stop(platform, months, tmp_path):
