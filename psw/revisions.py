@@ -3,11 +3,14 @@
 A late or corrected return changes figures of months analysts have already read. At each
 publish the new `published` tables are compared with the serving database they replace
 (the figures analysts had, disclosure control applied), and every figure of a month
-published before that changed is recorded in `published.revisions`: where, which table
-and breakdown, which measure, the previous and the new published value and flag, when,
-and the submissions that caused it. Rows of the measured tables carry `revised` (true
-when any of their figures ever changed). The history travels from one serving file to
-the next, with a copy beside it (`revisions.parquet`) in case the serving file is lost.
+published before that changed is recorded in `published.revisions`. The latest month
+published is provisional (its figures grow as that month's returns arrive, within a
+minute of each); once a later month has been published, any change to it is a revision.
+Each revision records where, which table and breakdown, which measure, the previous and
+the new published value and flag, when, and the submissions that caused it. Rows of the
+measured tables carry `revised` (true when any of their figures ever changed). The
+history travels from one serving file to the next, with a copy beside it
+(`revisions.parquet`) in case the serving file is lost.
 
 Values are compared as published, so a change hidden by rounding or suppression is not
 a revision (analysts could not see it), and a count that crossed the threshold shows as
@@ -91,7 +94,8 @@ def record_revisions(db, previous: Path | None, backup: Path, now) -> int:
         f"comment on table {SCHEMA}.{TABLE} is "
         + _quote(
             "Every published figure of a month already published that a later publish "
-            "changed: previous and new value, when, and the submissions that caused it."
+            "changed (the latest month is provisional: its figures grow as its returns "
+            "arrive): previous and new value, when, and the submissions that caused it."
         )
     )
     return new
@@ -163,6 +167,12 @@ def _compare(db, now) -> int:
         insert into {SCHEMA}.{TABLE}
         with now_published as ({" union all ".join(parts_new)}),
         before as ({" union all ".join(parts_old)}),
+        -- The latest month published is provisional: its figures grow as the month's
+        -- returns arrive. Once a later month is published, a change is a revision.
+        months_final as (
+            select distinct period_end from before
+            where period_end < (select max(period_end) from before)
+        ),
         changed as (
             select
                 {key},
@@ -175,7 +185,7 @@ def _compare(db, now) -> int:
             from now_published
             full outer join before using ({key})
             where
-                period_end in (select distinct period_end from before)
+                period_end in (select period_end from months_final)
                 and (
                     before.measure is null
                     or now_published.measure is null

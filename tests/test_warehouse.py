@@ -101,8 +101,8 @@ def test_the_guard_checks_every_integer_column_of_every_table(tmp_path, table, r
         assert "another" in publish_serving(tmp_path).tables
 
 
-def publish_month_figures(data: Path, june_rv3: int, june_uploaded: str) -> None:
-    """A warehouse whose published schema has two months at trust, region and nation,
+def publish_month_figures(data: Path, may_rv3: int, june_rv3: int, may_uploaded: str) -> None:
+    """A warehouse whose published schema has two months at trust and national level,
     with the submission status that explains them."""
     data.mkdir(parents=True, exist_ok=True)
     warehouse_path(data).unlink(missing_ok=True)  # a new build; the serving file stays
@@ -110,8 +110,8 @@ def publish_month_figures(data: Path, june_rv3: int, june_uploaded: str) -> None
         db.execute("create schema published")
         db.execute(
             "create table published.psw_headcount as select * from (values "
-            "(date '2025-05-31', 'national', 'ENG', 40, 'exact'), "
-            "(date '2025-05-31', 'trust', 'RV3', 40, 'rounded'), "
+            f"(date '2025-05-31', 'national', 'ENG', {may_rv3}, 'exact'), "
+            f"(date '2025-05-31', 'trust', 'RV3', {may_rv3}, 'rounded'), "
             f"(date '2025-06-30', 'national', 'ENG', {june_rv3}, 'exact'), "
             f"(date '2025-06-30', 'trust', 'RV3', {june_rv3}, 'rounded')) "
             "t(period_end, geography_level, geography_code, headcount, headcount_flag)"
@@ -124,26 +124,30 @@ def publish_month_figures(data: Path, june_rv3: int, june_uploaded: str) -> None
             )
         db.execute(
             "create table published.submission_status as select * from (values "
-            "(date '2025-05-31', 'RV3', 'Y56', 'accepted', timestamptz '2025-06-02 09:00:00+00'), "
-            f"(date '2025-06-30', 'RV3', 'Y56', 'accepted', timestamptz '{june_uploaded}')) "
+            f"(date '2025-05-31', 'RV3', 'Y56', 'accepted', timestamptz '{may_uploaded}'), "
+            "(date '2025-06-30', 'RV3', 'Y56', 'accepted', timestamptz '2025-07-02 09:00:00+00')) "
             "t(period_end, trust_ods_code, region_code, status, submitted_at)"
         )
 
 
 def test_a_corrected_return_is_recorded_as_a_revision_with_its_cause(tmp_path):
     data = tmp_path / "data"
-    publish_month_figures(data, june_rv3=45, june_uploaded="2025-07-01 09:00:00+00")
+    first = "2025-06-02 09:00:00+00"
+    publish_month_figures(data, may_rv3=45, june_rv3=40, may_uploaded=first)
     publish_serving(data)
     again = publish_serving(data)  # the same figures again: nothing revised
     assert again.revisions == 0
+    # The latest month is provisional: its figures grow as its returns arrive.
+    publish_month_figures(data, may_rv3=45, june_rv3=50, may_uploaded=first)
+    assert publish_serving(data).revisions == 0
 
-    publish_month_figures(data, june_rv3=35, june_uploaded="2025-07-20 16:30:00+00")
+    publish_month_figures(data, may_rv3=35, june_rv3=50, may_uploaded="2025-07-20 16:30:00+00")
     corrected = publish_serving(data)
-    assert corrected.revisions == 2  # June, at trust and national level; May unchanged
+    assert corrected.revisions == 2  # May, at trust and national level
     with duckdb.connect(str(corrected.path), read_only=True) as db:
         revisions = db.execute(
-            "select geography_code, strftime(period_end, '%Y-%m'), table_name, measure, "
-            "previous_value, new_value, caused_by from published.revisions order by 1"
+            "select geography_code, strftime(period_end, '%Y-%m'), table_name, breakdown, "
+            "measure, previous_value, new_value, caused_by from published.revisions order by 1"
         ).fetchall()
         revised = db.execute(
             "select strftime(period_end, '%Y-%m'), geography_code, revised "
@@ -155,20 +159,20 @@ def test_a_corrected_return_is_recorded_as_a_revision_with_its_cause(tmp_path):
         ).fetchone()[0]
     cause = "RV3 accepted (uploaded 2025-07-20 16:30:00+00)"
     assert revisions == [
-        ("ENG", "2025-06", "psw_headcount", "headcount", 45.0, 35.0, cause),
-        ("RV3", "2025-06", "psw_headcount", "headcount", 45.0, 35.0, cause),
+        ("ENG", "2025-05", "psw_headcount", "total", "headcount", 45.0, 35.0, cause),
+        ("RV3", "2025-05", "psw_headcount", "total", "headcount", 45.0, 35.0, cause),
     ]
     assert revised == [
-        ("2025-05", "ENG", False),
-        ("2025-05", "RV3", False),
-        ("2025-06", "ENG", True),
-        ("2025-06", "RV3", True),
+        ("2025-05", "ENG", True),
+        ("2025-05", "RV3", True),
+        ("2025-06", "ENG", False),
+        ("2025-06", "RV3", False),
     ]
     assert described == 12  # every column says what it holds
 
     # The history survives the serving file's loss (the copy beside it), and grows.
     serving_path(data).unlink()
-    publish_month_figures(data, june_rv3=40, june_uploaded="2025-07-25 10:00:00+00")
+    publish_month_figures(data, may_rv3=40, june_rv3=50, may_uploaded="2025-07-25 10:00:00+00")
     rebuilt = publish_serving(data)
     assert rebuilt.revisions == 0  # nothing to compare with: no new revision invented
     assert rebuilt.tables["revisions"] == 2  # but the old ones are kept
