@@ -129,7 +129,12 @@ def pay_year(period_end: dt.date) -> str:
 
 def pay_table_missing(period: str) -> str | None:
     """The pay year of a month ("2026-05" -> "2026/27") when the shipped pay tables have
-    no table for it (its returns get no salary check), else None."""
+    no table for it (its returns get no salary check), else None; None too for text that
+    is not a month (a key's folder may be anything)."""
+    from psw.periods import is_period
+
+    if not is_period(period):
+        return None
     year = pay_year(dt.date.fromisoformat(f"{period}-01"))
     return None if year in pay_ranges() else year
 
@@ -139,7 +144,7 @@ def pay_table_warning(years: list[str], returns: int) -> str:
     return (
         f"{returns} accepted returns for pay year {', '.join(sorted(set(years)))} had no "
         "salary check: schemas/reference/afc_pay.csv has no Agenda for Change table for "
-        "that year. Add it (and cite the source in schemas/reference/README.md) once NHS "
+        "that year. Add it (and cite the source in schemas/README.md) once NHS "
         "Employers publishes the year's pay scales for England; the trusts' reports say the "
         "check was not applied."
     )

@@ -190,3 +190,14 @@ def test_suite_rule_ids_exist_in_the_standard():
         for expectation in load_suite_json(name)["expectations"]:
             rule = standard.rule(expectation["meta"]["rule_id"])
             assert rule.stage in ("quality", "history")
+
+
+def test_a_month_without_a_pay_table_is_named_with_its_pay_year():
+    from psw.reference import pay_table_missing
+
+    assert pay_table_missing("2025-06") is None  # 2025/26 is shipped
+    assert pay_table_missing("2026-03") is None  # still 2025/26 (April to March)
+    assert pay_table_missing("2026-04") == "2026/27"
+    # A key's folder may be anything: never a crash in `psw run`'s warning.
+    assert pay_table_missing("2025-13") is None
+    assert pay_table_missing("not-a-month") is None
