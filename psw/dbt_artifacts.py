@@ -211,6 +211,30 @@ def disclosure_settings(standard: Standard) -> str:
     )
 
 
+def data_quality_settings(standard: Standard) -> str:
+    """The standard's data-quality measure as dbt macros (used by int_trust_month_quality)."""
+    quality = standard.data_quality
+    not_stated = {
+        column: [
+            c.code for c in standard.code_lists[standard.find_column(column).codes] if c.not_stated
+        ]
+        for column in quality.not_stated_columns
+    }
+    literal = ", ".join(
+        f"'{column}': [{', '.join(repr(code) for code in codes)}]"
+        for column, codes in not_stated.items()
+    )
+    listed = ", ".join(f"'{c}'" for c in quality.completeness_columns)
+    return (
+        "{#- " + GENERATED.strip().lstrip("# ") + " -#}\n"
+        "{#- The data-quality measure: see `data_quality` in the standard. -#}\n"
+        f"{{% macro dq_due_day() %}}{quality.due_day}{{% endmacro %}}\n\n"
+        f"{{% macro dq_completeness_columns() %}}{{{{ return([{listed}]) }}}}{{% endmacro %}}\n\n"
+        "{#- Coded columns -> their 'not stated / not known' codes. -#}\n"
+        f"{{% macro dq_not_stated_codes() %}}{{{{ return({{{literal}}}) }}}}{{% endmacro %}}\n"
+    )
+
+
 def disclosure_docs(standard: Standard) -> str:
     """The dbt doc blocks that state the rule, so column descriptions cannot drift from it."""
     rules = standard.disclosure
@@ -253,6 +277,7 @@ def artifacts(standard: Standard | None = None) -> dict[str, str]:
         "models/staging/_platform__sources.yml": sources_yaml(standard),
         "macros/last_good_file_wins.sql": last_good_file_wins(),
         "macros/disclosure_settings.sql": disclosure_settings(standard),
+        "macros/data_quality_settings.sql": data_quality_settings(standard),
         "models/disclosure_docs.md": disclosure_docs(standard),
     }
 

@@ -25,6 +25,7 @@ class Code:
     code: str
     label: str
     group: str | None = None
+    not_stated: bool = False  # "not stated / not known": counts against data quality
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ class Disclosure:
 
 
 @dataclass(frozen=True)
+class DataQuality:
+    """How the data-quality measure of a trust and month is worked out (see the YAML)."""
+
+    due_day: int  # a month's return is on time by this day of the following month
+    completeness_columns: tuple[str, ...]
+    not_stated_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Standard:
     name: str
     version: str
@@ -85,6 +95,7 @@ class Standard:
     rules: dict[str, Rule]
     thresholds: dict
     disclosure: Disclosure
+    data_quality: DataQuality
     _by_name: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, name: str) -> Column:
@@ -144,7 +155,10 @@ def _load(path: Path) -> Standard:
             # YAML 1.1 reads 25_34 as 2534 and Y as true: every code must be quoted text.
             assert isinstance(item["code"], str), f"code {item['code']!r} in {name} must be quoted"
     code_lists = {
-        name: tuple(Code(i["code"], i["label"], i.get("group")) for i in items)
+        name: tuple(
+            Code(i["code"], i["label"], i.get("group"), bool(i.get("not_stated", False)))
+            for i in items
+        )
         for name, items in raw["code_lists"].items()
     }
     rules = {
@@ -173,8 +187,27 @@ def _load(path: Path) -> Standard:
         rules=rules,
         thresholds=raw["thresholds"],
         disclosure=_disclosure(raw["disclosure"]),
+        data_quality=_data_quality(raw["data_quality"], columns),
         _by_name={c.name: c for c in columns},
     )
+
+
+def _data_quality(raw: dict, columns: tuple[Column, ...]) -> DataQuality:
+    quality = DataQuality(
+        int(raw["due_day"]),
+        tuple(raw["completeness_columns"]),
+        tuple(raw["not_stated_columns"]),
+    )
+    by_name = {c.name: c for c in columns}
+    if not 1 <= quality.due_day <= 28:
+        raise ValueError(f"data_quality: due_day must be 1-28, not {quality.due_day}")
+    for name in quality.completeness_columns:
+        if name not in by_name or by_name[name].is_required or not by_name[name].landed:
+            raise ValueError(f"data_quality: {name} is not an optional landed column")
+    for name in quality.not_stated_columns:
+        if name not in by_name or not by_name[name].codes:
+            raise ValueError(f"data_quality: {name} is not a coded column")
+    return quality
 
 
 def _disclosure(raw: dict) -> Disclosure:

@@ -377,6 +377,59 @@ def test_a_late_correction_appears_in_revisions(scenario):
     assert revised == {"2025-04": False, "2025-05": True, "2025-06": False, "2025-07": False}
 
 
+def test_data_quality_matches_an_independent_computation(scenario):
+    """The data-quality parts worked out here from the rows uploaded, as the standard's
+    data_quality section defines them; published shares rounded, small trusts suppressed."""
+    standard = load_standard()
+    quality = standard.data_quality
+    not_stated = {
+        column: {c.code for c in standard.code_lists[column] if c.not_stated}
+        for column in quality.not_stated_columns
+    }
+    with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
+        exact = {
+            (ods, period): rest
+            for ods, period, *rest in db.execute(
+                "select trust_ods_code, strftime(period_end, '%Y-%m'), completeness, stated, "
+                "is_on_time, score, data_rows from marts.data_quality"
+            ).fetchall()
+        }
+        published = {
+            (ods, period): rest
+            for ods, period, *rest in db.execute(
+                "select trust_ods_code, strftime(period_end, '%Y-%m'), completeness, stated, "
+                "score, quality_flag from published.data_quality"
+            ).fetchall()
+        }
+    assert set(exact) == set(published)
+    for (ods, period), rows in scenario["in_force"].items():
+        completeness, stated, on_time, score, data_rows = exact[ods, period]
+        assert on_time is False  # uploaded in 2026 for months of 2025: after the due day
+        if not rows:  # a nil return: only on_time applies
+            assert (completeness, stated, score) == (None, None, 0.0)
+            continue
+        given = sum(1 for r in rows for c in quality.completeness_columns if r[c] not in (None, ""))
+        unstated = sum(1 for r in rows for c, codes in not_stated.items() if r[c] in codes)
+        assert completeness == pytest.approx(
+            given / (len(rows) * len(quality.completeness_columns))
+        )
+        assert stated == pytest.approx(1 - unstated / (len(rows) * len(not_stated)))
+        shown = tuple(published[ods, period])
+        if 1 <= data_rows <= 7:
+            assert shown == (None, None, None, "suppressed"), ods
+        else:
+            assert shown[:2] == (round(completeness, 2), round(stated, 2))
+            assert shown[3] == "rounded"
+    missing = [
+        k
+        for k, v in scenario["status"].items()
+        if v != "accepted" and k not in scenario["in_force"]
+    ]
+    assert missing  # TAJ's rejected May: no score, not on time
+    for key in missing:
+        assert exact[key][2:4] == [False, None]
+
+
 def test_marts_invariants_hold(scenario):
     with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
         sums = db.execute(
@@ -416,6 +469,7 @@ def test_published_tables_obey_the_disclosure_rules(scenario):
             "ethnic_groups",
             "afc_pay_ranges",
             "revisions",
+            "data_quality",
         }
         columns = {r[0] for r in db.execute("select column_name from duckdb_columns()").fetchall()}
         assert not columns & {"staff_key", "staff_id", "assignment_id", "source_row"}
@@ -556,7 +610,7 @@ def test_dbt_docs_generate_describes_every_mart_column(scenario, tmp_path):
         assert node["description"], unique_id
         assert set(catalog[unique_id]["columns"]) <= described, unique_id
         checked += 1
-    assert checked == 15  # five marts, five published marts, five reference tables
+    assert checked == 17  # six marts, six published marts, five reference tables
 
 
 def test_a_closed_trust_is_refused_and_the_registry_is_served(scenario, platform):
