@@ -169,6 +169,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if counts["failed"] == 0 else EXIT_PLATFORM_FAILED
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The national report from the serving database (the published schema only)."""
+    from psw.lake import Lake
+    from psw.national_report import build_report
+    from psw.storage import data_dir
+
+    lake = Lake(data_dir())
+    if not lake.serving.exists():
+        print(
+            f"psw report: no serving database at {lake.serving} yet: `psw run` builds it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    out = Path(args.out) if args.out else lake.report
+    built = build_report(lake.serving, out)
+    print(
+        f"national report: {built.pages} pages in {built.seconds:.1f} s; open {out / 'index.html'}"
+    )
+    return EXIT_OK
+
+
 def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     """The lake again from the archive (landed Parquet and ledger), then `psw run`."""
     from psw.ingest import Settings, first_month
@@ -290,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="process new uploads but do not rebuild the marts",
     )
     r.set_defaults(func=cmd_run)
+
+    rep = sub.add_parser(
+        "report",
+        help="write the national report (static HTML with charts, from the published schema)",
+    )
+    rep.add_argument("--out", help="folder to write it to (default $PSW_DATA_DIR/serving/report)")
+    rep.set_defaults(func=cmd_report)
 
     lake = sub.add_parser("lake", help="the landed data and the ledger").add_subparsers(
         dest="lake_command", required=True

@@ -79,6 +79,11 @@ class Lake:
     def serving(self) -> Path:
         return self.root / "serving" / "psw.duckdb"
 
+    @property
+    def report(self) -> Path:
+        """The national report's folder (psw/national_report.py), rebuilt after each publish."""
+        return self.root / "serving" / "report"
+
     def landed(self, ods: str, period: str, submission_id: str) -> Path:
         return (
             self.root

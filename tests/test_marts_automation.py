@@ -99,12 +99,15 @@ def test_asset_graph_runs_from_uploads_to_the_serving_database():
         "pub_psw_role_diversity",
         "pub_psw_diversity_index",
         "pub_submission_status",
+        "pub_data_quality",
         "pub_ref_trusts",
         "pub_ref_regions",
         "pub_ref_code_labels",
         "pub_ref_ethnic_groups",
         "pub_ref_afc_pay_ranges",
     }
+    report = graph.get(dg.AssetKey("national_report"))
+    assert report.parent_keys == {serving.key}  # the report reads the published file only
     groups = {graph.get(k).group_name for k in dbt_keys()}
     assert groups == {"reference", "staging", "intermediate", "marts", "published"}
     marts = graph.get(dg.AssetKey(["marts", "psw_headcount"]))

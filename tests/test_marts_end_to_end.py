@@ -665,3 +665,35 @@ def test_deleting_a_trust_from_the_registry_publishes_nothing(scenario, platform
     finally:
         write_registry(registry)
         _load_trusts.cache_clear()
+
+
+def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
+    """Rebuilt by the build that published (the national_report asset) and on demand
+    (`psw report --out`): a page for England, each region and each trust, charts drawn,
+    and no count of 1-7 in any table of a region or trust page."""
+    import re
+
+    report = scenario["data"] / "serving" / "report"
+    pages = sorted(p.name for p in report.glob("*.html"))
+    assert pages == ["index.html"] + [f"region-{r}.html" for r in ("Y56", "Y60", "Y63")] + [
+        f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)
+    ]
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-m", "psw.cli", "report", "--out", str(out)],
+        env=scenario["env"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"national report: {len(pages)} pages" in result.stdout
+    index = (out / "index.html").read_text()
+    assert index.count("<svg") >= 5 and "<path" in index  # charts drawn, inline
+    assert "http://" not in index.replace("http://www.w3.org", "")  # nothing fetched
+    assert "https://" not in index.replace("https://vega.github.io/schema", "")
+    for page in pages:
+        if page.startswith(("region-", "trust-")):
+            cells = re.findall(r"<td>([^<]*)</td>", (out / page).read_text())
+            assert cells, page
+            small = [c for c in cells if c.strip().isdigit() and 1 <= int(c) <= 7]
+            assert not small, (page, small)

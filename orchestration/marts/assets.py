@@ -5,7 +5,8 @@ platform source (landed Parquet and the ledger) maps to the `submission` asset, 
 graph runs from uploads to marts. One op builds everything selected, holding the
 warehouse's writer lock (and the `warehouse` pool, limit 1) so there is one writer at a
 time; when dbt succeeds it publishes the serving database and records it as a
-materialisation of `serving_database`.
+materialisation of `serving_database`, then rebuilds the national report from it
+(`national_report`).
 """
 
 import os
@@ -22,10 +23,13 @@ from dagster_dbt import (
 
 from orchestration.marts.automation import SUBMISSION, rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
+from psw.lake import Lake
+from psw.national_report import build_report
 from psw.storage import data_dir
 from psw.warehouse import dbt_environment, publish_serving, record_build, writer_lock
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
+NATIONAL_REPORT = dg.AssetKey("national_report")
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -97,6 +101,20 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                     },
                 )
             )
+            # The report reads only the file just published, so it follows its disclosure
+            # control; a failure here leaves the published figures standing.
+            report = build_report(published.path, Lake(folder).report)
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=NATIONAL_REPORT,
+                    description="national report rebuilt from the published schema",
+                    metadata={
+                        "path": str(report.folder / "index.html"),
+                        "pages": dg.MetadataValue.int(report.pages),
+                        "seconds": dg.MetadataValue.float(round(report.seconds, 2)),
+                    },
+                )
+            )
 
 
 def _touches_published(context: dg.AssetExecutionContext) -> bool:
@@ -112,6 +130,17 @@ serving_database = dg.AssetSpec(
     description=(
         "$PSW_DATA_DIR/serving/psw.duckdb: the published schema analysts open read-only, "
         "replaced atomically after each successful build that changed a published table."
+    ),
+)
+
+national_report = dg.AssetSpec(
+    NATIONAL_REPORT,
+    deps=[SERVING_DATABASE],
+    group_name="published",
+    description=(
+        "$PSW_DATA_DIR/serving/report/: the national report (static HTML with charts, one "
+        "page for England, each region and each trust), rebuilt from the serving database "
+        "after each publish; `psw report` writes it on demand."
     ),
 )
 

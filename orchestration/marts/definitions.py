@@ -2,12 +2,17 @@
 
 import dagster as dg
 
-from orchestration.marts.assets import marts_job, psw_dbt_models, serving_database
+from orchestration.marts.assets import (
+    marts_job,
+    national_report,
+    psw_dbt_models,
+    serving_database,
+)
 from orchestration.marts.resources import dbt_resource
 from orchestration.marts.sensors import marts_automation
 
 defs = dg.Definitions(
-    assets=[psw_dbt_models, serving_database],
+    assets=[psw_dbt_models, serving_database, national_report],
     jobs=[marts_job],
     sensors=[marts_automation],
     resources={"dbt": dbt_resource()},
