@@ -154,7 +154,8 @@ def _trust_page(data: _Published, ods: str, name: str, region: str) -> str:
         _breakdown_section(data, "trust", ods, "afc_band", "Agenda for Change bands"),
         _breakdown_section(data, "trust", ods, "role_category", "Roles"),
     ]
-    links = [("index.html", "England"), (f"region-{region}.html", "Region")]
+    region_name = dict(data.regions).get(region, region)
+    links = [("index.html", "England"), (f"region-{region}.html", region_name)]
     return _page(f"Peer support workers at {name}", data, sections, links)
 
 
@@ -170,7 +171,13 @@ def _trend_section(trend: list[tuple], where: str) -> str:
             "mark": {"type": "line", "point": True},
             "encoding": {
                 "x": {"field": "month", "type": "ordinal", "title": "month"},
-                "y": {"field": "headcount", "type": "quantitative", "title": "headcount"},
+                # Steps of 10 at least: no axis label reads like a small count.
+                "y": {
+                    "field": "headcount",
+                    "type": "quantitative",
+                    "title": "headcount",
+                    "axis": {"tickMinStep": 10},
+                },
             },
             "width": 560,
             "height": 220,
@@ -208,20 +215,37 @@ def _breakdown_section(data: _Published, level: str, code: str, dimension: str, 
     rows = data.breakdown(level, code, dimension)
     if not rows:
         return ""
-    values = [{"category": r[0], "share": r[3]} for r in rows if r[3] is not None]
+    # A withheld share is drawn as a "c" at zero, so it is not read as nobody.
+    values = [
+        {"category": r[0], "share": r[3] or 0, "mark": "" if r[3] is not None else SUPPRESSED}
+        for r in rows
+    ]
+    y = {"field": "category", "type": "nominal", "sort": None, "title": None}
     chart = _chart(
         {
             "data": {"values": values},
-            "mark": "bar",
-            "encoding": {
-                "y": {"field": "category", "type": "nominal", "sort": None, "title": None},
-                "x": {
-                    "field": "share",
-                    "type": "quantitative",
-                    "axis": {"format": "%"},
-                    "title": "share of headcount",
+            "layer": [
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "y": y,
+                        "x": {
+                            "field": "share",
+                            "type": "quantitative",
+                            "axis": {"format": "%"},
+                            "title": "share of headcount (c: withheld)",
+                        },
+                    },
                 },
-            },
+                {
+                    "mark": {"type": "text", "align": "left", "dx": 3, "fontWeight": "bold"},
+                    "encoding": {
+                        "y": y,
+                        "x": {"field": "share", "type": "quantitative"},
+                        "text": {"field": "mark"},
+                    },
+                },
+            ],
             "width": 420,
         },
         f"{title}: share of headcount, {data.latest:%B %Y}",
