@@ -697,3 +697,50 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
             assert cells, page
             small = [c for c in cells if c.strip().isdigit() and 1 <= int(c) <= 7]
             assert not small, (page, small)
+
+
+def _render(page: Path) -> tuple[str, list[str]]:
+    """The page as headless chromium renders it (DOM after layout) and its console lines."""
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip(
+            "chromium is not installed (Debian: apt-get install chromium): no browser check"
+        )
+    result = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    return result.stdout, console
+
+
+def test_the_report_renders_in_a_real_browser(scenario):
+    """Chromium renders England, a region and the smallest trust without a console message;
+    the charts are in the rendered page with their marks; and on the pages below national
+    level no chart label is a number from 1 to 7 (the tables are checked above)."""
+    import re
+
+    report = scenario["data"] / "serving" / "report"
+    for page in ("index.html", "region-Y60.html", "trust-TAJ.html"):
+        dom, console = _render(report / page)
+        assert not console, (page, console)
+        assert "<svg" in dom and "<path" in dom, page  # drawn: axes, lines and bars
+        assert "<figcaption>" in dom and "<table>" in dom  # every chart has its figures
+        if page != "index.html":
+            labels = re.findall(r"<text[^>]*>([^<]*)</text>", dom)
+            assert labels, page
+            small = [t for t in labels if t.strip().isdigit() and 1 <= int(t) <= 7]
+            assert not small, (page, small)
