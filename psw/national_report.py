@@ -153,6 +153,7 @@ def _trust_page(data: _Published, ods: str, name: str, region: str) -> str:
         _trend_section(data.trend("trust", ods), name),
         _breakdown_section(data, "trust", ods, "afc_band", "Agenda for Change bands"),
         _breakdown_section(data, "trust", ods, "role_category", "Roles"),
+        _quality_section(data, ods),
     ]
     region_name = dict(data.regions).get(region, region)
     links = [("index.html", "England"), (f"region-{region}.html", region_name)]
@@ -268,6 +269,56 @@ def _regions_section(data: _Published) -> str:
     return (
         f"<section><h2>Regions, {data.latest:%B %Y}</h2>"
         + _table(["region", "headcount", "FTE", "trusts submitted / expected"], body, "Regions")
+        + "</section>"
+    )
+
+
+def _quality_section(data: _Published, ods: str) -> str:
+    """The trust's data-quality measure by month beside the median of all trusts."""
+    rows = data.rows(
+        "with months as (select period_end, median(score) as median_score "
+        "from published.data_quality group by period_end) "
+        "select strftime(q.period_end, '%Y-%m'), q.status, q.completeness, q.stated, q.clean, "
+        "q.is_on_time, q.score, q.quality_flag, months.median_score "
+        "from published.data_quality as q join months using (period_end) "
+        "where q.trust_ods_code = ? order by q.period_end",
+        [ods],
+    )
+    if not rows:
+        return ""
+    body = [
+        [
+            month,
+            status.replace("_", " "),
+            *(
+                (SUPPRESSED,) * 3
+                if flag == "suppressed"
+                else (_percent(completeness), _percent(stated), _percent(clean))
+            ),
+            "yes" if on_time else "no",
+            SUPPRESSED if flag == "suppressed" else _percent(score),
+            _percent(median),
+        ]
+        for month, status, completeness, stated, clean, on_time, score, flag, median in rows
+    ]
+    header = [
+        "month",
+        "status",
+        "completeness",
+        "stated",
+        "clean",
+        "on time",
+        "score",
+        "median of all trusts",
+    ]
+    from psw.standard import load_standard
+
+    due = load_standard().data_quality.due_day
+    return (
+        "<section><h2>Data quality</h2><p>Completeness of optional fields, demographic "
+        "codes other than not stated, rows without warnings, and a return accepted by day "
+        f"{due} of the following month; the score is their mean.</p>"
+        + _table(header, body, "Data quality by month")
         + "</section>"
     )
 

@@ -687,6 +687,8 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert f"national report: {len(pages)} pages" in result.stdout
+    rv3 = (out / "trust-RV3.html").read_text()
+    assert "<h2>Data quality</h2>" in rv3 and "median of all trusts" in rv3
     index = (out / "index.html").read_text()
     assert index.count("<svg") >= 5 and "<path" in index  # charts drawn, inline
     assert "http://" not in index.replace("http://www.w3.org", "")  # nothing fetched
