@@ -30,7 +30,7 @@ from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
 from psw.audit import lost_returns, unregistered_trusts
 from psw.discovery import StoreUnavailable, scan
 from psw.ingest import parallelism
-from psw.reference import pay_table_missing, pay_table_warning, trusts
+from psw.reference import trusts
 from psw.storage import data_dir
 from psw.warehouse import pid_alive, prepare_manifest, serving_is_stale
 
@@ -143,7 +143,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     """One pass; `build=False` processes uploads only (the marts wait for the next pass)."""
     prepare_manifest(data_dir())
     from orchestration.definitions import defs
-    from orchestration.ingestion.jobs import INTAKE_JOB
+    from orchestration.ingestion.jobs import INTAKE_JOB, SALARY_WARNING
 
     lighter_sqlite_commits()
     counts = {"skipped": 0, "processed": 0, "rejected": 0, "failed": 0, "built": 0, "problems": 0}
@@ -207,10 +207,8 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             )
             if summary.get("platform errors"):
                 progress(f"{summary['platform errors']} uploads failed validation on our side")
-            if summary.get("no salary check"):
-                months = {s.key.split("/")[1] for s in pending if s.key.count("/") >= 2}
-                years = [y for m in months if (y := pay_table_missing(m))]
-                progress("warning: " + pay_table_warning(years, summary["no salary check"]))
+            if summary.get(SALARY_WARNING):
+                progress(f"warning: {summary[SALARY_WARNING]}")
             if summary.get("replaced"):
                 progress(
                     f"{summary['replaced']} uploads were overwritten before they were read; "
@@ -254,8 +252,9 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     return counts
 
 
-def _output_metadata(result: dg.ExecuteInProcessResult) -> dict[str, int]:
-    """The intake op's counts (status -> uploads, skipped, faults); {} if it never got there."""
+def _output_metadata(result: dg.ExecuteInProcessResult) -> dict[str, int | str]:
+    """The intake op's counts (status -> uploads, skipped, faults) and warnings; {} if it
+    never got there."""
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_OUTPUT:
             return {k: v.value for k, v in event.step_output_data.metadata.items()}

@@ -1,4 +1,5 @@
-"""Loading the validation code must not import Great Expectations (seconds, hundreds of MB)."""
+"""Loading the validation code and the definitions must not import Great Expectations
+(seconds, hundreds of MB) or the report's chart engine (a 33 MB native library)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def test_importing_validation_and_cli_does_not_import_great_expectations():
     code = (
         "import sys, psw.validation, psw.cli, psw.synth, psw.spec, orchestration.definitions\n"
         "assert 'great_expectations' not in sys.modules, 'GX imported at load'\n"
+        "assert 'vl_convert' not in sys.modules, 'the chart engine imported at load'\n"
         "print('ok')"
     )
     result = _python(code)

@@ -25,6 +25,7 @@ from psw.reference import pay_table_missing, pay_table_warning
 from psw.submissions import Submission
 
 INTAKE_JOB = "intake"
+SALARY_WARNING = "salary check warning"  # output metadata: returns without a pay table
 EVENTS_EVERY = 20  # uploads reported to Dagster together (the trust's report is already out)
 
 
@@ -74,12 +75,12 @@ def process_uploads(
         context.log.info("\n".join(lines))
     yield from upload_events(filed, context.instance)
     counts["faults"] = len(faults)
+    metadata = {name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())}
     if unchecked_pay_years:
-        counts["no salary check"] = len(unchecked_pay_years)
-        context.log.warning(pay_table_warning(unchecked_pay_years, len(unchecked_pay_years)))
-    yield dg.Output(
-        None, metadata={name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())}
-    )
+        warning = pay_table_warning(unchecked_pay_years, len(unchecked_pay_years))
+        context.log.warning(warning)
+        metadata[SALARY_WARNING] = dg.MetadataValue.text(warning)  # `psw run` prints it
+    yield dg.Output(None, metadata=metadata)
     if faults:
         raise dg.Failure(
             f"{len(faults)} uploads were not processed (the next pass retries them)",

@@ -3,7 +3,8 @@
 A file with personal data is rejected and its content never reaches the platform's data.
 The findings name the column and row, never the value: callers blank the value of every
 finding on a flagged cell or column (see `engine`), and a header cell that is itself
-personal is replaced by its position before anything else sees it (`mask_headers`).
+personal is replaced by its position before anything else sees it
+(`mask_personal_headers`).
 
 People write identifiers in many ways, so every check reads the text in one canonical
 form first (`canonical`): compatibility forms folded (full-width digits and letters read
@@ -46,8 +47,6 @@ _PREFILTER = (
     r"|(?i:d\W?o\W?b|birth|born)"
 )
 
-VALUE_RULES = ("PERSONAL_DATA_NHS_NUMBER", "PERSONAL_DATA_NI_NUMBER", "PERSONAL_DATA_DATE_OF_BIRTH")
-
 
 def canonical(text: str) -> str:
     """Full-width and other compatibility forms as their plain equivalents, upper case."""
@@ -65,29 +64,26 @@ def is_valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def contains_nhs_number(text: str) -> bool:
-    return any(
-        is_valid_nhs_number("".join(m.groups())) for m in _NHS_CANDIDATE.finditer(canonical(text))
-    )
+def _has_nhs_number(text: str) -> bool:
+    return any(is_valid_nhs_number("".join(m.groups())) for m in _NHS_CANDIDATE.finditer(text))
+
+
+# Each rule with its check of canonical text, in the order a cell is reported under.
+_VALUE_CHECKS = (
+    ("PERSONAL_DATA_NHS_NUMBER", _has_nhs_number),
+    ("PERSONAL_DATA_NI_NUMBER", lambda text: _NI_NUMBER.search(text) is not None),
+    ("PERSONAL_DATA_DATE_OF_BIRTH", lambda text: _DATE_OF_BIRTH.search(text) is not None),
+)
+
+
+def personal_value_rule(text: str) -> str | None:
+    """The personal-data rule a piece of text breaks, or None (read in canonical form once)."""
+    text = canonical(text)
+    return next((rule for rule, check in _VALUE_CHECKS if check(text)), None)
 
 
 def contains_ni_number(text: str) -> bool:
     return _NI_NUMBER.search(canonical(text)) is not None
-
-
-def contains_date_of_birth(text: str) -> bool:
-    return _DATE_OF_BIRTH.search(canonical(text)) is not None
-
-
-def personal_value_rule(text: str) -> str | None:
-    """The personal-data rule a piece of text breaks, or None."""
-    if contains_nhs_number(text):
-        return "PERSONAL_DATA_NHS_NUMBER"
-    if contains_ni_number(text):
-        return "PERSONAL_DATA_NI_NUMBER"
-    if contains_date_of_birth(text):
-        return "PERSONAL_DATA_DATE_OF_BIRTH"
-    return None
 
 
 def name_key(name: str) -> str:

@@ -80,6 +80,10 @@ def quality_parameters(standard: Standard, ctx: Context) -> tuple[dict, str | No
         "psw_atypical_bands": bands[bands.index(t["psw_atypical_band_from"]) :],
         "peer_lead_atypical_bands": bands[: bands.index(t["peer_lead_atypical_band_to"]) + 1],
         "min_stated_ethnicity_share": round(1 - float(t["max_not_stated_ethnicity_share"]), 6),
+        # The codes marked not_stated in the standard (data quality reads the same marks).
+        "not_stated_ethnic_categories": [
+            c.code for c in standard.code_lists["ethnic_category"] if c.not_stated
+        ],
         "standard_columns": standard.column_names,
     }
     year = pay_year(ctx.period_end)
