@@ -281,11 +281,12 @@ def _mark_revised(db, table: str, breakdown: str) -> None:
     )
 
 
-def write_backup(db, backup: Path) -> None:
-    """The revision history as Parquet beside the serving file (written atomically)."""
+def export_backup(db, backup: Path) -> Path:
+    """The revision history written as Parquet next to `backup`, from the new serving
+    database before it is swapped in; rename it over `backup` once the swap is done."""
     partial = backup.with_name(f".{backup.name}.new")
     db.execute(f"copy {SCHEMA}.{TABLE} to '{partial}' (format parquet)")
-    partial.replace(backup)
+    return partial
 
 
 def _quote(text: str) -> str:

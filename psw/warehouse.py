@@ -23,7 +23,7 @@ from pathlib import Path
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
 from psw.revisions import TABLE as REVISIONS
-from psw.revisions import record_revisions, write_backup
+from psw.revisions import export_backup, record_revisions
 
 PUBLISHED_SCHEMA = "published"
 # The tables a build must publish (the rest are checked as they come).
@@ -233,10 +233,10 @@ def publish_serving(data_dir: Path) -> Published:
                 f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}"
             ).fetchone()[0]
             check_disclosure(db)
+            exported = export_backup(db, backup)
             db.execute("checkpoint")
         os.replace(staging, target)
-        with duckdb.connect(str(target), read_only=True) as db:
-            write_backup(db, backup)
+        exported.replace(backup)  # only once the history it holds is published
     finally:
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
