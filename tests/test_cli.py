@@ -72,3 +72,11 @@ def test_previous_enables_the_month_to_month_checks(tmp_path, clean_rows, previo
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "accepted_with_warnings"
     assert report["rule_counts"] == {"LEAVER_NOT_REPORTED": 1}
+
+
+def test_report_before_anything_is_published_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PSW_DATA_DIR", str(tmp_path))
+    assert main(["report"]) == 2
+    err = capsys.readouterr().err
+    assert "no serving database" in err and "`psw run` builds it" in err
+    assert not (tmp_path / "serving" / "report").exists()

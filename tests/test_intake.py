@@ -124,7 +124,7 @@ def _registry(path: Path, rows: list[tuple[str, str]]) -> None:
         (
             "2025-09",
             "RXM is registered to submit from 2025-03 to 2025-08, and 2025-09 is not; "
-            "from 2025-08 its services are reported by RV3",
+            "after 2025-08 its services are reported by RV3",
         ),
     ],
 )
@@ -134,6 +134,20 @@ def test_a_month_outside_the_trusts_registry_dates_is_not_filed(period, problem)
     assert placement.filed is (problem is None)
     if problem:
         assert (placement.problem, placement.detail) == ("PERIOD_OUTSIDE_TRUST_DATES", problem)
+
+
+def test_a_registry_month_not_written_yyyy_mm_is_named(tmp_path):
+    """An operator's typo in the registry stops loading it with the file, trust and value
+    named, rather than leaving the trust silently open-ended."""
+    from psw.reference import RegistryError, _load_trusts
+
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        "ods_code,trust_name,region_code,region_name,valid_from,valid_to,successor_ods_code\n"
+        "RPG,Oxleas,Y56,London,,2025/05,RV3\n"
+    )
+    with pytest.raises(RegistryError, match="RPG has valid_to '2025/05', not a month"):
+        _load_trusts(registry)
 
 
 def test_a_missing_bucket_is_a_line_for_operators_not_a_stop(platform, months, tmp_path):
