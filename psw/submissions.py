@@ -134,6 +134,7 @@ def place(key: str, first_month: str, today: dt.date, trust=None) -> Placement:
 
 def _outside(trust, period: str) -> str:
     detail = f"{trust.ods_code} is registered to submit {trust.open_months}, and {period} is not"
-    if trust.valid_to and period > trust.valid_to and trust.successor_ods_code:
-        detail += f"; after {trust.valid_to} its services are reported by {trust.successor_ods_code}"
+    successor = trust.successor_ods_code
+    if trust.valid_to and period > trust.valid_to and successor:
+        detail += f"; after {trust.valid_to} its services are reported by {successor}"
     return detail
