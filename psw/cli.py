@@ -172,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """The national report from the serving database (the published schema only)."""
     from psw.lake import Lake
-    from psw.national_report import build_report
+    from psw.pages.national import build_report
     from psw.storage import data_dir
 
     lake = Lake(data_dir())

@@ -68,13 +68,17 @@ LEDGER_DESCRIPTIONS = {
     "landed": "Path of the landed Parquet (null when rejected).",
     "report_key": "Key of the report in the trust's bucket, without .json or .html.",
     "error": "For operators: the platform's own fault while checking the file, if any.",
+    "rule_counts": "Findings per rule id (JSON object; empty before the history existed).",
 }
+
+
+LEDGER_TYPES = {"int": "bigint", "dict[str, int]": "json"}
 
 
 def ledger_columns() -> list[tuple[str, str, str]]:
     """(name, DuckDB type, description) of each ledger field, in Outcome's order."""
     return [
-        (f.name, "bigint" if f.type == "int" else "varchar", LEDGER_DESCRIPTIONS[f.name])
+        (f.name, LEDGER_TYPES.get(str(f.type), "varchar"), LEDGER_DESCRIPTIONS[f.name])
         for f in fields(Outcome)
     ]
 

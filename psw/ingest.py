@@ -23,7 +23,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,6 +85,8 @@ class Outcome:
     report_key: str | None
     # For operators: what went wrong on the platform's side (the trust was told too).
     error: str | None = None
+    # Findings per rule (the trust's data-quality history compares them across trusts).
+    rule_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ def _record(
         landed=str(landed) if landed else None,
         report_key=None if replaced else placement.report_key,
         error="replaced in the bucket before it could be read" if replaced else error,
+        rule_counts=report.rule_counts() if report else {},
     )
     path = settings.lake.ledger_entry(outcome.trust_ods_code, outcome.period, submission.id)
     write_atomically(path, json.dumps(asdict(outcome), indent=2).encode())
@@ -436,10 +439,15 @@ def process_batch(
     settings: Settings,
     done: set[str] | None = None,
 ) -> Iterator[BatchItem]:
-    """Process many submissions in this (warm) process, one at a time, each isolated."""
+    """Process many submissions in this (warm) process, one at a time, each isolated.
+
+    After the last of a trust's submissions, its data-quality history is refreshed in its
+    bucket (psw/pages/history.py), once per batch rather than once per upload."""
     done = settings.lake.processed_ids() if done is None else done
     store_down: str | None = None
+    histories = _Histories(s3, settings.lake)
     for submission in in_processing_order(submissions):
+        histories.next_trust(submission.trust_ods_code)
         started = time.perf_counter()
         if store_down:  # no use trying the rest: each would wait for its retries
             yield BatchItem(submission, fault=f"not tried: {store_down}")
@@ -464,7 +472,35 @@ def process_batch(
                 )
                 continue
         done.add(submission.id)
+        histories.processed(submission.trust_ods_code)
         yield BatchItem(submission, processed, seconds=time.perf_counter() - started)
+    if not store_down:
+        histories.next_trust(None)
+
+
+class _Histories:
+    """Refreshes a trust's history when the batch moves past it, if it processed any."""
+
+    def __init__(self, s3, lake: Lake):
+        self.s3, self.lake = s3, lake
+        self.current: str | None = None
+        self.changed = False
+        self.national = None  # all trusts' picture, read once per batch
+
+    def processed(self, ods: str) -> None:
+        self.changed = True
+
+    def next_trust(self, ods: str | None) -> None:
+        if ods == self.current:
+            return
+        if self.changed and self.current:
+            from psw.pages.history import national_picture, refresh_history
+
+            if self.national is None:
+                records = (json.loads(p.read_text()) for p in self.lake.ledger_files())
+                self.national = national_picture(records)
+            refresh_history(self.s3, self.lake, self.current, self.national)
+        self.current, self.changed = ods, False
 
 
 def _where(exc: Exception) -> str:

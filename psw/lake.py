@@ -105,6 +105,11 @@ class Lake:
         """Submission ids with an outcome (filed or not): one listing, not a read per id."""
         return {p.stem for p in self.ledger_files()}
 
+    def trusts_with_uploads(self) -> list[str]:
+        """ODS codes of the trusts with at least one ledger entry."""
+        folders = (self.root / "submissions").glob("trust=*")
+        return sorted(p.name.removeprefix("trust=") for p in folders if p.is_dir())
+
     def outcome(self, ods: str, submission_id: str) -> dict | None:
         """A submission's ledger entry, filed under a month or not; None before it has one."""
         for path in (self.root / "submissions" / f"trust={ods}").glob(f"*/{submission_id}.json"):

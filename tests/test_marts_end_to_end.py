@@ -148,6 +148,7 @@ def scenario(platform):
     in_force["RV3", "2025-05"] = corrected
     second = psw_run(env)
     return {
+        "client": client,
         "in_force": in_force,
         "status": status,
         "data": data,
@@ -691,8 +692,13 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
     assert "<h2>Data quality</h2>" in rv3 and "median of all trusts" in rv3
     index = (out / "index.html").read_text()
     assert index.count("<svg") >= 5 and "<path" in index  # charts drawn, inline
-    assert "http://" not in index.replace("http://www.w3.org", "")  # nothing fetched
-    assert "https://" not in index.replace("https://vega.github.io/schema", "")
+    # Nothing fetched: no script, stylesheet, image or font from anywhere (links to cited
+    # sources are only followed if a reader clicks them).
+    import re as _re
+
+    assert "<script" not in index and "<link" not in index and "@import" not in index
+    assert not _re.search(r"""(src|srcset)\s*=\s*["']?https?:|url\(\s*["']?https?:""", index)
+    assert "ethnicity-facts-figures.service.gov.uk" in index  # the cited reference
     for page in pages:
         if page.startswith(("region-", "trust-")):
             cells = re.findall(r"<td>([^<]*)</td>", (out / page).read_text())
@@ -729,6 +735,61 @@ def _render(page: Path) -> tuple[str, list[str]]:
     return result.stdout, console
 
 
+def _history(client, ods: str) -> tuple[dict, str]:
+    bucket = f"psw-{ods.lower()}"
+    text = client.get_object(Bucket=bucket, Key="feedback/history.json")["Body"].read()
+    page = client.get_object(Bucket=bucket, Key="feedback/history.html")["Body"].read()
+    return json.loads(text), page.decode()
+
+
+def _small_counts(history: dict) -> list:
+    """Every count of the history that is a number from 1 to 7 (there must be none)."""
+    counted = [
+        *((m, k) for m in history["months"] for k in ("rows", "errors", "warnings")),
+        *((u, k) for u in history["uploads"] for k in ("rows", "errors", "warnings")),
+        *((r, "findings_in_last_seen_month") for r in history["rules"]),
+    ]
+    assert counted
+    return [(k, d[k]) for d, k in counted if isinstance(d[k], int) and 1 <= d[k] <= 7]
+
+
+def test_each_trust_has_its_data_quality_history_in_its_bucket(scenario):
+    """After its uploads and after each publish, each trust's bucket holds history.json and
+    history.html: every upload, the month it rejected, the rule to fix first with the
+    national share of that rule (six trusts: enough to show), the published data-quality
+    score, no count from 1 to 7, and nothing of any other trust."""
+    client = scenario["client"]
+    for ods, name, *_ in REGISTRY:
+        history, page = _history(client, ods)
+        assert history["trust_ods_code"] == ods and history["trust_name"] == name
+        assert not _small_counts(history), ods
+        for other, other_name, *_ in REGISTRY:
+            if other != ods:
+                for text in (json.dumps(history), page):
+                    assert other not in text and other_name not in text, (ods, other)
+        assert f"Data-quality history: {name} ({ods})" in page
+
+    taj, _ = _history(client, "TAJ")
+    may = next(m for m in taj["months"] if m["month"] == "2025-05")
+    assert may["status"] == "rejected" and may["errors"] != 0
+    first = taj["fix_first"][0]
+    rule = next(r for r in taj["rules"] if r["rule_id"] == first["rule_id"])
+    assert rule["severity"] == "error" and rule["last_seen"] == "2025-05"
+    assert rule["national_share_of_months"] is not None  # five other trusts uploaded
+    assert 0 < rule["national_share_of_months"] < rule["share_of_your_months"] + 0.01
+    quality = {q["month"]: q for q in taj["data_quality"]}  # as published after the build
+    assert quality["2025-05"]["status"] == "rejected" and quality["2025-05"]["score"] is None
+    assert quality["2025-06"]["status"] == "accepted"
+
+    rv3, _ = _history(client, "RV3")
+    may_uploads = [u["file"] for u in rv3["uploads"] if u["month"] == "2025-05"]
+    assert may_uploads == ["returns/2025-05/return-v2.csv", "returns/2025-05/return.csv"]
+    rpg, _ = _history(client, "RPG")
+    refused = next(u for u in rpg["uploads"] if u["file"] == "returns/2025-06/return.csv")
+    assert refused["status"] == "rejected" and refused["month"] is None
+    assert refused["report"] == "feedback/2025-06/return.csv.report.html"
+
+
 def test_the_report_renders_in_a_real_browser(scenario):
     """Chromium renders England, a region and the smallest trust without a console message;
     the charts are in the rendered page with their marks; and on the pages below national
@@ -746,3 +807,21 @@ def test_the_report_renders_in_a_real_browser(scenario):
             assert labels, page
             small = [t for t in labels if t.strip().isdigit() and 1 <= int(t) <= 7]
             assert not small, (page, small)
+
+
+def test_a_trust_history_renders_in_a_real_browser(scenario, tmp_path):
+    """TAJ's history (a rejected month, a rule to fix) as chromium renders it: no console
+    message, its charts drawn, and no number from 1 to 7 in a table cell or chart label."""
+    import re
+
+    _, text = _history(scenario["client"], "TAJ")
+    page = tmp_path / "history.html"
+    page.write_text(text)
+    dom, console = _render(page)
+    assert not console, console
+    assert dom.count("<svg") >= 2 and "<path" in dom  # the month strip and the score line
+    assert "What to fix first" in dom and "<table>" in dom
+    cells = re.findall(r"<td>([^<]*)</td>", dom) + re.findall(r"<text[^>]*>([^<]*)</text>", dom)
+    assert cells
+    small = [c for c in cells if c.strip().isdigit() and 1 <= int(c) <= 7]
+    assert not small, small

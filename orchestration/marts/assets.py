@@ -6,10 +6,11 @@ graph runs from uploads to marts. One op builds everything selected, holding the
 warehouse's writer lock (and the `warehouse` pool, limit 1) so there is one writer at a
 time; when dbt succeeds it publishes the serving database and records it as a
 materialisation of `serving_database`, then rebuilds the national report from it
-(`national_report`).
+(`national_report`) and refreshes each trust's data-quality history in its bucket.
 """
 
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,8 +25,8 @@ from dagster_dbt import (
 from orchestration.marts.automation import SUBMISSION, rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
 from psw.lake import Lake
-from psw.national_report import build_report
-from psw.storage import data_dir
+from psw.pages.national import build_report
+from psw.storage import S3Settings, data_dir, s3_client
 from psw.warehouse import dbt_environment, publish_serving, record_build, writer_lock
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
@@ -115,6 +116,21 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                     },
                 )
             )
+            _refresh_trust_histories(context, Lake(folder))
+
+
+def _refresh_trust_histories(context: dg.AssetExecutionContext, lake: Lake) -> None:
+    """Each trust's history carries the published data-quality score: refresh them all
+    (each write is isolated; a trust whose bucket fails keeps its older history)."""
+    from psw.pages.history import refresh_all
+
+    started = time.monotonic()
+    trusts = lake.trusts_with_uploads()
+    written = refresh_all(s3_client(S3Settings.from_env()), lake, trusts)
+    context.log.info(
+        f"data-quality histories refreshed for {written} of {len(trusts)} trusts "
+        f"in {time.monotonic() - started:.1f} s"
+    )
 
 
 def _touches_published(context: dg.AssetExecutionContext) -> bool:
@@ -140,7 +156,8 @@ national_report = dg.AssetSpec(
     description=(
         "$PSW_DATA_DIR/serving/report/: the national report (static HTML with charts, one "
         "page for England, each region and each trust), rebuilt from the serving database "
-        "after each publish; `psw report` writes it on demand."
+        "after each publish; `psw report` writes it on demand. Each trust's data-quality "
+        "history in its bucket is refreshed with it."
     ),
 )
 

@@ -1,0 +1,264 @@
+"""Each trust's data-quality history, written to its own bucket beside its reports.
+
+`feedback/history.json` (machines) and `feedback/history.html` (people), refreshed after
+each batch of the trust's uploads (psw/ingest.py) and after each publish of the national
+figures (the data-quality measure is the published one, `published.data_quality`).
+
+What it holds is the trust's own: every upload with its status and counts, the rules it
+breaks most and what to fix first. The one figure from elsewhere is the national picture
+of each rule (the share of all trusts' months whose latest upload broke it), shown only
+when at least MIN_OTHER_TRUSTS other trusts have uploaded and rounded to a whole percent,
+so it never reveals another trust. Like every page below national level, the history
+shows no count from 1 to 7: such a count reads "under 8" (each upload's own report has
+the exact figures). Forwarded into a board paper, the page is still safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from psw.lake import Lake, recency
+from psw.submissions import FEEDBACK_PREFIX
+
+HISTORY_KEY = f"{FEEDBACK_PREFIX}history"  # .json and .html
+HISTORY_FORMAT_VERSION = 1
+MIN_OTHER_TRUSTS = 5
+FEWER = "under 8"
+FIX_FIRST = 3
+
+log = logging.getLogger(__name__)
+
+
+def protect(count: int | None) -> int | str | None:
+    """A count as the history shows it: from 1 to 7 it is FEWER."""
+    return FEWER if count is not None and 1 <= count <= 7 else count
+
+
+@dataclass(frozen=True)
+class NationalPicture:
+    """Per rule, the share of all trusts' months whose latest upload broke it."""
+
+    shares: dict[str, float]
+    trusts: int
+
+    def share(self, rule_id: str, own_trust_counted: bool) -> float | None:
+        others = self.trusts - (1 if own_trust_counted else 0)
+        return self.shares.get(rule_id, 0.0) if others >= MIN_OTHER_TRUSTS else None
+
+
+def latest_per_month(records: Iterable[dict]) -> dict[tuple[str, str], dict]:
+    """The newest upload of each trust-month (filed uploads only)."""
+    latest: dict[tuple[str, str], dict] = {}
+    for record in records:
+        if not record.get("period"):
+            continue
+        key = (record["trust_ods_code"], record["period"])
+        if key not in latest or recency(record) > recency(latest[key]):
+            latest[key] = record
+    return latest
+
+
+def national_picture(records: Iterable[dict]) -> NationalPicture:
+    latest = latest_per_month(records)
+    broken: dict[str, int] = defaultdict(int)
+    for record in latest.values():
+        for rule_id in record.get("rule_counts") or {}:
+            broken[rule_id] += 1
+    months = len(latest) or 1
+    trusts = len({ods for ods, _ in latest})
+    return NationalPicture({r: n / months for r, n in broken.items()}, trusts)
+
+
+def history(
+    ods: str,
+    name: str,
+    records: list[dict],
+    national: NationalPicture,
+    quality: list[tuple],
+    built_at: str,
+) -> dict:
+    """The history as plain data (history.json); `records` are the trust's ledger entries,
+    `quality` its rows of the published data-quality measure (Published.quality)."""
+    from psw.standard import load_standard
+
+    standard = load_standard()
+    uploads = sorted(records, key=recency)
+    latest = latest_per_month(uploads)
+    months = sorted(period for _, period in latest)
+    last_month = months[-1] if months else None
+    counted = bool(latest)
+    rules = []
+    for rule_id in sorted({r for rec in latest.values() for r in rec.get("rule_counts") or {}}):
+        rule = standard.rule(rule_id)
+        seen = [p for (_, p), rec in latest.items() if rule_id in (rec.get("rule_counts") or {})]
+        share = len(seen) / len(latest)
+        nationally = national.share(rule_id, counted)
+        rules.append(
+            {
+                "rule_id": rule_id,
+                "severity": rule.severity,
+                "what_it_checks": rule.description,
+                "share_of_your_months": round(share, 2),
+                "last_seen": max(seen),
+                "in_latest_month": last_month in seen,
+                "findings_in_last_seen_month": protect(
+                    latest[(ods, max(seen))]["rule_counts"][rule_id]
+                ),
+                "national_share_of_months": None if nationally is None else round(nationally, 2),
+                "compared": _compared(share, nationally),
+            }
+        )
+    rules.sort(
+        key=lambda r: (
+            r["severity"] != "error",
+            not r["in_latest_month"],
+            -r["share_of_your_months"],
+            r["rule_id"],
+        )
+    )
+    return {
+        "history_format_version": HISTORY_FORMAT_VERSION,
+        "trust_ods_code": ods,
+        "trust_name": name,
+        "built_at": built_at,
+        "counts_note": f"Counts from 1 to 7 are given as '{FEWER}'; each upload's report "
+        "in this folder has the exact figures.",
+        "national_note": (
+            f"National shares are of all trusts' months (latest upload of each), shown when "
+            f"at least {MIN_OTHER_TRUSTS} other trusts have uploaded, to the nearest percent."
+        ),
+        "months": [_month(latest[(ods, p)]) for p in months],
+        "uploads": [_upload(u) for u in reversed(uploads)],
+        "rules": rules,
+        "fix_first": [_fix(r) for r in rules[:FIX_FIRST]],
+        "data_quality": [_quality(row) for row in quality],
+    }
+
+
+def _compared(share: float, nationally: float | None) -> str:
+    if nationally is None:
+        return "not shown: too few trusts have uploaded"
+    if share >= nationally + 0.05:  # five points either way: a difference worth reading
+        return "more often than nationally"
+    if share <= nationally - 0.05:
+        return "less often than nationally"
+    return "about as often as nationally"
+
+
+def _month(record: dict) -> dict:
+    return {
+        "month": record["period"],
+        "status": record["status"],
+        "rows": protect(record["rows"]),
+        "errors": protect(record["errors"]),
+        "warnings": protect(record["warnings"]),
+    }
+
+
+def _upload(record: dict) -> dict:
+    report = record.get("report_key")
+    return {
+        "month": record.get("period"),
+        "file": record["source_key"],
+        "received_at": record["received_at"],
+        "status": record["status"],
+        "rows": protect(record["rows"]),
+        "errors": protect(record["errors"]),
+        "warnings": protect(record["warnings"]),
+        "report": f"{report}.html" if report else None,
+        "rules": sorted(record.get("rule_counts") or {}),
+    }
+
+
+def _fix(rule: dict) -> dict:
+    why = "it rejects the file" if rule["severity"] == "error" else "it lowers the score"
+    where = "in your latest month" if rule["in_latest_month"] else f"last in {rule['last_seen']}"
+    return {
+        "rule_id": rule["rule_id"],
+        "what_it_checks": rule["what_it_checks"],
+        "why": f"{why}; {where}, in {rule['share_of_your_months']:.0%} of your months",
+    }
+
+
+def _quality(row: tuple) -> dict:
+    month, status, completeness, stated, clean, on_time, score, flag, national, _ = row
+    withheld = flag == "suppressed"
+    return {
+        "month": month,
+        "status": status,
+        "completeness": None if withheld else completeness,
+        "stated": None if withheld else stated,
+        "clean": None if withheld else clean,
+        "on_time": on_time,
+        "score": None if withheld else score,
+        "median_of_all_trusts": national,
+        "withheld": withheld,
+    }
+
+
+# ---- reading and writing ----------------------------------------------------------------
+
+
+def trust_records(lake: Lake, ods: str) -> list[dict]:
+    """Every ledger entry of a trust, filed under a month or not."""
+    folder = lake.root / "submissions" / f"trust={ods}"
+    return [json.loads(p.read_text()) for p in folder.glob("*/*.json")]
+
+
+def published_quality(serving: Path, ods: str) -> list[tuple]:
+    if not serving.exists():
+        return []
+    from psw.pages.published import Published
+
+    with Published(serving) as data:
+        return data.quality(ods)
+
+
+def refresh_history(s3, lake: Lake, ods: str, national: NationalPicture | None = None) -> bool:
+    """Write the trust's history to its bucket; False (logged) when it could not be.
+
+    Never raises: a history that fails to refresh must not stop an upload's processing."""
+    from psw.pages.history_page import render
+    from psw.reference import trust
+
+    try:
+        registered = trust(ods)
+        if registered is None:
+            return False
+        if national is None:
+            national = national_picture(json.loads(p.read_text()) for p in lake.ledger_files())
+        built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        data = history(
+            ods,
+            registered.name,
+            trust_records(lake, ods),
+            national,
+            published_quality(lake.serving, ods),
+            built,
+        )
+        for suffix, body, kind in (
+            (".json", json.dumps(data, indent=2, ensure_ascii=False), "application/json"),
+            (".html", render(data), "text/html; charset=utf-8"),
+        ):
+            s3.put_object(
+                Bucket=registered.bucket,
+                Key=HISTORY_KEY + suffix,
+                Body=body.encode(),
+                ContentType=kind,
+            )
+        return True
+    except Exception:  # logged for operators; the trust still has each upload's report
+        log.exception("could not refresh the data-quality history of %s", ods)
+        return False
+
+
+def refresh_all(s3, lake: Lake, trusts: Iterable[str]) -> int:
+    """Every listed trust's history (after a publish): how many were written."""
+    national = national_picture(json.loads(p.read_text()) for p in lake.ledger_files())
+    return sum(refresh_history(s3, lake, ods, national) for ods in trusts)

@@ -1,0 +1,113 @@
+"""The national PSW workforce report: a static site built from the `published` schema only.
+
+Pages: `index.html` (England), one per region (`region-<code>.html`) and one per trust
+(`trust-<ods>.html`), written to a temporary folder and swapped in whole, so a reader never
+sees half a report. Suppressed counts show as "c", as the ONS does; rounded ones as
+published.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from psw.pages import blocks as b
+from psw.pages import quality
+from psw.pages import sections as s
+from psw.pages.published import Published
+
+# The breakdowns of psw_role_diversity shown on the national page, in this order.
+DIVERSITY = [
+    ("peer_supervision", "Supervision"),
+    ("training", "Training"),
+    ("ethnic_group", "Ethnic group"),
+    ("gender_identity", "Gender"),
+    ("age_band", "Age band"),
+    ("disability", "Disability"),
+]
+NOTE = (
+    "Figures below national level are protected: counts of 1 to 7 are shown as "
+    f"<b>{b.SUPPRESSED}</b> (withheld), a few more are withheld so they cannot be worked out "
+    "from totals, and other counts are rounded to the nearest 5. National figures are exact. "
+    "The latest month is provisional and grows as trusts' returns arrive; a month marked "
+    "<i>revised</i> changed after a later month was published (a late or corrected return)."
+)
+
+
+@dataclass(frozen=True)
+class ReportBuilt:
+    folder: Path
+    pages: int
+    seconds: float
+
+
+def build_report(serving: Path, out: Path) -> ReportBuilt:
+    """Write the site for the serving database at `serving` to the folder `out`."""
+    started = time.monotonic()
+    staging = out.with_name(f".{out.name}.{os.getpid()}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    with Published(serving) as data:
+        pages = [("index.html", national_page(data))]
+        for code, name in data.regions:
+            pages.append((f"region-{code}.html", region_page(data, code, name)))
+        for ods, name, region in data.trusts:
+            pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
+    for name, text in pages:
+        (staging / name).write_text(text, encoding="utf-8")
+    old = out.with_name(f".{out.name}.{os.getpid()}.old")
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+    return ReportBuilt(out, len(pages), time.monotonic() - started)
+
+
+def national_page(data: Published) -> str:
+    sections = [
+        s.headline(data, "national", "ENG"),
+        s.trend(data, "national", "ENG", "England"),
+        s.bands(data, "national", "ENG"),
+        s.roles(data, "national", "ENG"),
+        s.regions(data),
+        *[s.breakdown(data, "national", "ENG", d, t) for d, t in DIVERSITY],
+        quality.quality_nationally(data),
+        s.grid(data, None),
+    ]
+    links = [(f"region-{code}.html", name) for code, name in data.regions]
+    return _page("Peer support workers in England", data, sections, links)
+
+
+def region_page(data: Published, code: str, name: str) -> str:
+    sections = [
+        s.headline(data, "region", code),
+        s.trend(data, "region", code, name),
+        s.bands(data, "region", code),
+        s.roles(data, "region", code),
+        s.grid(data, code),
+    ]
+    links = [("index.html", "England")] + [
+        (f"trust-{ods}.html", trust) for ods, trust, region in data.trusts if region == code
+    ]
+    return _page(f"Peer support workers in {name}", data, sections, links)
+
+
+def trust_page(data: Published, ods: str, name: str, region: str) -> str:
+    sections = [
+        s.headline(data, "trust", ods),
+        s.trend(data, "trust", ods, name),
+        s.compared(data, ods, region),
+        s.roles(data, "trust", ods),
+        quality.quality(data, ods),
+    ]
+    links = [("index.html", "England"), (f"region-{region}.html", data.region_name(region))]
+    return _page(f"Peer support workers at {name}", data, sections, links)
+
+
+def _page(title: str, data: Published, sections: list[str], links) -> str:
+    latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
+    stamp = f"Data to {latest}; built {data.built} from the platform's published tables."
+    return b.page(title, stamp, NOTE, sections, links)

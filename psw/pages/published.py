@@ -1,0 +1,159 @@
+"""The serving database's `published` tables, as the pages read them.
+
+Only `published` is read: every figure a page shows is one analysts can already see, with
+its disclosure control (suppressed counts NULL with a flag, others rounded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class Published:
+    """One read-only connection to a serving database, and the queries pages need."""
+
+    def __init__(self, serving: Path):
+        import duckdb
+
+        self.db = duckdb.connect(str(serving), read_only=True)
+        self.latest: dt.date | None = self.value(
+            "select max(period_end) from published.psw_headcount"
+        )
+        self.regions: list[tuple[str, str]] = self.rows(
+            "select region_code, region_name from published.regions order by region_code"
+        )
+        self.trusts: list[tuple[str, str, str]] = self.rows(
+            "select trust_ods_code, trust_name, region_code from published.trusts "
+            "order by trust_ods_code"
+        )
+        self.built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Published:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return self.db.execute(sql, list(params)).fetchall()
+
+    def value(self, sql: str, params: Sequence = ()):
+        row = self.db.execute(sql, list(params)).fetchone()
+        return row[0] if row else None
+
+    def region_name(self, code: str) -> str:
+        return dict(self.regions).get(code, code)
+
+    def trend(self, level: str, code: str) -> list[tuple]:
+        """(period_end, headcount, flag, fte, joiners, flag, leavers, flag, turnover,
+        trusts submitted, trusts expected, revised) by month."""
+        return self.rows(
+            "select period_end, headcount, headcount_flag, fte, joiners, joiners_flag, leavers, "
+            "leavers_flag, turnover_rate, trusts_submitted, trusts_expected, revised "
+            "from published.psw_headcount where geography_level = ? and geography_code = ? "
+            "order by period_end",
+            [level, code],
+        )
+
+    def breakdown(self, level: str, code: str, dimension: str) -> list[tuple]:
+        """(label, headcount, flag, share, code) of the latest month, in the standard's order."""
+        if dimension == "afc_band":
+            sql = (
+                "select afc_band_label, headcount, headcount_flag, headcount_share, afc_band "
+                "from published.psw_pay_bands where geography_level = ? and geography_code = ? "
+                "and period_end = ? order by sort_order"
+            )
+            return self.rows(sql, [level, code, self.latest])
+        sql = (
+            "select category_label, headcount, headcount_flag, headcount_share, category "
+            "from published.psw_role_diversity where geography_level = ? and geography_code = ? "
+            "and period_end = ? and dimension = ? order by sort_order"
+        )
+        return self.rows(sql, [level, code, self.latest, dimension])
+
+    def band_mix(self, level: str, code: str) -> list[tuple]:
+        """(month, band label, share) over every month: the band mix over time."""
+        return self.rows(
+            "select strftime(period_end, '%Y-%m'), afc_band_label, headcount_share "
+            "from published.psw_pay_bands where geography_level = ? and geography_code = ? "
+            "order by period_end, sort_order",
+            [level, code],
+        )
+
+    def effective_categories(self, level: str, code: str, dimension: str) -> float | None:
+        """The diversity index (effective number of categories) of the latest month."""
+        return self.value(
+            "select effective_categories from published.psw_diversity_index "
+            "where geography_level = ? and geography_code = ? and dimension = ? "
+            "and period_end = ?",
+            [level, code, dimension, self.latest],
+        )
+
+    def headline(self, level: str, code: str) -> tuple | None:
+        """(headcount, flag, fte, turnover, trusts submitted, expected) of the latest month."""
+        rows = self.rows(
+            "select headcount, headcount_flag, fte, turnover_rate, trusts_submitted, "
+            "trusts_expected from published.psw_headcount where geography_level = ? "
+            "and geography_code = ? and period_end = ?",
+            [level, code, self.latest],
+        )
+        return rows[0] if rows else None
+
+    def status(self, ods: str) -> str | None:
+        """A trust's status in the latest month (None when it was not open)."""
+        return self.value(
+            "select status from published.submission_status where trust_ods_code = ? "
+            "and period_end = ?",
+            [ods, self.latest],
+        )
+
+    def regions_latest(self) -> list[tuple]:
+        """(code, name, headcount, flag, fte, turnover, submitted, expected) per region."""
+        return self.rows(
+            "select geography_code, geography_name, headcount, headcount_flag, fte, "
+            "turnover_rate, trusts_submitted, trusts_expected from published.psw_headcount "
+            "where geography_level = 'region' and period_end = ? order by geography_name",
+            [self.latest],
+        )
+
+    def quality(self, ods: str) -> list[tuple]:
+        """A trust's data-quality measure by month beside the median of all trusts and of
+        its region: (month, status, completeness, stated, clean, on time, score, flag,
+        national median, region median)."""
+        return self.rows(
+            "with scored as (select q.*, t.region_code as home from published.data_quality q "
+            "join published.trusts t using (trust_ods_code)), "
+            "nation as (select period_end, median(score) as national from scored "
+            "group by period_end), "
+            "region as (select period_end, home, median(score) as regional from scored "
+            "group by period_end, home) "
+            "select strftime(q.period_end, '%Y-%m'), q.status, q.completeness, q.stated, "
+            "q.clean, q.is_on_time, q.score, q.quality_flag, nation.national, region.regional "
+            "from scored as q join nation using (period_end) "
+            "join region on region.period_end = q.period_end and region.home = q.home "
+            "where q.trust_ods_code = ? order by q.period_end",
+            [ods],
+        )
+
+    def quality_nationally(self) -> list[tuple]:
+        """By month: (month, trusts scored, median score, on-time share, median
+        completeness, median stated, median clean)."""
+        return self.rows(
+            "select strftime(period_end, '%Y-%m'), count(score), median(score), "
+            "avg(is_on_time::int), median(completeness), median(stated), median(clean) "
+            "from published.data_quality group by period_end order by period_end"
+        )
+
+    def grid(self, region: str | None) -> list[tuple]:
+        """(ods, name, month, status) of every trust-month (of one region when given)."""
+        return self.rows(
+            "select trust_ods_code, trust_name, strftime(period_end, '%Y-%m'), status "
+            "from published.submission_status where ? is null or region_code = ? "
+            "order by 1, 3",
+            [region, region],
+        )

@@ -1,0 +1,251 @@
+"""The sections of the national report's pages, each from the published tables alone.
+
+A section is an HTML string: a heading, a chart with its text alternative, and a table of
+the chart's figures. An empty string means the data has nothing to show for that place.
+"""
+
+from __future__ import annotations
+
+import html
+
+from psw.pages import blocks as b
+from psw.pages import diversity
+from psw.pages.published import Published
+
+
+def headline(data: Published, level: str, code: str) -> str:
+    """The first thing a reader sees: the latest month's four figures."""
+    row = data.headline(level, code)
+    if row is None:
+        return ""
+    headcount, flag, fte, turnover, submitted, expected = row
+    items = [
+        ("peer support workers", b.count(headcount, flag)),
+        ("full-time equivalent", b.number(fte, 1) or b.SUPPRESSED),
+        ("turnover in the month", b.percent(turnover) or "not comparable"),
+        ("trusts submitted", f"{submitted} of {expected}"),
+    ]
+    if level == "trust":  # one trust: its return's status, not a count of trusts
+        status = data.status(code) or "missing"
+        items[-1] = ("return", status.replace("_", " "))
+    cells = "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
+    return f"<ul class='headline' aria-label='{data.latest:%B %Y}'>{cells}</ul>"
+
+
+def trend(data: Published, level: str, code: str, where: str) -> str:
+    trend = data.trend(level, code)
+    if not trend:
+        return b.section("Headcount", "<p>No returns yet.</p>")
+    values = [{"month": str(r[0])[:7], "headcount": r[1]} for r in trend if r[1] is not None]
+    chart = b.line_chart(
+        values, "headcount", f"Headcount of peer support workers in {where} by month"
+    )
+    header = [
+        "month",
+        "headcount",
+        "FTE",
+        "joiners",
+        "leavers",
+        "turnover",
+        "trusts submitted / expected",
+    ]
+    body = [
+        [
+            str(r[0])[:7] + (" (revised)" if r[11] else ""),
+            b.count(r[1], r[2]),
+            b.number(r[3], 1),
+            b.count(r[4], r[5]),
+            b.count(r[6], r[7]),
+            b.percent(r[8]),
+            f"{r[9]} / {r[10]}",
+        ][: 6 if level == "trust" else 7]
+        for r in trend
+    ]
+    if level == "trust":
+        header = header[:6]
+    coverage = (
+        ""
+        if level == "trust"
+        else (
+            "<p>Read a fall beside <i>trusts submitted</i>: a month with fewer trusts in is "
+            "not a smaller workforce.</p>"
+        )
+    )
+    return b.section(
+        "Headcount, FTE and turnover", chart, coverage, b.table(header, body, "Headcount by month")
+    )
+
+
+def breakdown(
+    data: Published, level: str, code: str, dimension: str, title: str, extra: str = ""
+) -> str:
+    rows = data.breakdown(level, code, dimension)
+    if not rows:
+        return ""
+    if dimension == "ethnic_group" and level == "national":
+        return diversity.ethnicity(data, rows, title)
+    values = [b.share(r[0], r[3]) for r in rows]
+    heading = f"{title}, {data.latest:%B %Y}"
+    chart = b.bar_chart(values, f"{title}: share of headcount, {data.latest:%B %Y}")
+    body = [[r[0], b.count(r[1], r[2]), b.percent(r[3])] for r in rows]
+    return b.section(
+        heading, chart, extra, b.table(["category", "headcount", "share"], body, title)
+    )
+
+
+def bands(data: Published, level: str, code: str) -> str:
+    """The band mix of the latest month, then its change over time."""
+    latest = breakdown(data, level, code, "afc_band", "Agenda for Change bands")
+    months = data.band_mix(level, code)
+    if not latest or len({m for m, _, _ in months}) < 2:
+        return latest
+    values = [{"month": m, "band": band, "share": s} for m, band, s in months if s is not None]
+    over_time = b.chart(
+        {
+            "data": {"values": values},
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "month", "type": "ordinal"},
+                "y": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "stack": "normalize",
+                    "axis": {"format": "%"},
+                    "title": "share of headcount",
+                },
+                "color": {"field": "band", "type": "nominal", "sort": None, "title": None},
+            },
+            "width": 560,
+            "height": 220,
+            "config": {"legend": {"orient": "bottom", "columns": 5}},
+        },
+        "Agenda for Change band mix by month (withheld shares left out)",
+    )
+    header = ["month", *dict.fromkeys(band for _, band, _ in months)]
+    table: dict[str, dict[str, str]] = {}
+    for month, band, share in months:
+        table.setdefault(month, {})[band] = b.percent(share) if share is not None else "c"
+    body = [[m, *(cells.get(h, "") for h in header[1:])] for m, cells in table.items()]
+    return latest + b.section(
+        "Band mix over time",
+        over_time,
+        b.table(header, body, "Share of headcount by band and month"),
+    )
+
+
+def roles(data: Published, level: str, code: str) -> str:
+    index = data.effective_categories(level, code, "role_category")
+    shown = b.number(index, 1) if index is not None else b.SUPPRESSED
+    roles = len(data.breakdown(level, code, "role_category"))
+    extra = (
+        f"<p><b>Role diversity index: {shown}</b> effective role categories of {roles} "
+        "(the exponential of the Shannon entropy of the role shares: as many as there are "
+        "roles when every role is equally common, close to one when one role dominates).</p>"
+    )
+    return breakdown(data, level, code, "role_category", "Roles", extra)
+
+
+def regions(data: Published) -> str:
+    rows = data.regions_latest()
+    values = [
+        {"category": r[1], "headcount": r[2] or 0, "mark": "" if r[2] is not None else b.SUPPRESSED}
+        for r in rows
+    ]
+    y = {"field": "category", "type": "nominal", "sort": None, "title": None}
+    chart = b.chart(
+        {
+            "data": {"values": values},
+            "layer": [
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "y": y,
+                        "x": {
+                            "field": "headcount",
+                            "type": "quantitative",
+                            "title": "headcount",
+                            "axis": {"tickMinStep": 10},
+                        },
+                    },
+                },
+                {
+                    "mark": {"type": "text", "align": "left", "dx": 3, "fontWeight": "bold"},
+                    "encoding": {
+                        "y": y,
+                        "x": {"field": "headcount", "type": "quantitative"},
+                        "text": {"field": "mark"},
+                    },
+                },
+            ],
+            "width": 420,
+        },
+        f"Headcount of peer support workers by region, {data.latest:%B %Y}",
+    )
+    body = [
+        [
+            f"<a href='region-{r[0]}.html'>{html.escape(r[1])}</a>",
+            b.count(r[2], r[3]),
+            b.number(r[4], 1),
+            b.percent(r[5]),
+            f"{r[6]} / {r[7]}",
+        ]
+        for r in rows
+    ]
+    header = ["region", "headcount", "FTE", "turnover", "trusts submitted / expected"]
+    return b.section(
+        f"Regions side by side, {data.latest:%B %Y}",
+        chart,
+        b.table(header, body, "Regions", raw=True),
+    )
+
+
+def compared(data: Published, ods: str, region: str) -> str:
+    """The trust's band mix and turnover beside its region's and England's."""
+    places = [
+        ("trust", ods, "this trust"),
+        ("region", region, data.region_name(region)),
+        ("national", "ENG", "England"),
+    ]
+    values, shares = [], {}
+    for level, code, name in places:
+        for label, _, _, share, _ in data.breakdown(level, code, "afc_band"):
+            values.append(b.share(label, share, place=name))
+            shares.setdefault(label, {})[name] = b.percent(share) or b.SUPPRESSED
+    if not values:
+        return ""
+    # Bands nobody is on in any of the three places are left out of the chart.
+    held = {v["category"] for v in values if v["share"] or v["mark"]}
+    values = [v for v in values if v["category"] in held]
+    chart = b.bar_chart(
+        values,
+        f"Agenda for Change bands: this trust, its region and England, {data.latest:%B %Y}",
+        series="place",
+    )
+    names = [name for _, _, name in places]
+    body = [[band, *(cells.get(n, "") for n in names)] for band, cells in shares.items()]
+    headline = [data.headline(level, code) for level, code, _ in places]
+    body.append(["turnover in the month", *(b.percent(h[3]) if h else "" for h in headline)])
+    return b.section(
+        f"Compared with its region and England, {data.latest:%B %Y}",
+        chart,
+        b.table(["share of headcount", *names], body, "Band mix compared"),
+    )
+
+
+def grid(data: Published, region: str | None) -> str:
+    rows = data.grid(region)
+    months = sorted({r[2] for r in rows})
+    grid: dict[tuple[str, str], dict[str, str]] = {}
+    for ods, name, month, status in rows:
+        grid.setdefault((ods, name), {})[month] = status
+    body = [
+        [f"<a href='trust-{ods}.html'>{ods}</a> {html.escape(name)}"]
+        + [b.status(cells.get(m)) for m in months]
+        for (ods, name), cells in grid.items()
+    ]
+    legend = html.escape(b.status_legend())
+    return b.section(
+        "Returns received",
+        f"<p>{legend}; blank: the trust was not open that month.</p>",
+        b.table(["trust", *months], body, "Returns by trust and month", raw=True),
+    )

@@ -1,0 +1,86 @@
+"""The trust's data-quality history as data and as a page: pure, no store (the end-to-end
+scenario in test_marts_end_to_end.py checks it in the buckets and in a browser)."""
+
+from __future__ import annotations
+
+import json
+
+from psw.pages.history import FEWER, history, national_picture, protect
+from psw.pages.history_page import render
+
+
+def record(ods, period, status="accepted", rules=None, at="2025-07-01T10:00:00", rows=40):
+    rules = rules or {}
+    errors = sum(n for r, n in rules.items() if r == "CODE_INVALID")
+    return {
+        "submission_id": f"{ods}-{period}-{at}",
+        "trust_ods_code": ods,
+        "period": period,
+        "status": status,
+        "source_key": f"returns/{period}/return.csv" if period else "return.csv",
+        "received_at": at,
+        "processed_at": at,
+        "rows": rows,
+        "errors": errors,
+        "warnings": sum(rules.values()) - errors,
+        "report_key": f"feedback/{period}/return.csv.report" if period else "feedback/x.report",
+        "rule_counts": rules,
+    }
+
+
+def others(count: int, rule: str | None = None) -> list[dict]:
+    """`count` other trusts with one month each; the first breaks `rule` when given."""
+    return [
+        record(f"R{i:02d}", "2025-06", rules={rule: 9} if rule and i == 0 else None)
+        for i in range(count)
+    ]
+
+
+def test_a_count_from_one_to_seven_is_never_shown():
+    assert [protect(n) for n in (None, 0, 1, 7, 8, 120)] == [None, 0, FEWER, FEWER, 8, 120]
+
+
+def test_the_national_share_shows_only_with_five_other_trusts():
+    own = [record("RV3", "2025-06", rules={"SALARY_OUTSIDE_BAND": 12})]
+    for count, shown in ((4, False), (5, True)):
+        national = national_picture(own + others(count, "SALARY_OUTSIDE_BAND"))
+        data = history("RV3", "Trust", own, national, [], "now")
+        [rule] = data["rules"]
+        assert (rule["national_share_of_months"] is not None) is shown
+        if shown:  # two of six trust-months broke it
+            assert rule["national_share_of_months"] == 0.33
+            assert rule["compared"] == "more often than nationally"
+        else:
+            assert rule["compared"].startswith("not shown")
+
+
+def test_the_latest_upload_of_a_month_is_what_counts_and_errors_come_first():
+    own = [
+        record("RV3", "2025-05", rules={"SALARY_OUTSIDE_BAND": 3}),
+        record("RV3", "2025-06", "rejected", {"CODE_INVALID": 2}, at="2025-07-02T09:00:00"),
+        # corrected later the same month: June now breaks only a warning rule
+        record("RV3", "2025-06", rules={"ROLE_BAND_ATYPICAL": 9}, at="2025-07-03T09:00:00"),
+        record("RV3", None, "rejected", {"KEY_NOT_A_RETURN": 1}, at="2025-07-04T09:00:00"),
+    ]
+    data = history("RV3", "Trust", own, national_picture(own + others(6)), [], "now")
+    assert [m["status"] for m in data["months"]] == ["accepted", "accepted"]
+    assert [r["rule_id"] for r in data["rules"]] == ["ROLE_BAND_ATYPICAL", "SALARY_OUTSIDE_BAND"]
+    assert data["rules"][0]["in_latest_month"] and data["rules"][1]["last_seen"] == "2025-05"
+    assert data["rules"][1]["findings_in_last_seen_month"] == FEWER
+    assert [u["month"] for u in data["uploads"]] == [None, "2025-06", "2025-06", "2025-05"]
+    assert data["uploads"][0]["report"] == "feedback/x.report.html"
+
+    still_rejected = own[:2]
+    data = history("RV3", "Trust", still_rejected, national_picture(others(6)), [], "now")
+    assert data["fix_first"][0]["rule_id"] == "CODE_INVALID"
+    assert data["fix_first"][0]["why"].startswith("it rejects the file; in your latest month")
+
+
+def test_the_page_links_each_report_and_holds_no_other_trust():
+    own = [record("RV3", "2025-06", rules={"SALARY_OUTSIDE_BAND": 3}, rows=5)]
+    data = history("RV3", "Own Trust", own, national_picture(own + others(6)), [], "now")
+    page = render(data)
+    assert "<a href='2025-06/return.csv.report.html'>report</a>" in page
+    assert "R00" not in page and "R00" not in json.dumps(data)
+    assert ">5<" not in page and FEWER in page  # five rows: under 8
+    assert "Not published yet" in page  # no published score before the first build
