@@ -165,9 +165,15 @@ svg{max-width:100%;height:auto}
 
 
 def page(
-    title: str, stamp: str, note: str, sections: list[str], links: list[tuple[str, str]]
+    title: str,
+    stamp: str,
+    note: str,
+    sections: list[str],
+    links: list[tuple[str, str]],
+    lead: str = "",
 ) -> str:
-    """A whole page: title, the date of its data, a note on its figures, links, sections."""
+    """A whole page: title, the date of its data, the `lead` (the figures a reader sees first,
+    before anything to scroll past on a phone), a note on its figures, links, sections."""
     nav = "".join(f"<a href='{href}'>{html.escape(text)}</a>" for href, text in links)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -176,6 +182,7 @@ def page(
 <body><main>
 <h1>{html.escape(title)}</h1>
 <p>{stamp}</p>
+{lead}
 <p class="note">{note}</p>
 <nav>{nav}</nav>
 {"".join(sections)}

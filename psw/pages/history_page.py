@@ -22,14 +22,13 @@ def render(data: dict) -> str:
         "readable: <a href='history.json'>history.json</a>."
     )
     sections = [
-        _headline(data),
         _fix_first(data),
         _months(data),
         _quality(data),
         _rules(data),
         _uploads(data),
     ]
-    return b.page(title, stamp, NOTE, sections, [])
+    return b.page(title, stamp, NOTE, sections, [], lead=_headline(data))
 
 
 def _cell(value) -> str:

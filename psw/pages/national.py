@@ -68,7 +68,6 @@ def build_report(serving: Path, out: Path) -> ReportBuilt:
 
 def national_page(data: Published) -> str:
     sections = [
-        s.headline(data, "national", "ENG"),
         s.trend(data, "national", "ENG", "England"),
         s.bands(data, "national", "ENG"),
         s.roles(data, "national", "ENG"),
@@ -78,12 +77,11 @@ def national_page(data: Published) -> str:
         s.grid(data, None),
     ]
     links = [(f"region-{code}.html", name) for code, name in data.regions]
-    return _page("Peer support workers in England", data, sections, links)
+    return _page("Peer support workers in England", data, sections, links, ("national", "ENG"))
 
 
 def region_page(data: Published, code: str, name: str) -> str:
     sections = [
-        s.headline(data, "region", code),
         s.trend(data, "region", code, name),
         s.bands(data, "region", code),
         s.roles(data, "region", code),
@@ -92,22 +90,21 @@ def region_page(data: Published, code: str, name: str) -> str:
     links = [("index.html", "England")] + [
         (f"trust-{ods}.html", trust) for ods, trust, region in data.trusts if region == code
     ]
-    return _page(f"Peer support workers in {name}", data, sections, links)
+    return _page(f"Peer support workers in {name}", data, sections, links, ("region", code))
 
 
 def trust_page(data: Published, ods: str, name: str, region: str) -> str:
     sections = [
-        s.headline(data, "trust", ods),
         s.trend(data, "trust", ods, name),
         s.compared(data, ods, region),
         s.roles(data, "trust", ods),
         quality.quality(data, ods),
     ]
     links = [("index.html", "England"), (f"region-{region}.html", data.region_name(region))]
-    return _page(f"Peer support workers at {name}", data, sections, links)
+    return _page(f"Peer support workers at {name}", data, sections, links, ("trust", ods))
 
 
-def _page(title: str, data: Published, sections: list[str], links) -> str:
+def _page(title: str, data: Published, sections: list[str], links, place) -> str:
     latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
     stamp = f"Data to {latest}; built {data.built} from the platform's published tables."
-    return b.page(title, stamp, NOTE, sections, links)
+    return b.page(title, stamp, NOTE, sections, links, lead=s.headline(data, *place))

@@ -22,7 +22,11 @@ def headline(data: Published, level: str, code: str) -> str:
     items = [
         ("peer support workers", b.count(headcount, flag)),
         ("full-time equivalent", b.number(fte, 1) or b.SUPPRESSED),
-        ("turnover in the month", b.percent(turnover) or "not comparable"),
+        # no rate: withheld below national level; nationally, no month before to compare
+        (
+            "turnover in the month",
+            b.percent(turnover) or (b.SUPPRESSED if level != "national" else "not comparable"),
+        ),
         ("trusts submitted", f"{submitted} of {expected}"),
     ]
     if level == "trust":  # one trust: its return's status, not a count of trusts
@@ -96,7 +100,10 @@ def breakdown(
 def bands(data: Published, level: str, code: str) -> str:
     """The band mix of the latest month, then its change over time."""
     latest = breakdown(data, level, code, "afc_band", "Agenda for Change bands")
+    # Bands no one is on in any month are left out (the latest month's table has them all).
     months = data.band_mix(level, code)
+    held = {band for _, band, share in months if share != 0}
+    months = [(m, band, share) for m, band, share in months if band in held]
     if not latest or len({m for m, _, _ in months}) < 2:
         return latest
     values = [{"month": m, "band": band, "share": s} for m, band, s in months if s is not None]
@@ -186,7 +193,7 @@ def regions(data: Published) -> str:
             f"<a href='region-{r[0]}.html'>{html.escape(r[1])}</a>",
             b.count(r[2], r[3]),
             b.number(r[4], 1),
-            b.percent(r[5]),
+            b.percent(r[5]) or b.SUPPRESSED,
             f"{r[6]} / {r[7]}",
         ]
         for r in rows
@@ -223,8 +230,12 @@ def compared(data: Published, ods: str, region: str) -> str:
     )
     names = [name for _, _, name in places]
     body = [[band, *(cells.get(n, "") for n in names)] for band, cells in shares.items()]
-    headline = [data.headline(level, code) for level, code, _ in places]
-    body.append(["turnover in the month", *(b.percent(h[3]) if h else "" for h in headline)])
+    turnover = []
+    for level, code, _ in places:
+        row = data.headline(level, code)  # none: no figures for that place this month
+        rate = b.percent(row[3]) if row else ""
+        turnover.append(rate or (b.SUPPRESSED if row and level != "national" else ""))
+    body.append(["turnover in the month", *turnover])
     return b.section(
         f"Compared with its region and England, {data.latest:%B %Y}",
         chart,
