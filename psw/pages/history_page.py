@@ -18,8 +18,8 @@ NOTE = (
 def render(data: dict) -> str:
     title = f"Data-quality history: {data['trust_name']} ({data['trust_ods_code']})"
     stamp = (
-        f"Built {html.escape(data['built_at'])}, after your latest upload. Machine "
-        "readable: <a href='history.json'>history.json</a>."
+        f"Built {html.escape(data['built_at'])}; refreshed after your uploads and after each "
+        "national build. Machine readable: <a href='history.json'>history.json</a>."
     )
     sections = [
         _fix_first(data),
