@@ -26,6 +26,7 @@ from pathlib import Path
 
 from psw.periods import months
 from psw.reference import trusts
+from psw.standard import load_standard
 from psw.storage import DEFAULT_ENDPOINT, LocalS3Server, S3Settings, data_dir, provision_buckets
 from psw.synth import build_faults, encode, return_key, simulate
 
@@ -33,7 +34,10 @@ DEMO_TRUSTS = ["RV3", "RWK", "RX4", "RXV", "TAJ", "RNU", "RWV", "RT1"]
 FIRST, LAST = "2025-04", "2026-03"
 LATE = {("RT1", "2026-03"), ("RNU", "2026-02"), ("RXV", "2026-03")}  # uploaded during the demo
 LATE_AFTER_S = 30  # after the UI starts: the sensor is seen picking them up
-FAULTS = ["CODE_INVALID", "PERSONAL_DATA_COLUMN", "FILE_UNREADABLE-prose", "SALARY_OUTSIDE_BAND"]
+# In upload order. The file accepted with warnings is corrected at once (the clean return
+# uploaded again) so it does not stand as RWK's month in the national figures; the rejected
+# ones come last and never replace it, so RWK's history still has errors to fix first.
+FAULTS = ["SALARY_OUTSIDE_BAND", "CODE_INVALID", "PERSONAL_DATA_COLUMN", "FILE_UNREADABLE-prose"]
 
 
 def pseudonymisation_key(folder: Path) -> str:
@@ -51,9 +55,12 @@ def pseudonymisation_key(folder: Path) -> str:
 def upload_returns(client, late: bool, progress=print) -> int:
     """Clean returns for the demo trusts (the LATE ones only when late=True) and faults."""
     registry, count = trusts(), 0
+    clean: dict[str, list[dict]] = {}  # RWK's returns by month, to correct a fault
     for ods in DEMO_TRUSTS:
         trust = registry[ods]
         for period, rows in simulate(trust, months(FIRST, LAST), seed=1):
+            if ods == "RWK":
+                clean[period] = rows
             if ((ods, period) in LATE) != late:
                 continue
             client.put_object(
@@ -65,14 +72,19 @@ def upload_returns(client, late: bool, progress=print) -> int:
     if not late:  # a few faulty files, each into its own trust's next month
         faults, _ = build_faults(registry["RWK"], months(FIRST, LAST), seed=1)
         by_name = {f.name: f for f in faults}
+        bucket = registry["RWK"].bucket
         for name in FAULTS:
             fault = by_name[name]
+            time.sleep(0.05)  # each a later upload than the one before
             client.put_object(
-                Bucket=registry["RWK"].bucket,
-                Key=f"returns/{fault.period}/RWK_{name}.csv",
-                Body=fault.data,
+                Bucket=bucket, Key=f"returns/{fault.period}/RWK_{name}.csv", Body=fault.data
             )
             count += 1
+            if load_standard().rule(name.split("-")[0]).severity == "warning":
+                time.sleep(0.05)
+                key = f"returns/{fault.period}/RWK_PSW_{fault.period}_corrected.csv"
+                client.put_object(Bucket=bucket, Key=key, Body=encode(clean[fault.period], "csv"))
+                count += 1
     return count
 
 

@@ -54,26 +54,36 @@ def test_the_national_share_shows_only_with_five_other_trusts():
             assert rule["compared"].startswith("not shown")
 
 
-def test_the_latest_upload_of_a_month_is_what_counts_and_errors_come_first():
+def test_what_still_stands_comes_first_then_what_rejects_a_file():
     own = [
         record("RV3", "2025-05", rules={"SALARY_OUTSIDE_BAND": 3}),
         record("RV3", "2025-06", "rejected", {"CODE_INVALID": 2}, at="2025-07-02T09:00:00"),
-        # corrected later the same month: June now breaks only a warning rule
+        # corrected later the same month: June's standing upload breaks only a warning rule
         record("RV3", "2025-06", rules={"ROLE_BAND_ATYPICAL": 9}, at="2025-07-03T09:00:00"),
         record("RV3", None, "rejected", {"KEY_NOT_A_RETURN": 1}, at="2025-07-04T09:00:00"),
     ]
     data = history("RV3", "Trust", own, national_picture(own + others(6)), [], "now")
     assert [m["status"] for m in data["months"]] == ["accepted", "accepted"]
-    assert [r["rule_id"] for r in data["rules"]] == ["ROLE_BAND_ATYPICAL", "SALARY_OUTSIDE_BAND"]
-    assert data["rules"][0]["in_latest_month"] and data["rules"][1]["last_seen"] == "2025-05"
-    assert data["rules"][1]["findings_in_last_seen_month"] == FEWER
+
+    turned_away = [*own[:1], own[2], dict(own[1], received_at="2025-07-05T09:00:00")]
+    june = history("RV3", "T", turned_away, national_picture(others(6)), [], "now")["months"][1]
+    assert june["status"] == "accepted" and june["later_upload_rejected"]  # the good one stands
+    rules = [r["rule_id"] for r in data["rules"]]  # an unfiled upload's rule is no month's
+    assert rules == ["ROLE_BAND_ATYPICAL", "CODE_INVALID", "SALARY_OUTSIDE_BAND"]
+    standing, fixed, earlier = data["rules"]
+    assert standing["still_in_latest_upload"] and not fixed["still_in_latest_upload"]
+    assert fixed["in_latest_month"] and fixed["share_of_your_months"] == 0.5
+    assert earlier["last_seen"] == "2025-05" and earlier["findings_in_last_seen_month"] == FEWER
     assert [u["month"] for u in data["uploads"]] == [None, "2025-06", "2025-06", "2025-05"]
     assert data["uploads"][0]["report"] == "feedback/x.report.html"
+    assert data["fix_first"][1]["why"] == (
+        "it rejects the file; an upload for 2025-06 broke it; 50% of your months"
+    )
 
     still_rejected = own[:2]
     data = history("RV3", "Trust", still_rejected, national_picture(others(6)), [], "now")
     assert data["fix_first"][0]["rule_id"] == "CODE_INVALID"
-    assert data["fix_first"][0]["why"].startswith("it rejects the file; in your latest month")
+    assert "your latest upload for 2025-06 still breaks it" in data["fix_first"][0]["why"]
 
 
 def test_the_page_links_each_report_and_holds_no_other_trust():

@@ -6,7 +6,7 @@ figures (the data-quality measure is the published one, `published.data_quality`
 
 What it holds is the trust's own: every upload with its status and counts, the rules it
 breaks most and what to fix first. The one figure from elsewhere is the national picture
-of each rule (the share of all trusts' months whose latest upload broke it), shown only
+of each rule (the share of all trusts' months in which an upload broke it), shown only
 when at least MIN_OTHER_TRUSTS other trusts have uploaded and rounded to a whole percent,
 so it never reveals another trust. Like every page below national level, the history
 shows no count from 1 to 7: such a count reads "under 8" (each upload's own report has
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from psw.lake import Lake, recency
+from psw.lake import Lake, Status, recency
 from psw.submissions import FEEDBACK_PREFIX
 
 HISTORY_KEY = f"{FEEDBACK_PREFIX}history"  # .json and .html
@@ -42,7 +42,7 @@ def protect(count: int | None) -> int | str | None:
 
 @dataclass(frozen=True)
 class NationalPicture:
-    """Per rule, the share of all trusts' months whose latest upload broke it."""
+    """Per rule, the share of all trusts' months in which an upload broke it."""
 
     shares: dict[str, float]
     trusts: int
@@ -64,15 +64,26 @@ def latest_per_month(records: Iterable[dict]) -> dict[tuple[str, str], dict]:
     return latest
 
 
+def rules_per_month(records: Iterable[dict]) -> dict[tuple[str, str], dict[str, int]]:
+    """Per trust-month, the rules any of its filed uploads broke, with the findings of the
+    newest upload that broke each (a rule fixed by a later upload still counts: it is a
+    habit the trust's next returns should lose)."""
+    months: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for record in sorted(records, key=recency):
+        if record.get("period"):
+            key = (record["trust_ods_code"], record["period"])
+            months[key].update(record.get("rule_counts") or {})
+    return months
+
+
 def national_picture(records: Iterable[dict]) -> NationalPicture:
-    latest = latest_per_month(records)
+    months = rules_per_month(records)
     broken: dict[str, int] = defaultdict(int)
-    for record in latest.values():
-        for rule_id in record.get("rule_counts") or {}:
+    for rules in months.values():
+        for rule_id in rules:
             broken[rule_id] += 1
-    months = len(latest) or 1
-    trusts = len({ods for ods, _ in latest})
-    return NationalPicture({r: n / months for r, n in broken.items()}, trusts)
+    trusts = len({ods for ods, _ in months})
+    return NationalPicture({r: n / (len(months) or 1) for r, n in broken.items()}, trusts)
 
 
 def history(
@@ -93,11 +104,13 @@ def history(
     months = sorted(period for _, period in latest)
     last_month = months[-1] if months else None
     counted = bool(latest)
+    broken = rules_per_month(uploads)
+    standing = (latest[(ods, last_month)].get("rule_counts") or {}) if last_month else {}
     rules = []
-    for rule_id in sorted({r for rec in latest.values() for r in rec.get("rule_counts") or {}}):
+    for rule_id in sorted({r for found in broken.values() for r in found}):
         rule = standard.rule(rule_id)
-        seen = [p for (_, p), rec in latest.items() if rule_id in (rec.get("rule_counts") or {})]
-        share = len(seen) / len(latest)
+        seen = sorted(p for (_, p), found in broken.items() if rule_id in found)
+        share = len(seen) / len(broken)
         nationally = national.share(rule_id, counted)
         rules.append(
             {
@@ -105,17 +118,18 @@ def history(
                 "severity": rule.severity,
                 "what_it_checks": rule.description,
                 "share_of_your_months": round(share, 2),
-                "last_seen": max(seen),
-                "in_latest_month": last_month in seen,
-                "findings_in_last_seen_month": protect(
-                    latest[(ods, max(seen))]["rule_counts"][rule_id]
-                ),
+                "last_seen": seen[-1],
+                "in_latest_month": seen[-1] == last_month,
+                "still_in_latest_upload": rule_id in standing,
+                "findings_in_last_seen_month": protect(broken[(ods, seen[-1])][rule_id]),
                 "national_share_of_months": None if nationally is None else round(nationally, 2),
                 "compared": _compared(share, nationally),
             }
         )
+    # What still stands first, then what rejects a file, then what is recent and frequent.
     rules.sort(
         key=lambda r: (
+            not r["still_in_latest_upload"],
             r["severity"] != "error",
             not r["in_latest_month"],
             -r["share_of_your_months"],
@@ -130,10 +144,11 @@ def history(
         "counts_note": f"Counts from 1 to 7 are given as '{FEWER}'; each upload's report "
         "in this folder has the exact figures.",
         "national_note": (
-            f"National shares are of all trusts' months (latest upload of each), shown when "
-            f"at least {MIN_OTHER_TRUSTS} other trusts have uploaded, to the nearest percent."
+            "National shares are of all trusts' months in which an upload broke the rule, "
+            f"shown when at least {MIN_OTHER_TRUSTS} other trusts have uploaded, to the "
+            "nearest percent."
         ),
-        "months": [_month(latest[(ods, p)]) for p in months],
+        "months": [_month(p, [u for u in uploads if u.get("period") == p]) for p in months],
         "uploads": [_upload(u) for u in reversed(uploads)],
         "rules": rules,
         "fix_first": [_fix(r) for r in rules[:FIX_FIRST]],
@@ -151,13 +166,18 @@ def _compared(share: float, nationally: float | None) -> str:
     return "about as often as nationally"
 
 
-def _month(record: dict) -> dict:
+def _month(period: str, uploads: list[dict]) -> dict:
+    """A month as it stands: the newest upload in force (the last good file wins, as in the
+    national figures), else the newest; and whether a later upload was turned away."""
+    in_force = [u for u in uploads if Status(u["status"]).in_force]
+    standing = in_force[-1] if in_force else uploads[-1]
     return {
-        "month": record["period"],
-        "status": record["status"],
-        "rows": protect(record["rows"]),
-        "errors": protect(record["errors"]),
-        "warnings": protect(record["warnings"]),
+        "month": period,
+        "status": standing["status"],
+        "rows": protect(standing["rows"]),
+        "errors": protect(standing["errors"]),
+        "warnings": protect(standing["warnings"]),
+        "later_upload_rejected": uploads[-1] is not standing,
     }
 
 
@@ -178,11 +198,14 @@ def _upload(record: dict) -> dict:
 
 def _fix(rule: dict) -> dict:
     why = "it rejects the file" if rule["severity"] == "error" else "it lowers the score"
-    where = "in your latest month" if rule["in_latest_month"] else f"last in {rule['last_seen']}"
+    if rule["still_in_latest_upload"]:
+        where = f"your latest upload for {rule['last_seen']} still breaks it"
+    else:
+        where = f"an upload for {rule['last_seen']} broke it"
     return {
         "rule_id": rule["rule_id"],
         "what_it_checks": rule["what_it_checks"],
-        "why": f"{why}; {where}, in {rule['share_of_your_months']:.0%} of your months",
+        "why": f"{why}; {where}; {rule['share_of_your_months']:.0%} of your months",
     }
 
 

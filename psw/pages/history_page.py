@@ -43,7 +43,11 @@ def _headline(data: dict) -> str:
     last = data["months"][-1]
     scored = [q for q in data["data_quality"] if q["score"] is not None]
     items = [
-        (f"return for {last['month']}", last["status"].replace("_", " ")),
+        (
+            f"return for {last['month']}"
+            + (" (a later upload was rejected)" if last["later_upload_rejected"] else ""),
+            last["status"].replace("_", " "),
+        ),
         (
             "months with a return",
             f"{len(data['months']):,}" if len(data["months"]) > 7 else "under 8",
@@ -103,23 +107,26 @@ def _months(data: dict) -> str:
             "height": 36,
             "config": {"legend": {"orient": "bottom"}},
         },
-        "Status of your latest upload for each month",
+        "Status of the return that stands for each month (the last good file wins)",
     )
     body = [
         [
             m["month"],
-            b.status(m["status"]) + " " + m["status"].replace("_", " "),
+            b.status(m["status"])
+            + " "
+            + m["status"].replace("_", " ")
+            + (" (a later upload rejected)" if m["later_upload_rejected"] else ""),
             _cell(m["rows"]),
             _cell(m["errors"]),
             _cell(m["warnings"]),
         ]
         for m in data["months"]
     ]
-    header = ["month", "latest upload", "rows", "errors", "warnings"]
+    header = ["month", "return that stands", "rows", "errors", "warnings"]
     return b.section(
         "Your returns by month",
         chart,
-        b.table(header, body, "Latest upload of each month", raw=True),
+        b.table(header, body, "The return that stands for each month", raw=True),
     )
 
 
