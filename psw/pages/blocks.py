@@ -19,6 +19,8 @@ STATUS_MARK = {
     "rejected": "✗",
     "missing": "–",
 }
+# The data-quality measure's columns, in the order both pages show them.
+QUALITY_COLUMNS = ["month", "status", "completeness", "stated", "clean", "on time", "score"]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 

@@ -173,16 +173,7 @@ def _quality(data: dict) -> str:
         ]
         for q in rows
     ]
-    header = [
-        "month",
-        "status",
-        "completeness",
-        "stated",
-        "clean",
-        "on time",
-        "score",
-        "median of all trusts",
-    ]
+    header = [*b.QUALITY_COLUMNS, "median of all trusts"]
     explain = (
         "<p>As published in the national figures: the mean of completeness of optional "
         "fields, demographic codes other than not stated, rows without warnings, and a "

@@ -29,17 +29,7 @@ def quality(data: Published, ods: str) -> str:
         percent=True,
     )
     body = [_quality_row(row) for row in rows]
-    header = [
-        "month",
-        "status",
-        "completeness",
-        "stated",
-        "clean",
-        "on time",
-        "score",
-        "median of its region",
-        "median of all trusts",
-    ]
+    header = [*b.QUALITY_COLUMNS, "median of its region", "median of all trusts"]
     return b.section(
         "Data quality", _quality_definition(), chart, b.table(header, body, "Data quality by month")
     )
