@@ -86,6 +86,12 @@ def test_what_still_stands_comes_first_then_what_rejects_a_file():
     assert "your latest upload for 2025-06 still breaks it" in data["fix_first"][0]["why"]
 
 
+def test_a_rule_since_retired_from_the_standard_does_not_break_the_history():
+    own = [record("RV3", "2025-06", rules={"OLD_RULE": 9})]
+    [rule] = history("RV3", "T", own, national_picture(others(6)), [], "now")["rules"]
+    assert rule["severity"] == "retired"
+
+
 def test_the_page_links_each_report_and_holds_no_other_trust():
     own = [record("RV3", "2025-06", rules={"SALARY_OUTSIDE_BAND": 3}, rows=5)]
     data = history("RV3", "Own Trust", own, national_picture(own + others(6)), [], "now")

@@ -108,15 +108,15 @@ def history(
     standing = (latest[(ods, last_month)].get("rule_counts") or {}) if last_month else {}
     rules = []
     for rule_id in sorted({r for found in broken.values() for r in found}):
-        rule = standard.rule(rule_id)
+        rule = standard.rules.get(rule_id)  # None: a rule of an earlier standard, since retired
         seen = sorted(p for (_, p), found in broken.items() if rule_id in found)
         share = len(seen) / len(broken)
         nationally = national.share(rule_id, counted)
         rules.append(
             {
                 "rule_id": rule_id,
-                "severity": rule.severity,
-                "what_it_checks": rule.description,
+                "severity": rule.severity if rule else "retired",
+                "what_it_checks": rule.description if rule else "a rule no longer in the standard",
                 "share_of_your_months": round(share, 2),
                 "last_seen": seen[-1],
                 "in_latest_month": seen[-1] == last_month,
