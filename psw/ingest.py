@@ -472,7 +472,7 @@ def process_batch(
                 )
                 continue
         done.add(submission.id)
-        histories.processed(submission.trust_ods_code)
+        histories.changed = True
         yield BatchItem(submission, processed, seconds=time.perf_counter() - started)
     if not store_down:
         histories.next_trust(None)
@@ -484,21 +484,16 @@ class _Histories:
     def __init__(self, s3, lake: Lake):
         self.s3, self.lake = s3, lake
         self.current: str | None = None
-        self.changed = False
+        self.changed = False  # set when a submission of the current trust is processed
         self.national = None  # all trusts' picture, read once per batch
-
-    def processed(self, ods: str) -> None:
-        self.changed = True
 
     def next_trust(self, ods: str | None) -> None:
         if ods == self.current:
             return
         if self.changed and self.current:
-            from psw.pages.history import national_picture, refresh_history
+            from psw.pages.history import national_picture_of, refresh_history
 
-            if self.national is None:
-                records = (json.loads(p.read_text()) for p in self.lake.ledger_files())
-                self.national = national_picture(records)
+            self.national = self.national or national_picture_of(self.lake)
             refresh_history(self.s3, self.lake, self.current, self.national)
         self.current, self.changed = ods, False
 

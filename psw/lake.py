@@ -81,7 +81,7 @@ class Lake:
 
     @property
     def report(self) -> Path:
-        """The national report's folder (psw/national_report.py), rebuilt after each publish."""
+        """The national report's folder (psw/pages/national.py), rebuilt after each publish."""
         return self.root / "serving" / "report"
 
     def landed(self, ods: str, period: str, submission_id: str) -> Path:
@@ -119,9 +119,10 @@ class Lake:
     def has_outcome(self, ods: str, submission_id: str) -> bool:
         return self.outcome(ods, submission_id) is not None
 
-    def outcomes(self, ods: str | None = None) -> Iterator[dict]:
-        """Every filed ledger entry (of one trust when given)."""
-        pattern = f"submissions/trust={ods or '*'}/period=*/*.json"
+    def outcomes(self, ods: str | None = None, unfiled: bool = False) -> Iterator[dict]:
+        """Every filed ledger entry (of one trust when given; with the unfiled ones too
+        when asked)."""
+        pattern = f"submissions/trust={ods or '*'}/{'*' if unfiled else 'period=*'}/*.json"
         for path in self.root.glob(pattern):
             yield json.loads(path.read_text())
 

@@ -35,18 +35,25 @@ def chart(spec: dict, description: str) -> str:
     )
 
 
-def bar_chart(values: list[dict], title: str, *, series: str | None = None) -> str:
-    """Horizontal bars of `share` by `category` (and `series` side by side when given).
+def bar_chart(
+    values: list[dict],
+    title: str,
+    *,
+    series: str | None = None,
+    field: str = "share",
+    x_title: str = "share (c: withheld)",
+) -> str:
+    """Horizontal bars of `field` (a share, or a count) by `category`, and `series` side
+    by side when given.
 
-    A withheld share is drawn as a "c" at zero (`mark`), so it is not read as nobody."""
+    A withheld figure is drawn as a "c" at zero (`mark`), so it is not read as nobody."""
     y = {"field": "category", "type": "nominal", "sort": None, "title": None}
-    x = {"field": "share", "type": "quantitative"}
+    x = {"field": field, "type": "quantitative"}
+    # Shares read as percentages; counts in steps of 10 at least, so no label reads as one.
+    axis = {"format": "%"} if field == "share" else {"tickMinStep": 10}
     bars: dict = {
         "mark": "bar",
-        "encoding": {
-            "y": y,
-            "x": {**x, "axis": {"format": "%"}, "title": "share (c: withheld)"},
-        },
+        "encoding": {"y": y, "x": {**x, "axis": axis, "title": x_title}},
     }
     label: dict = {
         "mark": {"type": "text", "align": "left", "dx": 3, "fontWeight": "bold"},
@@ -91,14 +98,32 @@ def line_chart(
     return chart(spec, title)
 
 
-def share(category: str, share, **more) -> dict:
-    """A bar of `bar_chart`: a withheld share (None) is drawn at zero with the mark "c"."""
+def share(category: str, share, field: str = "share", **more) -> dict:
+    """A bar of `bar_chart`: a withheld figure (None) is drawn at zero with the mark "c"."""
     return {
         "category": category,
-        "share": share or 0,
+        field: share or 0,
         "mark": "" if share is not None else SUPPRESSED,
         **more,
     }
+
+
+def headline(items: list[tuple[str, str]], label: str = "") -> str:
+    """Figures a reader sees first: (what, figure) pairs as tiles."""
+    cells = "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
+    labelled = f" aria-label='{html.escape(label)}'" if label else ""
+    return f"<ul class='headline'{labelled}>{cells}</ul>"
+
+
+def quality_cells(status: str, parts, on_time, score, withheld: bool) -> list[str]:
+    """The data-quality measure's cells after the month (QUALITY_COLUMNS): parts and
+    score as "c" when the published figures withhold them."""
+    return [
+        status.replace("_", " "),
+        *((SUPPRESSED,) * 3 if withheld else (percent(p) for p in parts)),
+        "yes" if on_time else "no",
+        SUPPRESSED if withheld else percent(score),
+    ]
 
 
 def table(header: list[str], rows: Iterable[list], caption: str, raw: bool = False) -> str:
@@ -155,7 +180,6 @@ nav a{margin-right:12px;display:inline-block}
 .scroll{overflow-x:auto}table{border-collapse:collapse;margin:8px 0;font-size:.9rem}
 th,td{border-bottom:1px solid #d8dde0;padding:4px 8px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600}
-td.text{text-align:left;white-space:normal}
 figure{margin:0;max-width:100%;overflow-x:auto}figcaption{font-size:.85rem;color:#4c6272}
 svg{max-width:100%;height:auto}
 .rejected{color:#d5281b}.missing{color:#768692}.accepted,.accepted_with_warnings{color:#007f3b}

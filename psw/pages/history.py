@@ -21,9 +21,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from psw.lake import Lake, Status, recency
+from psw.pages.published import Published
 from psw.submissions import FEEDBACK_PREFIX
 
 HISTORY_KEY = f"{FEEDBACK_PREFIX}history"  # .json and .html
@@ -228,25 +228,23 @@ def _quality(row: tuple) -> dict:
 # ---- reading and writing ----------------------------------------------------------------
 
 
-def trust_records(lake: Lake, ods: str) -> list[dict]:
-    """Every ledger entry of a trust, filed under a month or not."""
-    folder = lake.root / "submissions" / f"trust={ods}"
-    return [json.loads(p.read_text()) for p in folder.glob("*/*.json")]
+def national_picture_of(lake: Lake) -> NationalPicture:
+    """The national picture from every trust's filed ledger entries."""
+    return national_picture(lake.outcomes())
 
 
-def published_quality(serving: Path, ods: str) -> list[tuple]:
-    if not serving.exists():
-        return []
-    from psw.pages.published import Published
-
-    with Published(serving) as data:
-        return data.quality(ods)
-
-
-def refresh_history(s3, lake: Lake, ods: str, national: NationalPicture | None = None) -> bool:
+def refresh_history(
+    s3,
+    lake: Lake,
+    ods: str,
+    national: NationalPicture | None = None,
+    published: Published | None = None,
+) -> bool:
     """Write the trust's history to its bucket; False (logged) when it could not be.
 
-    Never raises: a history that fails to refresh must not stop an upload's processing."""
+    `national` and `published` (the open serving database) are read here when not given;
+    refreshing many trusts passes them once. Never raises: a history that fails to
+    refresh must not stop an upload's processing."""
     from psw.pages.history_page import render
     from psw.reference import trust
 
@@ -254,17 +252,15 @@ def refresh_history(s3, lake: Lake, ods: str, national: NationalPicture | None =
         registered = trust(ods)
         if registered is None:
             return False
-        if national is None:
-            national = national_picture(json.loads(p.read_text()) for p in lake.ledger_files())
+        national = national or national_picture_of(lake)
+        if published is None and lake.serving.exists():
+            with Published(lake.serving) as opened:
+                quality = opened.quality(ods)
+        else:
+            quality = published.quality(ods) if published else []
         built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        data = history(
-            ods,
-            registered.name,
-            trust_records(lake, ods),
-            national,
-            published_quality(lake.serving, ods),
-            built,
-        )
+        records = list(lake.outcomes(ods, unfiled=True))
+        data = history(ods, registered.name, records, national, quality, built)
         for suffix, body, kind in (
             (".json", json.dumps(data, indent=2, ensure_ascii=False), "application/json"),
             (".html", render(data), "text/html; charset=utf-8"),
@@ -283,5 +279,8 @@ def refresh_history(s3, lake: Lake, ods: str, national: NationalPicture | None =
 
 def refresh_all(s3, lake: Lake, trusts: Iterable[str]) -> int:
     """Every listed trust's history (after a publish): how many were written."""
-    national = national_picture(json.loads(p.read_text()) for p in lake.ledger_files())
-    return sum(refresh_history(s3, lake, ods, national) for ods in trusts)
+    national = national_picture_of(lake)
+    if not lake.serving.exists():
+        return sum(refresh_history(s3, lake, ods, national) for ods in trusts)
+    with Published(lake.serving) as published:
+        return sum(refresh_history(s3, lake, ods, national, published) for ods in trusts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from psw.pages import blocks as b
+from psw.pages.history import protect
 
 NOTE = (
     "This page is your trust's own: only the national shares come from other trusts, and "
@@ -48,17 +49,13 @@ def _headline(data: dict) -> str:
             + (" (a later upload was rejected)" if last["later_upload_rejected"] else ""),
             last["status"].replace("_", " "),
         ),
-        (
-            "months with a return",
-            f"{len(data['months']):,}" if len(data["months"]) > 7 else "under 8",
-        ),
+        ("months with a return", _cell(protect(len(data["months"])))),
     ]
     if scored:
         q = scored[-1]
         items.append((f"data-quality score, {q['month']}", b.percent(q["score"])))
         items.append(("median of all trusts", b.percent(q["median_of_all_trusts"])))
-    cells = "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
-    return f"<ul class='headline'>{cells}</ul>"
+    return b.headline(items)
 
 
 def _fix_first(data: dict) -> str:
@@ -158,17 +155,16 @@ def _quality(data: dict) -> str:
         y_title="score",
         percent=True,
     )
-    withheld = b.SUPPRESSED
     body = [
         [
             q["month"],
-            q["status"].replace("_", " "),
-            *(
-                withheld if q["withheld"] else b.percent(q[k])
-                for k in ("completeness", "stated", "clean")
+            *b.quality_cells(
+                q["status"],
+                (q["completeness"], q["stated"], q["clean"]),
+                q["on_time"],
+                q["score"],
+                q["withheld"],
             ),
-            "yes" if q["on_time"] else "no",
-            withheld if q["withheld"] else b.percent(q["score"]),
             b.percent(q["median_of_all_trusts"]),
         ]
         for q in rows

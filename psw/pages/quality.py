@@ -37,17 +37,9 @@ def quality(data: Published, ods: str) -> str:
 
 def _quality_row(row: tuple) -> list[str]:
     month, status, completeness, stated, clean, on_time, score, flag, national, regional = row
-    withheld = flag == "suppressed"
     parts = (completeness, stated, clean)
-    return [
-        month,
-        status.replace("_", " "),
-        *((b.SUPPRESSED,) * 3 if withheld else (b.percent(p) for p in parts)),
-        "yes" if on_time else "no",
-        b.SUPPRESSED if withheld else b.percent(score),
-        b.percent(regional),
-        b.percent(national),
-    ]
+    cells = b.quality_cells(status, parts, on_time, score, flag == "suppressed")
+    return [month, *cells, b.percent(regional), b.percent(national)]
 
 
 def _quality_definition() -> str:

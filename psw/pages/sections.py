@@ -32,8 +32,7 @@ def headline(data: Published, level: str, code: str) -> str:
     if level == "trust":  # one trust: its return's status, not a count of trusts
         status = data.status(code) or "missing"
         items[-1] = ("return", status.replace("_", " "))
-    cells = "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
-    return f"<ul class='headline' aria-label='{data.latest:%B %Y}'>{cells}</ul>"
+    return b.headline(items, f"{data.latest:%B %Y}")
 
 
 def trend(data: Published, level: str, code: str, where: str) -> str:
@@ -44,15 +43,9 @@ def trend(data: Published, level: str, code: str, where: str) -> str:
     chart = b.line_chart(
         values, "headcount", f"Headcount of peer support workers in {where} by month"
     )
-    header = [
-        "month",
-        "headcount",
-        "FTE",
-        "joiners",
-        "leavers",
-        "turnover",
-        "trusts submitted / expected",
-    ]
+    wide = level != "trust"  # one trust: no count of trusts submitted
+    header = ["month", "headcount", "FTE", "joiners", "leavers", "turnover"]
+    header += ["trusts submitted / expected"] if wide else []
     body = [
         [
             str(r[0])[:7] + (" (revised)" if r[11] else ""),
@@ -61,19 +54,15 @@ def trend(data: Published, level: str, code: str, where: str) -> str:
             b.count(r[4], r[5]),
             b.count(r[6], r[7]),
             b.percent(r[8]),
-            f"{r[9]} / {r[10]}",
-        ][: 6 if level == "trust" else 7]
+            *([f"{r[9]} / {r[10]}"] if wide else []),
+        ]
         for r in trend
     ]
-    if level == "trust":
-        header = header[:6]
     coverage = (
-        ""
-        if level == "trust"
-        else (
-            "<p>Read a fall beside <i>trusts submitted</i>: a month with fewer trusts in is "
-            "not a smaller workforce.</p>"
-        )
+        "<p>Read a fall beside <i>trusts submitted</i>: a month with fewer trusts in is "
+        "not a smaller workforce.</p>"
+        if wide
+        else ""
     )
     return b.section(
         "Headcount, FTE and turnover", chart, coverage, b.table(header, body, "Headcount by month")
@@ -154,39 +143,12 @@ def roles(data: Published, level: str, code: str) -> str:
 
 def regions(data: Published) -> str:
     rows = data.regions_latest()
-    values = [
-        {"category": r[1], "headcount": r[2] or 0, "mark": "" if r[2] is not None else b.SUPPRESSED}
-        for r in rows
-    ]
-    y = {"field": "category", "type": "nominal", "sort": None, "title": None}
-    chart = b.chart(
-        {
-            "data": {"values": values},
-            "layer": [
-                {
-                    "mark": "bar",
-                    "encoding": {
-                        "y": y,
-                        "x": {
-                            "field": "headcount",
-                            "type": "quantitative",
-                            "title": "headcount",
-                            "axis": {"tickMinStep": 10},
-                        },
-                    },
-                },
-                {
-                    "mark": {"type": "text", "align": "left", "dx": 3, "fontWeight": "bold"},
-                    "encoding": {
-                        "y": y,
-                        "x": {"field": "headcount", "type": "quantitative"},
-                        "text": {"field": "mark"},
-                    },
-                },
-            ],
-            "width": 420,
-        },
+    values = [b.share(r[1], r[2], field="headcount") for r in rows]
+    chart = b.bar_chart(
+        values,
         f"Headcount of peer support workers by region, {data.latest:%B %Y}",
+        field="headcount",
+        x_title="headcount",
     )
     body = [
         [
