@@ -465,7 +465,9 @@ def process_batch(
             try:
                 processed = process_submission(s3, submission, settings)
             except Exception as exc:  # the store or the disk: retried by the next pass
-                if _store_unreachable(exc):
+                from psw.storage import store_unreachable
+
+                if store_unreachable(exc):
                     store_down = "the object store cannot be reached"
                 yield BatchItem(
                     submission, fault=_short(exc), seconds=time.perf_counter() - started
@@ -503,12 +505,6 @@ def _where(exc: Exception) -> str:
     quote a value from the file (a staff id), and the ledger must hold none."""
     frames = traceback.format_list(traceback.extract_tb(exc.__traceback__)[-8:])
     return f"{type(exc).__name__} raised at\n{''.join(frames)}"
-
-
-def _store_unreachable(exc: Exception) -> bool:
-    from botocore.exceptions import ConnectionError as StoreConnectionError
-
-    return isinstance(exc, StoreConnectionError)
 
 
 def _short(exc: Exception) -> str:

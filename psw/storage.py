@@ -76,6 +76,14 @@ def _client(service: str, settings: S3Settings, **config):
     )
 
 
+def store_unreachable(exc: Exception) -> bool:
+    """Whether a client call failed because the store cannot be reached at all (after its
+    retries): trying further objects would only wait for the same retries."""
+    from botocore.exceptions import ConnectionError as StoreConnectionError
+
+    return isinstance(exc, StoreConnectionError)
+
+
 def rclone_binary() -> str:
     beside_python = Path(sys.executable).parent / "rclone"
     found = str(beside_python) if beside_python.exists() else shutil.which("rclone")

@@ -23,7 +23,7 @@ from psw.ingest import Settings, process_batch
 from psw.lake import Lake
 from psw.reference import Trust, trusts
 from psw.standard import load_standard
-from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+from psw.storage import LocalS3Server, S3Settings, free_port, provision_buckets, s3_client
 from psw.submissions import place
 from psw.synth import simulate, to_csv_bytes
 from psw.warehouse import pid_alive
@@ -397,3 +397,60 @@ def test_the_store_stopping_mid_pass_loses_nothing(tmp_path, months):
         _exactly_once(client, lake, 12)
     finally:
         server.stop()
+
+
+def test_a_batch_refreshes_the_trusts_history_once_its_uploads_are_done(platform, months):
+    """The README's promise: after a batch of a trust's uploads its feedback/history.json
+    lists every one of them, the one turned away included."""
+    client, _, lake = platform
+    client.put_object(
+        Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=to_csv_bytes(months["2025-06"])
+    )
+    client.put_object(Bucket="psw-rv3", Key="june.csv", Body=b"not in a month folder")
+    settings = Settings("psw-platform", lake, "k", today=TODAY)
+    list(process_batch(client, list_submissions(client, trusts()["RV3"]), settings))
+    body = client.get_object(Bucket="psw-rv3", Key="feedback/history.json")["Body"].read()
+    history = json.loads(body)
+    assert sorted(u["file"] for u in history["uploads"]) == ["june.csv", "returns/2025-06/june.csv"]
+    assert [m["month"] for m in history["months"]] == ["2025-06"]
+
+
+def test_a_history_that_cannot_be_written_stops_nothing(platform, months, tmp_path, caplog):
+    """A trust whose bucket is gone: its history is logged as not written and the next
+    trust's is written. A store that cannot be reached at all: the refresh after a publish
+    stops at the first trust instead of waiting for every trust's retries."""
+    from psw.pages.history import refresh_all, refresh_history
+
+    client, _, lake = platform
+    for ods in ("RV3", "RWK"):
+        lake.ledger_entry(ods, "2025-06", f"{ods}-1").parent.mkdir(parents=True)
+        lake.ledger_entry(ods, "2025-06", f"{ods}-1").write_text(
+            json.dumps(
+                {
+                    "submission_id": f"{ods}-1",
+                    "trust_ods_code": ods,
+                    "period": "2025-06",
+                    "status": "accepted",
+                    "source_key": "returns/2025-06/r.csv",
+                    "received_at": "2025-07-01T10:00:00",
+                    "processed_at": "2025-07-01T10:00:01",
+                    "rows": 20,
+                    "errors": 0,
+                    "warnings": 0,
+                    "report_key": "feedback/2025-06/r.csv.report",
+                }
+            )
+        )
+    client.delete_bucket(Bucket="psw-rv3")  # empty: nothing was uploaded to it here
+    assert refresh_history(client, lake, "RV3") is False
+    assert refresh_all(client, lake, ["RV3", "RWK"]) == 1
+    assert client.get_object(Bucket="psw-rwk", Key="feedback/history.json")
+
+    down = s3_client(
+        S3Settings(f"http://127.0.0.1:{free_port()}", "k", "s", "eu-west-2", "psw-platform")
+    )
+    caplog.clear()
+    assert refresh_all(down, lake, ["RWK", "RV3"]) == 0
+    tried = [r for r in caplog.records if "could not refresh" in r.getMessage()]
+    assert [r.args for r in tried] == [("RWK",)]  # RV3 was not tried
+    assert any("cannot be reached" in r.getMessage() for r in caplog.records)

@@ -19,7 +19,8 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from psw.lake import Lake, Status, recency
@@ -245,42 +246,60 @@ def refresh_history(
     `national` and `published` (the open serving database) are read here when not given;
     refreshing many trusts passes them once. Never raises: a history that fails to
     refresh must not stop an upload's processing."""
-    from psw.pages.history_page import render
-    from psw.reference import trust
-
     try:
-        registered = trust(ods)
-        if registered is None:
-            return False
-        national = national or national_picture_of(lake)
-        if published is None and lake.serving.exists():
-            with Published(lake.serving) as opened:
-                quality = opened.quality(ods)
-        else:
-            quality = published.quality(ods) if published else []
-        built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        records = list(lake.outcomes(ods, unfiled=True))
-        data = history(ods, registered.name, records, national, quality, built)
-        for suffix, body, kind in (
-            (".json", json.dumps(data, indent=2, ensure_ascii=False), "application/json"),
-            (".html", render(data), "text/html; charset=utf-8"),
-        ):
-            s3.put_object(
-                Bucket=registered.bucket,
-                Key=HISTORY_KEY + suffix,
-                Body=body.encode(),
-                ContentType=kind,
-            )
-        return True
+        return _write_history(s3, lake, ods, national or national_picture_of(lake), published)
     except Exception:  # logged for operators; the trust still has each upload's report
         log.exception("could not refresh the data-quality history of %s", ods)
         return False
 
 
 def refresh_all(s3, lake: Lake, trusts: Iterable[str]) -> int:
-    """Every listed trust's history (after a publish): how many were written."""
-    national = national_picture_of(lake)
+    """Every listed trust's history (after a publish): how many were written. Stops at a
+    store that cannot be reached: each further trust would only wait for its retries."""
+    from psw.storage import store_unreachable
+
+    national, written = national_picture_of(lake), 0
+    with _serving(lake) as published:
+        for ods in trusts:
+            try:
+                written += _write_history(s3, lake, ods, national, published)
+            except Exception as exc:  # one trust's bucket must not stop the others
+                log.exception("could not refresh the data-quality history of %s", ods)
+                if store_unreachable(exc):
+                    log.error("the object store cannot be reached: histories left as they were")
+                    break
+    return written
+
+
+@contextmanager
+def _serving(lake: Lake) -> Iterator[Published | None]:
     if not lake.serving.exists():
-        return sum(refresh_history(s3, lake, ods, national) for ods in trusts)
+        yield None
+        return
     with Published(lake.serving) as published:
-        return sum(refresh_history(s3, lake, ods, national, published) for ods in trusts)
+        yield published
+
+
+def _write_history(s3, lake: Lake, ods: str, national: NationalPicture, published) -> bool:
+    from psw.pages.history_page import render
+    from psw.reference import trust
+
+    registered = trust(ods)
+    if registered is None:
+        return False
+    if published is None:
+        with _serving(lake) as opened:
+            quality = opened.quality(ods) if opened else []
+    else:
+        quality = published.quality(ods)
+    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    records = list(lake.outcomes(ods, unfiled=True))
+    data = history(ods, registered.name, records, national, quality, built)
+    for suffix, body, kind in (
+        (".json", json.dumps(data, indent=2, ensure_ascii=False), "application/json"),
+        (".html", render(data), "text/html; charset=utf-8"),
+    ):
+        s3.put_object(
+            Bucket=registered.bucket, Key=HISTORY_KEY + suffix, Body=body.encode(), ContentType=kind
+        )
+    return True
