@@ -12,7 +12,6 @@ A measurement, not a test. It prints numbers.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -57,7 +56,7 @@ def main() -> int:
 
     try:
         while time.monotonic() - started < args.limit:
-            entries = [json.loads(p.read_text()) for p in lake.ledger_files()]
+            entries = list(lake.ledger_entries())
             if entries:
                 mark("first report")
             if len(entries) >= expected - len(LATE):
@@ -66,7 +65,7 @@ def main() -> int:
                 mark(
                     f"every demo upload has its report ({expected}, {len(LATE)} late ones included)"
                 )
-                newest = max(Path(e["landed"]).stat().st_mtime for e in entries if e["landed"])
+                newest = max(e.modified for e in lake.landed_entries())
                 if lake.serving.exists() and lake.serving.stat().st_mtime > newest:
                     mark("serving database published from every accepted upload")
                     break

@@ -56,7 +56,6 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
     """Validated Parquet and ledger entries written as the platform writes them."""
     import datetime as dt
     import hashlib
-    import json
 
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -84,27 +83,26 @@ def land_directly(data: Path, periods: list[str], staff: int) -> int:
             table = table.append_column(
                 "received_at", pa.array([received] * table.num_rows, pa.timestamp("us", tz="UTC"))
             )
-            landed = lake.landed(trust.ods_code, period, sid)
-            landed.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, landed)
-            entry = lake.ledger_entry(trust.ods_code, period, sid)
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            entry.write_text(
-                json.dumps(
-                    {
-                        "submission_id": sid,
-                        "trust_ods_code": trust.ods_code,
-                        "period": period,
-                        "status": "accepted",
-                        "source_key": f"returns/{period}/r.csv",
-                        "received_at": received.isoformat(),
-                        "processed_at": received.isoformat(),
-                        "rows": len(rows),
-                        "errors": 0,
-                        "warnings": 0,
-                        "landed": str(landed),
-                    }
-                )
+            buffer = pa.BufferOutputStream()
+            pq.write_table(table, buffer)
+            lake.write_landed(trust.ods_code, period, sid, buffer.getvalue().to_pybytes())
+            lake.write_outcome(
+                trust.ods_code,
+                period,
+                sid,
+                {
+                    "submission_id": sid,
+                    "trust_ods_code": trust.ods_code,
+                    "period": period,
+                    "status": "accepted",
+                    "source_key": f"returns/{period}/r.csv",
+                    "received_at": received.isoformat(),
+                    "processed_at": received.isoformat(),
+                    "rows": len(rows),
+                    "errors": 0,
+                    "warnings": 0,
+                    "landed": lake.store.url(lake.landed_key(trust.ods_code, period, sid)),
+                },
             )
             count += len(rows)
     return count

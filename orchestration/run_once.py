@@ -45,11 +45,13 @@ concurrency:
   pools:
     default_limit: 1
 # A run whose worker died is marked failed after its time (intake runs set a
-# dagster/max_runtime tag), so the sensor hands its uploads out again.
+# dagster/max_runtime tag), so the sensor hands its uploads out again; the daemon then
+# frees the pool slot it held (a marts run killed with its host blocks no other host).
 run_monitoring:
   enabled: true
   poll_interval_seconds: 30
   max_resume_run_attempts: 0
+  free_slots_after_run_end_seconds: 60
 # Queued runs start within a second, not the default five.
 run_coordinator:
   module: dagster._core.run_coordinator.queued_run_coordinator
@@ -216,7 +218,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                 )
         if not build:
             progress("intake only: the marts are left for the next full pass")
-        elif counts["processed"] or serving_is_stale(lake.root):
+        elif counts["processed"] or serving_is_stale(lake):
             progress("building the marts (dbt build) and publishing the serving database ...")
             started = time.monotonic()
             built = defs.resolve_job_def("build_marts").execute_in_process(

@@ -120,6 +120,7 @@ def cmd_s3_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_trusts_provision(args: argparse.Namespace) -> int:
+    from psw.lakestore import lake_bucket, lake_url
     from psw.storage import (
         S3Settings,
         data_dir,
@@ -131,7 +132,12 @@ def cmd_trusts_provision(args: argparse.Namespace) -> int:
     )
 
     settings = S3Settings.from_env()
-    created = provision_buckets(s3_client(settings), settings.platform_bucket, progress=print)
+    created = provision_buckets(
+        s3_client(settings),
+        settings.platform_bucket,
+        progress=print,
+        lake_bucket=lake_bucket(lake_url(data_dir())),
+    )
     print(
         f"{sum(created.values())} buckets created, "
         f"{len(created) - sum(created.values())} already there"
@@ -201,7 +207,7 @@ def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     secret = os.environ.get("PSW_PSEUDONYMISATION_KEY", "")
     if not secret:
         return _usage_error("PSW_PSEUDONYMISATION_KEY is not set: the keyed hashes need it")
-    settings = Settings(store.platform_bucket, Lake(data_dir()), secret, first_month())
+    settings = Settings(store.platform_bucket, Lake.from_env(data_dir()), secret, first_month())
     counts: dict[str, int] = {}
     try:
         for number, item in enumerate(rebuild_lake(s3_client(store), settings), start=1):

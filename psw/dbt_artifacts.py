@@ -122,9 +122,11 @@ def sources_yaml(standard: Standard) -> str:
         if c.landed
     ]
     row_columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE_COLUMNS]
-    data_dir = "{{ env_var('PSW_DATA_DIR', '../data') }}"
-    rows_glob = f"{data_dir}/{LANDED_GLOB}"
-    ledger_glob = f"{data_dir}/{LEDGER_GLOB}"
+    # The lake (psw/lakestore.py): PSW_LAKE_URL, a local path or s3://bucket/prefix, which
+    # `psw` always sets for dbt; the data dir when dbt is run by hand without it.
+    lake = "{{ env_var('PSW_LAKE_URL', env_var('PSW_DATA_DIR', '../data')) }}"
+    rows_glob = f"{lake}/{LANDED_GLOB}"
+    ledger_glob = f"{lake}/{LEDGER_GLOB}"
     # struct_pack, not a {...} literal: dbt-duckdb formats external_location with str.format.
     ledger = ledger_columns()
     ledger_types = ", ".join(f"{n} := '{t}'" for n, t, _ in ledger)
@@ -134,7 +136,8 @@ def sources_yaml(standard: Standard) -> str:
             {
                 "name": "platform",
                 "description": (
-                    "What the ingestion domain lands in PSW_DATA_DIR: one Parquet file per "
+                    "What the ingestion domain lands in the lake (PSW_LAKE_URL, by default "
+                    "PSW_DATA_DIR): one Parquet file per "
                     "accepted return (staff ids replaced by a keyed hash) and one ledger "
                     "entry per processed upload, accepted or rejected."
                 ),

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from psw.lake import Lake, Status, recency, write_atomically
+from psw.lake import Lake, Status, recency
 from psw.periods import parse_period
 from psw.reference import trust
 from psw.standard import load_standard
@@ -142,7 +142,7 @@ def previous_accepted(lake: Lake, ods: str, period_end: dt.date):
     if not earlier:
         return None
     best = max(earlier, key=lambda record: (record["period"], recency(record)))
-    table = pq.read_table(best["landed"], columns=["staff_key", "leaving_date", "source_row"])
+    table = lake.read_landed(best, ["staff_key", "leaving_date", "source_row"])
     columns = (table.column(name).to_pylist() for name in table.column_names)
     return PreviousReturn(parse_period(best["period"]), in_post(*columns))
 
@@ -178,9 +178,16 @@ def process_submission(
             body = s3.get_object(Bucket=settings.platform_bucket, Key=archive_key)["Body"]
             data = body.read()
     hash_id = pseudonymiser(settings.secret)
+    # Read before the try: the lake out of reach is the platform's fault (raised, tried
+    # again by the next pass), not the file's.
+    previous = (
+        previous_accepted(settings.lake, submission.trust_ods_code, parse_period(placement.period))
+        if placement.filed
+        else None
+    )
     error = None
     try:
-        result = _validate(submission, placement, settings, data, hash_id)
+        result = _validate(submission, placement, settings, data, hash_id, previous)
     except Exception as exc:  # a crash on one file: the trust is told, operators see where
         error = _where(exc)
         result = None
@@ -248,20 +255,14 @@ def _archive(s3, submission, placement, platform_bucket, data, digest) -> str:
     return key
 
 
-def _validate(submission, placement, settings, data, hash_id):
+def _validate(submission, placement, settings, data, hash_id, previous):
     from psw.validation import validate_return  # kept out of definition load (pandera)
 
     if placement.period is None or placement.problem == "KEY_NOT_A_RETURN":
         return _ValidatedNothing(_placement_report(submission, placement))
-    period_end = parse_period(placement.period)
-    previous = (
-        previous_accepted(settings.lake, submission.trust_ods_code, period_end)
-        if placement.filed
-        else None
-    )
     common = dict(
         trust_ods_code=submission.trust_ods_code,
-        period_end=period_end,
+        period_end=parse_period(placement.period),
         file_name=placement.file_name,
         previous=previous,
         staff_key=lambda s: s.map(hash_id),
@@ -329,7 +330,7 @@ def _write_feedback(s3, bucket: str, key: str, report) -> None:
     )
 
 
-def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -> Path:
+def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -> str:
     """Accepted rows with the staff id replaced by its keyed hash, plus lineage columns."""
     staff = table.column("staff_id").to_pylist()
     table = table.drop_columns(["staff_id"]).add_column(
@@ -347,11 +348,11 @@ def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -
     for name, value in lineage.items():
         kind = pa.timestamp("us", tz="UTC") if name == "received_at" else pa.string()
         table = table.append_column(name, pa.array([value] * table.num_rows, type=kind))
-    path = lake.landed(submission.trust_ods_code, placement.period, submission.id)
     buffer = pa.BufferOutputStream()
     pq.write_table(table, buffer)
-    write_atomically(path, buffer.getvalue().to_pybytes())
-    return path
+    key = lake.landed_key(submission.trust_ods_code, placement.period, submission.id)
+    lake.store.put(key, buffer.getvalue().to_pybytes())
+    return lake.store.url(key)
 
 
 def _record(
@@ -389,8 +390,9 @@ def _record(
         error="replaced in the bucket before it could be read" if replaced else error,
         rule_counts=report.rule_counts() if report else {},
     )
-    path = settings.lake.ledger_entry(outcome.trust_ods_code, outcome.period, submission.id)
-    write_atomically(path, json.dumps(asdict(outcome), indent=2).encode())
+    settings.lake.write_outcome(
+        outcome.trust_ods_code, outcome.period, submission.id, asdict(outcome)
+    )
     return Processed(submission, placement, outcome, report)
 
 

@@ -1,11 +1,17 @@
-"""The data directory contract, in one place: what lives where under `$PSW_DATA_DIR`.
+"""The data contract, in one place: what lives where in the lake and the data dir.
 
 Ingestion writes, dbt reads (through the globs below), the warehouse module builds and
-publishes, and the benchmarks measure: all of them ask this module for paths.
+publishes, and the benchmarks measure: all of them ask this module for keys and paths.
+
+The lake, under `PSW_LAKE_URL` (a local folder, by default `$PSW_DATA_DIR` itself, or an
+S3 prefix; psw/lakestore.py):
 
   validated/trust=<ODS>/period=<YYYY-MM>/<submission id>.parquet   accepted returns
   submissions/trust=<ODS>/period=<YYYY-MM>/<submission id>.json    the ledger: every filed upload
   submissions/trust=<ODS>/unfiled/<submission id>.json             uploads that fit no month
+
+This machine's files, under `$PSW_DATA_DIR`:
+
   claims/<submission id>.lock                                      who is processing what (flock)
   warehouse.duckdb, .lock, .build, serving/psw.duckdb              the marts (psw/warehouse.py)
 
@@ -17,12 +23,13 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from psw.lakestore import Entry, LakeStore, LocalLakeStore, lake_url, open_store
 
 LANDED_GLOB = "validated/trust=*/period=*/*.parquet"
 LEDGER_GLOB = "submissions/trust=*/period=*/*.json"
@@ -58,9 +65,29 @@ def recency(record: Mapping[str, object]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Lake:
-    """Paths under one data directory."""
+    """The platform's state under one data directory, and the lake (`store`).
+
+    The warehouse, the serving database and the locks are files of this machine, under
+    `root`; the landed returns and the ledger are objects of the lake's store, a local
+    folder (by default `root` itself) or an S3 prefix (`PSW_LAKE_URL`, psw/lakestore.py).
+    """
 
     root: Path
+    store: LakeStore = field(default=None)  # type: ignore[assignment]  # set below
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            object.__setattr__(self, "store", LocalLakeStore(Path(self.root)))
+
+    @classmethod
+    def from_env(cls, root: Path, env: Mapping[str, str] | None = None) -> Lake:
+        """The lake the environment names (PSW_LAKE_URL; the data dir by default)."""
+        return cls(Path(root), open_store(lake_url(root, env)))
+
+    @property
+    def url(self) -> str:
+        """Where dbt reads the lake: an absolute local path or s3://bucket/prefix."""
+        return self.store.url()
 
     @property
     def warehouse(self) -> Path:
@@ -84,54 +111,95 @@ class Lake:
         """The national report's folder (psw/pages/national.py), rebuilt after each publish."""
         return self.root / "serving" / "report"
 
-    def landed(self, ods: str, period: str, submission_id: str) -> Path:
-        return (
-            self.root
-            / "validated"
-            / f"trust={ods}"
-            / f"period={period}"
-            / f"{submission_id}.parquet"
+    # ---- the lake: landed returns ----------------------------------------------------
+
+    @staticmethod
+    def landed_key(ods: str, period: str, submission_id: str) -> str:
+        return f"validated/trust={ods}/period={period}/{submission_id}.parquet"
+
+    def write_landed(self, ods: str, period: str, submission_id: str, data: bytes) -> None:
+        self.store.put(self.landed_key(ods, period, submission_id), data)
+
+    def has_landed(self, ods: str, period: str, submission_id: str) -> bool:
+        return self.store.exists(self.landed_key(ods, period, submission_id))
+
+    def read_landed(self, outcome: Mapping[str, object], columns: list[str]):
+        """The Parquet an accepted ledger entry landed, as a pyarrow table."""
+        import io
+
+        import pyarrow.parquet as pq
+
+        key = self.landed_key(
+            str(outcome["trust_ods_code"]), str(outcome["period"]), str(outcome["submission_id"])
         )
+        data = self.store.get(key)
+        if data is None:
+            raise FileNotFoundError(f"{self.store.url(key)} is not in the lake")
+        return pq.read_table(io.BytesIO(data), columns=columns)
 
-    def ledger_entry(self, ods: str, period: str | None, submission_id: str) -> Path:
+    def landed_entries(self) -> Iterator[Entry]:
+        return (e for e in self.store.list("validated/") if e.key.endswith(".parquet"))
+
+    # ---- the lake: the submissions ledger --------------------------------------------
+
+    @staticmethod
+    def ledger_key(ods: str, period: str | None, submission_id: str) -> str:
         folder = f"period={period}" if period else "unfiled"
-        return self.root / "submissions" / f"trust={ods}" / folder / f"{submission_id}.json"
+        return f"submissions/trust={ods}/{folder}/{submission_id}.json"
 
-    def ledger_files(self) -> Iterator[Path]:
-        yield from self.root.glob(LEDGER_GLOB)
-        yield from self.root.glob(UNFILED_GLOB)
+    def write_outcome(self, ods: str, period: str | None, submission_id: str, record) -> None:
+        data = json.dumps(record, indent=2).encode()
+        self.store.put(self.ledger_key(ods, period, submission_id), data)
+
+    def ledger_entries(self, ods: str | None = None, unfiled: bool = True) -> Iterator[Entry]:
+        """Every ledger entry (of one trust when given; with the unfiled ones unless not)."""
+        prefix = f"submissions/trust={ods}/" if ods else "submissions/"
+        for entry in self.store.list(prefix):
+            parts = entry.key.split("/")
+            if (
+                len(parts) != 4
+                or not parts[1].startswith("trust=")
+                or not parts[3].endswith(".json")
+            ):
+                continue
+            if parts[2].startswith("period=") or (unfiled and parts[2] == "unfiled"):
+                yield entry
 
     def processed_ids(self) -> set[str]:
         """Submission ids with an outcome (filed or not): one listing, not a read per id."""
-        return {p.stem for p in self.ledger_files()}
+        return {_stem(e.key) for e in self.ledger_entries()}
 
     def trusts_with_uploads(self) -> list[str]:
         """ODS codes of the trusts with at least one ledger entry."""
-        folders = (self.root / "submissions").glob("trust=*")
-        return sorted(p.name.removeprefix("trust=") for p in folders if p.is_dir())
+        return sorted({e.key.split("/")[1].removeprefix("trust=") for e in self.ledger_entries()})
 
     def outcome(self, ods: str, submission_id: str) -> dict | None:
         """A submission's ledger entry, filed under a month or not; None before it has one."""
-        for path in (self.root / "submissions" / f"trust={ods}").glob(f"*/{submission_id}.json"):
-            return json.loads(path.read_text())
+        for entry in self.ledger_entries(ods):
+            if _stem(entry.key) == submission_id:
+                data = self.store.get(entry.key)
+                return None if data is None else json.loads(data)
         return None
 
     def has_outcome(self, ods: str, submission_id: str) -> bool:
-        return self.outcome(ods, submission_id) is not None
+        return any(_stem(e.key) == submission_id for e in self.ledger_entries(ods))
 
     def outcomes(self, ods: str | None = None, unfiled: bool = False) -> Iterator[dict]:
         """Every filed ledger entry (of one trust when given; with the unfiled ones too
         when asked)."""
-        pattern = f"submissions/trust={ods or '*'}/{'*' if unfiled else 'period=*'}/*.json"
-        for path in self.root.glob(pattern):
-            yield json.loads(path.read_text())
+        keys = [e.key for e in self.ledger_entries(ods, unfiled=unfiled)]
+        for data in self.store.get_many(keys):
+            if data is not None:  # gone between the listing and the read
+                yield json.loads(data)
 
     @contextmanager
     def claim(self, submission_id: str) -> Iterator[bool]:
         """An exclusive, non-blocking claim on one submission, across processes.
 
         Yields False when another process holds it. An flock: the kernel frees it when the
-        holder dies, so a killed pass never leaves an upload claimed for good.
+        holder dies, so a killed pass never leaves an upload claimed for good. The claim
+        is this host's (docs/decisions.md: with a shared Dagster instance, runs of other
+        hosts are kept apart by run keys, and an outcome written twice is the same).
         """
         folder = self.root / "claims"
         folder.mkdir(parents=True, exist_ok=True)
@@ -148,9 +216,5 @@ class Lake:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside, then rename: a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def _stem(key: str) -> str:
+    return key.rsplit("/", 1)[-1].rsplit(".", 1)[0]

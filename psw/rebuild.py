@@ -40,14 +40,20 @@ def archived_submissions(s3, platform_bucket: str) -> list[tuple[Submission, dic
     return found
 
 
-def needs_rebuild(lake: Lake, submission: Submission) -> bool:
-    """No ledger entry, or an entry in force whose landed rows are gone."""
-    outcome = lake.outcome(submission.trust_ods_code, submission.id)
-    if outcome is None:
+def needs_rebuild(lake: Lake, submission: Submission, ledger: dict[str, str], landed: set[str]):
+    """No ledger entry, or an entry in force whose landed rows are gone. `ledger` (id ->
+    key) and `landed` (keys) are listed once per rebuild, not once per submission."""
+    if submission.id not in ledger:
         return True
+    data = lake.store.get(ledger[submission.id])
+    if data is None:
+        return True
+    outcome = json.loads(data)
     if not outcome["landed"]:
         return False
-    return not lake.landed(submission.trust_ods_code, outcome["period"], submission.id).exists()
+    return (
+        lake.landed_key(submission.trust_ods_code, outcome["period"], submission.id) not in landed
+    )
 
 
 def rebuild_lake(s3, settings: Settings) -> Iterator[BatchItem]:
@@ -55,8 +61,11 @@ def rebuild_lake(s3, settings: Settings) -> Iterator[BatchItem]:
     landed rows are missing is validated again from its archived bytes, oldest first per
     trust and month, and recorded as at first. The trust is not sent its report again."""
     archived = dict((s.id, (s, r)) for s, r in archived_submissions(s3, settings.platform_bucket))
+    lake = settings.lake
+    ledger = {e.key.rsplit("/", 1)[-1].removesuffix(".json"): e.key for e in lake.ledger_entries()}
+    landed = {e.key for e in lake.landed_entries()}
     for submission in in_processing_order(s for s, _ in archived.values()):
-        if not needs_rebuild(settings.lake, submission):
+        if not needs_rebuild(lake, submission, ledger, landed):
             yield BatchItem(submission, skipped="in the lake")
             continue
         started = time.perf_counter()

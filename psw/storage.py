@@ -198,16 +198,18 @@ def ensure_bucket(client, bucket: str) -> bool:
 
 
 def provision_buckets(
-    client, platform_bucket: str, progress: Callable[[str], None] | None = None
+    client,
+    platform_bucket: str,
+    progress: Callable[[str], None] | None = None,
+    lake_bucket: str | None = None,
 ) -> dict[str, bool]:
-    """The platform bucket and one bucket per registered trust; idempotent.
-
-    Returns bucket -> created now. Per-trust IAM credentials on stores that support IAM
-    arrive with the rest of the ingestion issue.
+    """The platform bucket, the lake's (when PSW_LAKE_URL names another bucket) and one
+    bucket per registered trust; idempotent. Returns bucket -> created now.
     """
     from psw.reference import trusts
 
-    buckets = [platform_bucket, *(t.bucket for t in trusts().values())]
+    lake = [lake_bucket] if lake_bucket and lake_bucket != platform_bucket else []
+    buckets = [platform_bucket, *lake, *(t.bucket for t in trusts().values())]
     created = {}
     for number, bucket in enumerate(buckets, start=1):
         created[bucket] = ensure_bucket(client, bucket)

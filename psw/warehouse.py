@@ -59,9 +59,11 @@ def dbt_executable() -> str:
 
 
 def dbt_environment(data_dir: Path) -> dict[str, str]:
-    """Environment for a dbt process: an absolute data dir, nothing phoning home."""
+    """Environment for a dbt process: an absolute data dir, the lake's location (its
+    credentials are the platform's, from the environment), nothing phoning home."""
     return {
         "PSW_DATA_DIR": str(data_dir.resolve()),
+        "PSW_LAKE_URL": Lake.from_env(data_dir).url,
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -171,14 +173,13 @@ def prepare_manifest(data_dir: Path) -> Path:
     return manifest_path()
 
 
-def serving_is_stale(data_dir: Path) -> bool:
+def serving_is_stale(lake: Lake) -> bool:
     """Whether the serving file is missing or older than an outcome in the ledger (a new
     upload, or a build that failed after one)."""
-    serving = serving_path(data_dir)
-    if not serving.exists():
+    if not lake.serving.exists():
         return True
-    built = serving.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in Lake(data_dir).ledger_files())
+    built = lake.serving.stat().st_mtime
+    return any(e.modified > built for e in lake.ledger_entries())
 
 
 @dataclass(frozen=True)

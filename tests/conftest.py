@@ -124,7 +124,9 @@ def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=900,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # The head says which stage failed; the tails say how.
+    said = result.stdout[:1500] + "\n...\n" + result.stdout[-3000:]
+    assert result.returncode == 0, said + result.stderr[-3000:]
     return result
 
 

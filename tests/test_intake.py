@@ -42,7 +42,7 @@ def report(client, key: str, bucket: str = "psw-rv3") -> dict:
 
 
 def ledger(lake: Lake) -> list[dict]:
-    return [json.loads(p.read_text()) for p in lake.ledger_files()]
+    return list(lake.outcomes(unfiled=True))
 
 
 def test_every_object_gets_a_report_wherever_it_was_put(platform, months, standard):
@@ -276,11 +276,11 @@ def test_a_killed_pass_loses_nothing_and_blocks_nothing(platform, months):
     _many_uploads(client, months, 12)
     victim = _spawn(env, "--intake-only")
     deadline = time.monotonic() + 300
-    while len(list(lake.ledger_files())) < 2 and time.monotonic() < deadline:
+    while len(list(lake.ledger_entries())) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(victim.pid, signal.SIGKILL)  # the pass and its worker processes
     victim.wait()
-    done_before = len(list(lake.ledger_files()))
+    done_before = len(list(lake.ledger_entries()))
     assert 2 <= done_before < 12
     after = psw_run(env)  # must not hang on what the dead pass held
     assert "of a killed `psw run` marked failed" in after.stdout
@@ -385,7 +385,7 @@ def test_the_store_stopping_mid_pass_loses_nothing(tmp_path, months):
         _many_uploads(client, months, 12)
         victim = _spawn(env, "--intake-only")
         deadline = time.monotonic() + 300
-        while len(list(lake.ledger_files())) < 2 and time.monotonic() < deadline:
+        while len(list(lake.ledger_entries())) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         server.stop()
         out, err = victim.communicate(timeout=600)
@@ -423,23 +423,23 @@ def test_a_history_that_cannot_be_written_stops_nothing(platform, months, tmp_pa
 
     client, _, lake = platform
     for ods in ("RV3", "RWK"):
-        lake.ledger_entry(ods, "2025-06", f"{ods}-1").parent.mkdir(parents=True)
-        lake.ledger_entry(ods, "2025-06", f"{ods}-1").write_text(
-            json.dumps(
-                {
-                    "submission_id": f"{ods}-1",
-                    "trust_ods_code": ods,
-                    "period": "2025-06",
-                    "status": "accepted",
-                    "source_key": "returns/2025-06/r.csv",
-                    "received_at": "2025-07-01T10:00:00",
-                    "processed_at": "2025-07-01T10:00:01",
-                    "rows": 20,
-                    "errors": 0,
-                    "warnings": 0,
-                    "report_key": "feedback/2025-06/r.csv.report",
-                }
-            )
+        lake.write_outcome(
+            ods,
+            "2025-06",
+            f"{ods}-1",
+            {
+                "submission_id": f"{ods}-1",
+                "trust_ods_code": ods,
+                "period": "2025-06",
+                "status": "accepted",
+                "source_key": "returns/2025-06/r.csv",
+                "received_at": "2025-07-01T10:00:00",
+                "processed_at": "2025-07-01T10:00:01",
+                "rows": 20,
+                "errors": 0,
+                "warnings": 0,
+                "report_key": "feedback/2025-06/r.csv.report",
+            },
         )
     client.delete_bucket(Bucket="psw-rv3")  # empty: nothing was uploaded to it here
     assert refresh_history(client, lake, "RV3") is False

@@ -100,8 +100,24 @@ def psw_run(env) -> str:
 
 @pytest.fixture(scope="module")
 def scenario(platform):
-    """Upload the returns, run the platform twice (the resubmission comes late)."""
+    """Upload the returns, run the platform twice (the resubmission comes late).
+
+    `built` is what the scenario built, taken before any test adds uploads of its own."""
+    from tests.helpers import warehouse_tables
+
     client, env, data = platform
+    result = run_scenario(client, env)
+    built = {
+        "tables": warehouse_tables(data / "warehouse.duckdb"),
+        "landed": len(list(data.glob("validated/trust=*/period=*/*.parquet"))),
+        "ledger": len(list(data.glob("submissions/trust=*/*/*.json"))),
+    }
+    return {**result, "client": client, "data": data, "env": env, "built": built}
+
+
+def run_scenario(client, env, late_run: bool = True) -> dict:
+    """The scenario's uploads and `psw run`s; with late_run=False the resubmission is
+    uploaded before the one run (the same returns in force, one build)."""
     trusts = _load_trusts(Path(env["PSW_TRUST_REGISTRY"]))
     workforce = {
         ods: dict(
@@ -139,21 +155,18 @@ def scenario(platform):
         for r in workforce["RPG"]["2025-05"]
     ]
     upload("RPG", "2025-06", june)
-    first = psw_run(env)
+    runs = [psw_run(env)] if late_run else []
 
     # A resubmission of RV3's May return, after the first build: three rows fewer.
     time.sleep(1.1)  # the store's clock has whole seconds
     corrected = workforce["RV3"]["2025-05"][:-3]
     upload("RV3", "2025-05", corrected, name="return-v2.csv")
     in_force["RV3", "2025-05"] = corrected
-    second = psw_run(env)
+    runs.append(psw_run(env))
     return {
-        "client": client,
         "in_force": in_force,
         "status": status,
-        "data": data,
-        "env": env,
-        "runs": [first, second],
+        "runs": runs,
         "rv3_may_first": workforce["RV3"]["2025-05"],
     }
 
@@ -825,3 +838,70 @@ def test_a_trust_history_renders_in_a_real_browser(scenario, tmp_path):
     assert cells
     small = [c for c in cells if c.strip().isdigit() and 1 <= int(c) <= 7]
     assert not small, small
+
+
+def test_the_report_builds_before_any_month_is_in_force(scenario, tmp_path):
+    """Every return so far rejected (a collection's first days): the published tables are
+    empty, and the report still builds, saying there are no returns yet."""
+    import shutil
+
+    from psw.pages.national import build_report
+
+    serving = tmp_path / "psw.duckdb"
+    shutil.copy(scenario["data"] / "serving" / "psw.duckdb", serving)
+    with duckdb.connect(str(serving)) as db:
+        tables = db.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'published' and table_type = 'BASE TABLE' "
+            "and table_name like 'psw_%'"
+        ).fetchall()
+        assert len(tables) >= 4
+        for (table,) in tables:
+            db.execute(f"delete from published.{table}")
+    built = build_report(serving, tmp_path / "report")
+    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY)  # all the places
+    index = (tmp_path / "report" / "index.html").read_text()
+    assert "No returns yet" in index and "no month yet" in index
+
+
+def test_a_lake_on_object_storage_gives_the_same_marts(scenario, tmp_path_factory):
+    """Issue 11: the same uploads with PSW_LAKE_URL on the S3 server build the same marts
+    (dbt reads the lake over HTTP with DuckDB's httpfs), and no lake object is written to
+    local disk."""
+    from tests.helpers import warehouse_tables
+
+    root = tmp_path_factory.mktemp("s3lake")
+    with LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        env = platform_env(
+            server,
+            root,
+            PSW_TRUST_REGISTRY=scenario["env"]["PSW_TRUST_REGISTRY"],
+            PSW_LAKE_URL="s3://psw-platform/lake",
+        )
+        client = s3_client(server.settings())
+        provision_buckets(client, "psw-platform")
+        run_scenario(client, env, late_run=False)
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket="psw-platform", Prefix="lake/"
+        )
+        in_bucket = [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+    built = scenario["built"]  # on local disk, before other tests added uploads
+    landed = [k for k in in_bucket if k.startswith("lake/validated/")]
+    assert built["landed"] and len(landed) == built["landed"]
+    assert len([k for k in in_bucket if k.startswith("lake/submissions/")]) == built["ledger"]
+    data = root / "data"
+    # The serving folder's exports (revisions.parquet) are for analysts, not the lake.
+    left = [
+        p
+        for p in data.rglob("*")
+        if p.suffix in (".parquet", ".json") and "serving" not in p.relative_to(data).parts
+    ]
+    assert not (data / "validated").exists() and not (data / "submissions").exists()
+    assert not left, left
+
+    on_disk, on_s3 = built["tables"], warehouse_tables(data / "warehouse.duckdb")
+    assert on_disk.keys() == on_s3.keys() and len(on_disk) >= 12
+    for table, rows in on_disk.items():
+        assert rows, table
+        assert on_s3[table] == rows, table

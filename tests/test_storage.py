@@ -28,6 +28,15 @@ def test_provision_creates_every_bucket_once(server):
     assert not any(provision_buckets(client, "psw-platform").values())  # idempotent
 
 
+def test_provision_creates_the_lakes_own_bucket(server):
+    """PSW_LAKE_URL may name a bucket of its own (issue 11); the platform's is not asked twice."""
+    client = s3_client(server.settings())
+    created = provision_buckets(client, "psw-platform", lake_bucket="psw-lake")
+    assert created["psw-lake"] and len(created) == len(trusts()) + 2
+    again = provision_buckets(client, "psw-platform", lake_bucket="psw-platform")
+    assert len(again) == len(trusts()) + 1
+
+
 def test_objects_round_trip_over_http_and_live_on_disk(server):
     client = s3_client(server.settings())
     provision_buckets(client, "psw-platform")
@@ -66,6 +75,7 @@ def test_psw_s3_serve_and_provision_commands(tmp_path):
         **os.environ,
         "PSW_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         "PSW_DATA_DIR": str(tmp_path),
+        "PSW_LAKE_URL": "s3://psw-lake/v1",
     }
     env.pop("AWS_ACCESS_KEY_ID", None)
     env.pop("PSW_TRUST_REGISTRY", None)
@@ -82,8 +92,8 @@ def test_psw_s3_serve_and_provision_commands(tmp_path):
             timeout=60,
         )
         assert result.returncode == 0, result.stderr
-        assert f"{len(trusts()) + 1} buckets created" in result.stdout
-        assert (tmp_path / "s3" / "psw-rv3").is_dir()
+        assert f"{len(trusts()) + 2} buckets created" in result.stdout  # with the lake's
+        assert (tmp_path / "s3" / "psw-rv3").is_dir() and (tmp_path / "s3" / "psw-lake").is_dir()
     finally:
         serve.send_signal(2)  # Ctrl-C
         started = time.monotonic()

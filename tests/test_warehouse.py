@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from psw.dbt_artifacts import artifacts
+from psw.lake import Lake
 from psw.paths import dbt_project_dir
 from psw.standard import load_standard
 from psw.warehouse import (
@@ -182,12 +183,13 @@ def test_serving_is_stale_until_published_after_the_latest_outcome(tmp_path):
     ledger = tmp_path / "submissions" / "trust=RV3" / "period=2025-06"
     ledger.mkdir(parents=True)
     make_warehouse(tmp_path, trust_headcount=10)
-    assert serving_is_stale(tmp_path)  # never published
+    lake = Lake(tmp_path)
+    assert serving_is_stale(lake)  # never published
     publish_serving(tmp_path)
-    assert not serving_is_stale(tmp_path)
+    assert not serving_is_stale(lake)
     time.sleep(0.01)
     (ledger / "new.json").write_text("{}")
-    assert serving_is_stale(tmp_path)
+    assert serving_is_stale(lake)
 
 
 def test_one_writer_at_a_time(tmp_path):

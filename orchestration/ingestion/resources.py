@@ -42,7 +42,7 @@ class PlatformResource(dg.ConfigurableResource):
         return Path(self.data_dir) if self.data_dir else data_dir()
 
     def lake(self) -> Lake:
-        return Lake(self.data_path())
+        return Lake.from_env(self.data_path())
 
     def secret(self) -> str:
         return self.pseudonymisation_key or os.environ.get("PSW_PSEUDONYMISATION_KEY", "")

@@ -104,7 +104,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             )
             # The report reads only the file just published, so it follows its disclosure
             # control; a failure here leaves the published figures standing.
-            report = build_report(published.path, Lake(folder).report)
+            report = build_report(published.path, Lake.from_env(folder).report)
             context.log_event(
                 dg.AssetMaterialization(
                     asset_key=NATIONAL_REPORT,
@@ -116,7 +116,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                     },
                 )
             )
-            _refresh_trust_histories(context, Lake(folder))
+            _refresh_trust_histories(context, Lake.from_env(folder))
 
 
 def _refresh_trust_histories(context: dg.AssetExecutionContext, lake: Lake) -> None:

@@ -143,6 +143,8 @@ def roles(data: Published, level: str, code: str) -> str:
 
 def regions(data: Published) -> str:
     rows = data.regions_latest()
+    if not rows:  # no month in force yet (every return so far rejected)
+        return ""
     values = [b.share(r[1], r[2], field="headcount") for r in rows]
     chart = b.bar_chart(
         values,
