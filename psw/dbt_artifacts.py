@@ -113,15 +113,22 @@ def _reference_csv(name: str, columns: list[str]) -> str:
     return _csv([columns, *rows])
 
 
-def sources_yaml(standard: Standard) -> str:
-    row_columns = [
-        {"name": "staff_key", "data_type": "varchar", "description": _staff_key_text()}
+def landed_columns(standard: Standard) -> list[tuple[str, str, str]]:
+    """(name, DuckDB type, description) of each column of the landed Parquet."""
+    standard_columns = [
+        ("staff_key", "varchar", _staff_key_text())
         if c.name == "staff_id"
-        else {"name": c.name, "data_type": DUCKDB_TYPES[c.type], "description": c.description}
+        else (c.name, DUCKDB_TYPES[c.type], c.description)
         for c in standard.columns
         if c.landed
     ]
-    row_columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE_COLUMNS]
+    return standard_columns + LINEAGE_COLUMNS
+
+
+def sources_yaml(standard: Standard) -> str:
+    row_columns = [
+        {"name": n, "data_type": t, "description": d} for n, t, d in landed_columns(standard)
+    ]
     # The lake (psw/lakestore.py): PSW_LAKE_URL, a local path or s3://bucket/prefix, which
     # `psw` always sets for dbt; the data dir when dbt is run by hand without it.
     lake = "{{ env_var('PSW_LAKE_URL', env_var('PSW_DATA_DIR', '../data')) }}"
@@ -135,6 +142,9 @@ def sources_yaml(standard: Standard) -> str:
         "sources": [
             {
                 "name": "platform",
+                # Where psw.warehouse_load puts the lake for warehouses that cannot read
+                # it (PostgreSQL, Spark); DuckDB reads the external_location instead.
+                "schema": "platform",
                 "description": (
                     "What the ingestion domain lands in the lake (PSW_LAKE_URL, by default "
                     "PSW_DATA_DIR): one Parquet file per "

@@ -61,9 +61,12 @@ def dbt_executable() -> str:
 def dbt_environment(data_dir: Path) -> dict[str, str]:
     """Environment for a dbt process: an absolute data dir, the lake's location (its
     credentials are the platform's, from the environment), nothing phoning home."""
+    from psw.engines import warehouse_kind
+
     return {
         "PSW_DATA_DIR": str(data_dir.resolve()),
         "PSW_LAKE_URL": Lake.from_env(data_dir).url,
+        "PSW_WAREHOUSE": warehouse_kind(),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -208,26 +211,11 @@ def publish_serving(data_dir: Path) -> Published:
     tables: dict[str, int] = {}
     try:
         with duckdb.connect(str(staging)) as db:
-            db.execute(f"attach '{warehouse_path(data_dir)}' as warehouse (read_only)")
             db.execute(f"create schema {PUBLISHED_SCHEMA}")
-            names = [
-                row[0]
-                for row in db.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = 'warehouse' and schema_name = ? order by 1",
-                    [PUBLISHED_SCHEMA],
-                ).fetchall()
-            ]
-            for name in names:
-                db.execute(
-                    f"create table {PUBLISHED_SCHEMA}.{name} as "
-                    f"select * from warehouse.{PUBLISHED_SCHEMA}.{name}"
-                )
+            for name in _copy_published(db, data_dir):
                 tables[name] = db.execute(
                     f"select count(*) from {PUBLISHED_SCHEMA}.{name}"
                 ).fetchone()[0]
-            _copy_comments(db)
-            db.execute("detach warehouse")
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             revised = record_revisions(db, target if target.exists() else None, backup, now)
             tables[REVISIONS] = db.execute(
@@ -242,6 +230,33 @@ def publish_serving(data_dir: Path) -> Published:
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
     return Published(target, tables, target.stat().st_size, time.monotonic() - started, revised)
+
+
+def _copy_published(db, data_dir: Path) -> list[str]:
+    """The warehouse's published tables, with their comments, into the new serving file;
+    from DuckDB by attaching its file, from another engine through psw.engines."""
+    from psw.engines import copy_published, warehouse_kind
+
+    kind = warehouse_kind()
+    if kind != "duckdb":
+        return copy_published(kind, db, PUBLISHED_SCHEMA)
+    db.execute(f"attach '{warehouse_path(data_dir)}' as warehouse (read_only)")
+    names = [
+        row[0]
+        for row in db.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'warehouse' and schema_name = ? order by 1",
+            [PUBLISHED_SCHEMA],
+        ).fetchall()
+    ]
+    for name in names:
+        db.execute(
+            f"create table {PUBLISHED_SCHEMA}.{name} as "
+            f"select * from warehouse.{PUBLISHED_SCHEMA}.{name}"
+        )
+    _copy_comments(db)
+    db.execute("detach warehouse")
+    return names
 
 
 def _copy_comments(db) -> None:

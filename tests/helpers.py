@@ -2,35 +2,56 @@
 
 from __future__ import annotations
 
+import decimal
+from collections.abc import Callable
 from pathlib import Path
 
 # Columns that hold when the store received a file: two runs of one scenario differ there.
-STORE_TIME_TYPES = ("TIMESTAMP WITH TIME ZONE",)
+STORE_TIME_TYPES = ("timestamp with time zone",)
+SCHEMAS = ("marts", "published")
+
+Fetch = Callable[[str], list[tuple]]
 
 
-def warehouse_tables(path: Path, schemas=("marts", "published")) -> dict[str, list[tuple]]:
-    """Every table of a warehouse's marts and published schemas, as sorted rows, without
-    the columns of store time; doubles rounded to 9 places (engines sum in their order)."""
+def warehouse_tables(path: Path, schemas=SCHEMAS, leave_out=()) -> dict[str, list[tuple]]:
+    """Every table of a DuckDB warehouse's marts and published schemas (see `tables`)."""
     import duckdb
 
-    tables: dict[str, list[tuple]] = {}
     with duckdb.connect(str(path), read_only=True) as db:
-        columns = db.execute(
-            "select table_schema, table_name, column_name, data_type "
-            "from information_schema.columns where table_schema in "
-            f"({', '.join('?' for _ in schemas)}) order by table_schema, table_name, "
-            "ordinal_position",
-            list(schemas),
-        ).fetchall()
-        kept: dict[str, list[str]] = {}
-        for schema, table, column, data_type in columns:
-            kept.setdefault(f"{schema}.{table}", [])
-            if data_type not in STORE_TIME_TYPES:
-                kept[f"{schema}.{table}"].append(f'"{column}"')
-        for name, names in kept.items():
-            rows = db.execute(f"select {', '.join(names)} from {name}").fetchall()
-            tables[name] = sorted(
-                (tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows),
-                key=repr,
-            )
-    return tables
+        return tables(lambda sql: db.execute(sql).fetchall(), schemas, leave_out)
+
+
+def tables(fetch: Fetch, schemas=SCHEMAS, leave_out=()) -> dict[str, list[tuple]]:
+    """Every table of the schemas, as sorted rows without the columns of store time, so
+    two builds of the same uploads compare equal on any engine: numbers as floats rounded
+    to 9 places (engines sum in their own order, and a count may be an integer on one
+    and a numeric on another). Columns named in `leave_out` are left out too."""
+    listed = ", ".join(f"'{s}'" for s in schemas)
+    columns = fetch(
+        "select table_schema, table_name, column_name, data_type "
+        f"from information_schema.columns where table_schema in ({listed}) "
+        "order by table_schema, table_name, ordinal_position"
+    )
+    kept: dict[str, list[str]] = {}
+    for schema, table, column, data_type in columns:
+        kept.setdefault(f"{schema}.{table}", [])
+        if data_type.lower() not in STORE_TIME_TYPES and column not in leave_out:
+            kept[f"{schema}.{table}"].append(f'"{column}"')
+    return {
+        name: sorted(
+            (
+                tuple(_plain(v) for v in row)
+                for row in fetch(f"select {', '.join(names)} from {name}")
+            ),
+            key=repr,
+        )
+        for name, names in kept.items()
+    }
+
+
+def _plain(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | decimal.Decimal):
+        return round(float(value), 9)
+    return value

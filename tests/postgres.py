@@ -52,6 +52,15 @@ class LocalPostgres:
     def url(self) -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{DATABASE}"
 
+    def env(self) -> dict[str, str]:
+        """libpq's variables, which the dbt profile's postgres target and psw read."""
+        return {
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(self.port),
+            "PGUSER": USER,
+            "PGDATABASE": DATABASE,
+        }
+
     def create_database(self, name: str) -> str:
         """A new, empty database on this server (one per test keeps tests apart)."""
         subprocess.run(
@@ -72,13 +81,16 @@ class LocalPostgres:
         }
 
     def query(self, database: str, sql: str) -> list[tuple]:
+        """Run SQL (committed) and return its rows, if it has any."""
         import psycopg2
 
         db = psycopg2.connect(host="127.0.0.1", port=self.port, user=USER, dbname=database)
         try:
             with db.cursor() as cursor:
                 cursor.execute(sql)
-                return cursor.fetchall()
+                rows = cursor.fetchall() if cursor.description else []
+            db.commit()
+            return rows
         finally:
             db.close()
 

@@ -28,6 +28,7 @@ from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
 from tests.conftest import platform_env
 from tests.conftest import psw_run as run_psw
+from tests.postgres import server_binaries
 
 MONTHS = ["2025-04", "2025-05", "2025-06", "2025-07"]
 REGISTRY = [  # ods, name, region code, region name, PSWs at the start
@@ -905,3 +906,55 @@ def test_a_lake_on_object_storage_gives_the_same_marts(scenario, tmp_path_factor
     for table, rows in on_disk.items():
         assert rows, table
         assert on_s3[table] == rows, table
+
+
+@pytest.mark.skipif(
+    server_binaries() is None,
+    reason="PostgreSQL's server is not installed (apt-get install postgresql; .ci/run does)",
+)
+def test_the_marts_build_on_postgresql_identical_row_for_row(scenario, tmp_path_factory):
+    """Issue 11: PSW_WAREHOUSE=postgres. The same uploads, the lake copied into a real
+    PostgreSQL server, the same dbt models (tests and unit tests included) give the same
+    marts and published tables row for row, and the serving file published from
+    PostgreSQL holds the same tables, with their descriptions, as one from DuckDB."""
+    from tests.helpers import tables, warehouse_tables
+    from tests.postgres import LocalPostgres
+
+    root = tmp_path_factory.mktemp("postgres")
+    with (
+        LocalPostgres() as postgres,
+        LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server,
+    ):
+        env = platform_env(
+            server,
+            root,
+            PSW_TRUST_REGISTRY=scenario["env"]["PSW_TRUST_REGISTRY"],
+            PSW_WAREHOUSE="postgres",
+            **postgres.env(),
+        )
+        provision_buckets(s3_client(server.settings()), "psw-platform")
+        run_scenario(s3_client(server.settings()), env, late_run=False)
+        built = tables(lambda sql: postgres.query("psw", sql))
+        landed = postgres.query("psw", "select count(*) from platform.landed_files")
+    assert landed == [(scenario["built"]["landed"],)]  # the lake, copied before the build
+
+    data = root / "data"
+    assert not (data / "warehouse.duckdb").exists()  # nothing was built in DuckDB
+    expected = scenario["built"]["tables"]
+    assert built.keys() == expected.keys() and len(built) >= 12
+    for table, rows in expected.items():
+        assert rows, table
+        assert built[table] == rows, table
+    # The serving file holds what PostgreSQL published, plus the revisions (none: one
+    # publish) and the `revised` mark they add.
+    served = warehouse_tables(
+        data / "serving" / "psw.duckdb", schemas=("published",), leave_out=("revised",)
+    )
+    assert served.pop("published.revisions") == []
+    assert served == {k: v for k, v in built.items() if k.startswith("published.")}
+    with duckdb.connect(str(data / "serving" / "psw.duckdb"), read_only=True) as db:
+        described = db.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'published' "
+            "and table_name = 'psw_headcount' and comment is not null"
+        ).fetchone()[0]
+    assert described >= 10

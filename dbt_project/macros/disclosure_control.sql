@@ -39,7 +39,10 @@
     case
         when {{ numerator_suppressed }} or {{ denominator_suppressed }} then null
         when {{ sdc_round(denominator) }} = 0 then null
-        else round({{ sdc_round(numerator) }} / {{ sdc_round(denominator) }}, {{ digits }})
+        else {{ round_to(
+            'cast(' ~ sdc_round(numerator) ~ ' as ' ~ type_double() ~ ') / ' ~ sdc_round(denominator),
+            digits
+        ) }}
     end
 {%- endmacro %}
 
@@ -71,7 +74,7 @@
     case
         when {{ measures }}.geography_level = 'national' then {{ measures }}.fte
         when {{ cells }}.is_suppressed then null
-        else round({{ measures }}.fte, 1)
+        else {{ round_to(measures ~ '.fte', 1) }}
     end as fte,
     case
         when {{ measures }}.geography_level = 'national' then {{ measures }}.headcount_share

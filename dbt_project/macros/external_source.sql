@@ -2,6 +2,16 @@
     yet: DuckDB's read_parquet and read_json fail on a glob that matches no file, and a
     platform with no accepted return must still build (empty) marts. -#}
 {% macro external_source(source_name, table_name) -%}
+    {{ return(adapter.dispatch('external_source', 'psw')(source_name, table_name)) }}
+{%- endmacro %}
+
+{#- Other warehouses read tables psw.warehouse_load makes from the lake before each
+    build (always, empty when nothing has landed). -#}
+{% macro default__external_source(source_name, table_name) -%}
+    {{ source(source_name, table_name) }}
+{%- endmacro %}
+
+{% macro duckdb__external_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if not execute -%}
         {{ relation }}

@@ -10,7 +10,7 @@ by_level as (
         period_end,
         geography_level,
         coalesce(sum(headcount), 0) as headcount,
-        round(coalesce(sum(fte), 0), 2) as fte,
+        {{ round_to('coalesce(sum(fte), 0)', 2) }} as fte,
         coalesce(sum(joiners), 0) as joiners,
         coalesce(sum(leavers), 0) as leavers
     from headcount

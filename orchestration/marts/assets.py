@@ -12,6 +12,7 @@ materialisation of `serving_database`, then rebuilds the national report from it
 import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -74,6 +75,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # dbt resolves a relative PSW_DATA_DIR from dbt_project/, not from here: make it absolute.
     os.environ.update(dbt_environment(folder))
     with writer_lock(folder):
+        _load_lake(context, folder)
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published.
         invocation = dbt.cli(["build"], context=context)
@@ -117,6 +119,21 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                 )
             )
             _refresh_trust_histories(context, Lake.from_env(folder))
+
+
+def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
+    """A warehouse that cannot read the lake (PostgreSQL, Spark) gets it as tables first."""
+    from psw.engines import load_lake, warehouse_kind
+
+    kind = warehouse_kind()
+    registry = os.environ.get("PSW_TRUST_REGISTRY")
+    started = time.monotonic()
+    loaded = load_lake(kind, Lake.from_env(folder), Path(registry) if registry else None)
+    if loaded is not None:
+        context.log.info(
+            f"lake copied into the {kind} warehouse: {loaded.rows} rows "
+            f"in {time.monotonic() - started:.1f} s"
+        )
 
 
 def _refresh_trust_histories(context: dg.AssetExecutionContext, lake: Lake) -> None:

@@ -32,12 +32,12 @@ region_level as (
         trust_level.period_end,
         'region' as geography_level,
         trust_level.parent_geography_code as geography_code,
-        any_value(trusts.region_name) as geography_name,
+        min(trusts.region_name) as geography_name,
         'ENG' as parent_geography_code,
         trust_level.dimension,
         trust_level.category,
-        any_value(trust_level.category_label) as category_label,
-        any_value(trust_level.sort_order) as sort_order,
+        min(trust_level.category_label) as category_label,
+        min(trust_level.sort_order) as sort_order,
         cast(sum(trust_level.headcount) as bigint) as headcount,
         sum(trust_level.fte) as fte
     from trust_level
@@ -56,11 +56,11 @@ national_level as (
         'national' as geography_level,
         'ENG' as geography_code,
         'England' as geography_name,
-        cast(null as varchar) as parent_geography_code,
+        cast(null as {{ type_text() }}) as parent_geography_code,
         dimension,
         category,
-        any_value(category_label) as category_label,
-        any_value(sort_order) as sort_order,
+        min(category_label) as category_label,
+        min(sort_order) as sort_order,
         cast(sum(headcount) as bigint) as headcount,
         sum(fte) as fte
     from trust_level
@@ -80,7 +80,7 @@ select
     cast(sum(headcount) over (
         partition by period_end, geography_level, geography_code, dimension
     ) as bigint) as breakdown_total,
-    headcount / nullif(
+    cast(headcount as {{ type_double() }}) / nullif(
         sum(headcount) over (
             partition by period_end, geography_level, geography_code, dimension
         ),

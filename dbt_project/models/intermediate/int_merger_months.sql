@@ -8,6 +8,6 @@ with trusts as (
 
 select distinct
     successor_ods_code as trust_ods_code,
-    last_day(cast(valid_to + interval 1 day as date)) as period_end
+    {{ month_end(add_days('valid_to', 1)) }} as period_end
 from trusts
 where successor_ods_code is not null and valid_to is not null

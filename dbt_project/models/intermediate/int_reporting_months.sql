@@ -11,17 +11,8 @@ bounds as (
 ),
 
 month_starts as (
-    select
-        unnest(
-            generate_series(
-                date_trunc('month', first_month_end),
-                date_trunc('month', last_month_end),
-                interval 1 month
-            )
-        ) as month_start
-    from bounds
-    where first_month_end is not null
+    {{ month_starts('bounds', 'first_month_end', 'last_month_end') }}
 )
 
-select last_day(cast(month_start as date)) as period_end
+select {{ month_end('month_start') }} as period_end
 from month_starts

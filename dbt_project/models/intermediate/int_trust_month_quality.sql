@@ -46,20 +46,22 @@ parts as (
     select
         in_force.trust_ods_code,
         in_force.period_end,
-        row_values.values_given
+        cast(row_values.values_given as {{ type_double() }})
         / (row_values.assignment_rows * {{ completeness_columns | length }}) as completeness,
-        1 - row_values.values_not_stated
+        1 - cast(row_values.values_not_stated as {{ type_double() }})
         / (row_values.assignment_rows * {{ not_stated | length }}) as stated,
         case
             when row_values.assignment_rows > 0
-                then greatest(0, 1 - in_force.warnings / row_values.assignment_rows)
+                then greatest(0, 1 - cast(in_force.warnings as {{ type_double() }}) / row_values.assignment_rows)
         end as clean,
-        -- On time: accepted by the due day of the following month, UTC (epoch() reads a
-        -- timestamp without zone as UTC, whatever the session's time zone).
+        -- On time: accepted by the due day of the following month, UTC (seconds since
+        -- 1970 read a timestamp without zone as UTC, whatever the session's time zone).
         case
             when
-                epoch(first_accepted.first_accepted_at)
-                < epoch(cast(in_force.period_end + {{ dq_due_day() }} + 1 as timestamp))
+                {{ epoch_seconds('first_accepted.first_accepted_at') }}
+                < {{ epoch_seconds(
+                    'cast(' ~ add_days('in_force.period_end', dq_due_day() ~ ' + 1') ~ ' as timestamp)'
+                ) }}
                 then 1.0
             else 0.0
         end as on_time

@@ -35,7 +35,7 @@ pairs as (
         on
             this_month.trust_ods_code = previous_month.trust_ods_code
             and previous_month.period_end
-            = cast(date_trunc('month', this_month.period_end) - interval 1 day as date)
+            = {{ add_days("cast(date_trunc('month', this_month.period_end) as date)", -1) }}
 ),
 
 staff_now as (

@@ -63,7 +63,7 @@ region_grid as (
     select
         months.period_end,
         trusts.region_code,
-        any_value(trusts.region_name) as region_name,
+        min(trusts.region_name) as region_name,
         cast(count(*) filter (
             where {{ trust_is_open('trusts', 'months.period_end') }}
         ) as bigint) as trusts_expected
@@ -107,7 +107,7 @@ national_level as (
         'national' as geography_level,
         'ENG' as geography_code,
         'England' as geography_name,
-        cast(null as varchar) as parent_geography_code,
+        cast(null as {{ type_text() }}) as parent_geography_code,
         cast(sum(headcount) as bigint) as headcount,
         sum(fte) as fte,
         cast(sum(joiners) as bigint) as joiners,
@@ -137,12 +137,12 @@ select
     geography_name,
     parent_geography_code,
     headcount,
-    round(fte, 2) as fte,
+    {{ round_to('fte', 2) }} as fte,
     case when trusts_compared > 0 then joiners end as joiners,
     case when trusts_compared > 0 then leavers end as leavers,
     case
         when trusts_compared > 0 and compared_headcount + compared_previous_headcount > 0
-            then leavers / ((compared_headcount + compared_previous_headcount) / 2.0)
+            then cast(leavers as {{ type_double() }}) / ((compared_headcount + compared_previous_headcount) / 2.0)
     end as turnover_rate,
     trusts_submitted,
     trusts_expected,

@@ -13,7 +13,7 @@ select
     category_label as afc_band_label,
     sort_order,
     headcount,
-    round(fte, 2) as fte,
+    {{ round_to('fte', 2) }} as fte,
     breakdown_total,
     headcount_share
 from breakdowns

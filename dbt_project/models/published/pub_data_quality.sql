@@ -20,7 +20,7 @@ select
     region_code,
     status,
     {% for part in ['completeness', 'stated', 'clean', 'score'] %}
-        case when not is_small then round({{ part }}, 2) end as {{ part }},
+        case when not is_small then {{ round_to(part, 2) }} end as {{ part }},
     {% endfor %}
     is_on_time,
     case when is_small then 'suppressed' else 'rounded' end as quality_flag

@@ -19,8 +19,8 @@ published_counts as (
         geography_code,
         dimension,
         bool_or(is_suppressed) as any_suppressed,
-        sum({{ sdc_round('value') }}) as published_total,
-        count_if({{ sdc_round('value') }} > 0) as categories_published
+        cast(sum({{ sdc_round('value') }}) as {{ type_double() }}) as published_total,
+        count(case when {{ sdc_round('value') }} > 0 then 1 end) as categories_published
     from cells
     group by period_end, geography_level, geography_code, dimension
 ),
@@ -63,7 +63,7 @@ select
     end as categories_present,
     case
         when diversity.geography_level = 'national' then diversity.effective_categories
-        else round(published_entropy.effective_categories, 2)
+        else {{ round_to('published_entropy.effective_categories', 2) }}
     end as effective_categories
 from diversity
 left join published_entropy

@@ -47,7 +47,7 @@ select
     case
         when geography_level = 'national' then fte
         when headcount_suppressed then null
-        else round(fte, 1)
+        else {{ round_to('fte', 1) }}
     end as fte,
     {{ sdc_count('joiners', 'joiners_suppressed', 'geography_level') }} as joiners,
     {{ sdc_flag('joiners', 'joiners_primary', 'joiners_suppressed', 'geography_level') }}

@@ -6,7 +6,7 @@ with trusts as (
 
 select
     region_code,
-    any_value(region_name) as region_name,
+    min(region_name) as region_name,
     count(*) as trusts_registered
 from trusts
 group by region_code

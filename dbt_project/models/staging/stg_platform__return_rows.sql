@@ -6,28 +6,28 @@ with source as (
 
 renamed as (
     select
-        cast(submission_id as varchar) as submission_id,
-        cast(trust_ods_code as varchar) as trust_ods_code,
+        cast(submission_id as {{ type_text() }}) as submission_id,
+        cast(trust_ods_code as {{ type_text() }}) as trust_ods_code,
         cast(reporting_period_end as date) as period_end,
-        cast(staff_key as varchar) as staff_key,
-        cast(assignment_id as varchar) as assignment_id,
+        cast(staff_key as {{ type_text() }}) as staff_key,
+        cast(assignment_id as {{ type_text() }}) as assignment_id,
         cast(source_row as integer) as source_row,
-        cast(role_category as varchar) as role_category,
-        cast(afc_band as varchar) as afc_band,
-        cast(fte as double) as fte,
-        cast(annual_salary_fte_gbp as double) as annual_salary_fte_gbp,
-        cast(contract_type as varchar) as contract_type,
+        cast(role_category as {{ type_text() }}) as role_category,
+        cast(afc_band as {{ type_text() }}) as afc_band,
+        cast(fte as {{ type_double() }}) as fte,
+        cast(annual_salary_fte_gbp as {{ type_double() }}) as annual_salary_fte_gbp,
+        cast(contract_type as {{ type_text() }}) as contract_type,
         cast(fixed_term_end_date as date) as fixed_term_end_date,
-        cast(employing_sector as varchar) as employing_sector,
-        cast(service_setting as varchar) as service_setting,
+        cast(employing_sector as {{ type_text() }}) as employing_sector,
+        cast(service_setting as {{ type_text() }}) as service_setting,
         cast(start_date_in_role as date) as start_date_in_role,
         cast(leaving_date as date) as leaving_date,
-        cast(ethnic_category as varchar) as ethnic_category,
-        cast(gender_identity as varchar) as gender_identity,
-        cast(disability as varchar) as disability,
-        cast(age_band as varchar) as age_band,
-        cast(peer_supervision as varchar) as peer_supervision,
-        cast(training as varchar) as training
+        cast(ethnic_category as {{ type_text() }}) as ethnic_category,
+        cast(gender_identity as {{ type_text() }}) as gender_identity,
+        cast(disability as {{ type_text() }}) as disability,
+        cast(age_band as {{ type_text() }}) as age_band,
+        cast(peer_supervision as {{ type_text() }}) as peer_supervision,
+        cast(training as {{ type_text() }}) as training
     from source
 )
 

@@ -4,10 +4,10 @@ with source as (
 
 renamed as (
     select
-        cast(pay_year as varchar) as pay_year,
-        cast(afc_band as varchar) as afc_band,
-        cast(min_gbp as double) as min_gbp,
-        cast(max_gbp as double) as max_gbp
+        cast(pay_year as {{ type_text() }}) as pay_year,
+        cast(afc_band as {{ type_text() }}) as afc_band,
+        cast(min_gbp as {{ type_double() }}) as min_gbp,
+        cast(max_gbp as {{ type_double() }}) as max_gbp
     from source
 )
 

@@ -4,9 +4,9 @@ with source as (
 
 renamed as (
     select
-        cast(dimension as varchar) as dimension,
-        cast(code as varchar) as code,
-        cast(label as varchar) as label,
+        cast(dimension as {{ type_text() }}) as dimension,
+        cast(code as {{ type_text() }}) as code,
+        cast(label as {{ type_text() }}) as label,
         cast(sort_order as integer) as sort_order
     from source
 )

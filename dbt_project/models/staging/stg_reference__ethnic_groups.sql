@@ -4,8 +4,8 @@ with source as (
 
 renamed as (
     select
-        cast(ethnic_category as varchar) as ethnic_category,
-        cast(ethnic_group as varchar) as ethnic_group
+        cast(ethnic_category as {{ type_text() }}) as ethnic_category,
+        cast(ethnic_group as {{ type_text() }}) as ethnic_group
     from source
 )
 
