@@ -14,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: setup test lint demo spec bench lock clean
+.PHONY: setup test lint demo spec bench lock clean setup-spark test-spark
 
 setup: $(STAMP)
 
@@ -29,6 +29,24 @@ $(STAMP): requirements.lock pyproject.toml
 
 test: setup lint
 	$(BIN)/python -m pytest
+
+# The marts built on Spark (a local session, the stand-in for Databricks) and compared
+# with DuckDB's: its own venv from requirements-spark.lock (the same packages and
+# pyspark), as pyspark is large and needs a JDK (Debian's openjdk-17-jre-headless).
+SPARK_VENV := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed
+
+setup-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): requirements-spark.lock pyproject.toml
+	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-spark.lock
+	$(SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(SPARK_VENV)/bin/python -m pip check
+	touch $(SPARK_STAMP)
+
+test-spark: setup-spark
+	PSW_REQUIRE_SPARK=1 $(SPARK_VENV)/bin/python -m pytest -m spark
 
 lint: setup
 	$(BIN)/ruff check psw orchestration tests benchmarks
@@ -49,6 +67,7 @@ bench: setup
 # Re-resolve the lock file after changing dependencies in pyproject.toml (needs uv).
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 --generate-hashes -o requirements-spark.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SPARK_VENV) .pytest_cache .ruff_cache

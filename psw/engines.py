@@ -11,6 +11,9 @@ JSON), so before each build on those this module copies the lake into schema `pl
   platform.landed_files    the landed file names (the audit's "rows lost" test)
   platform.trust_registry  PSW_TRUST_REGISTRY, when set, with all seven columns
 
+PostgreSQL gets them by COPY; Spark as Parquet files under $PSW_DATA_DIR/spark/lake
+that dbt's on-run-start hook makes external tables of.
+
 After a build, `copy_published` copies their `published` schema into the new serving
 DuckDB file (psw.warehouse.publish_serving), with the column types and the comments, so
 analysts see the same file whichever engine built it.
@@ -209,9 +212,11 @@ DUCKDB_TYPES = {  # PostgreSQL's information_schema names -> DuckDB and Arrow ty
 }
 
 
-def copy_published(kind: str, db, schema: str) -> list[str]:
+def copy_published(kind: str, db, schema: str, data_dir: Path) -> list[str]:
     """Copy the warehouse's `schema` tables into the DuckDB connection `db` (its schema of
     the same name exists), with their comments; the table names copied."""
+    if kind == "spark":
+        return copy_spark_export(db, schema, spark_export_folder(data_dir) / schema)
     if kind != "postgres":
         raise ValueError(f"no copy of published tables from {kind!r}")
     source = postgres_connection()
@@ -273,5 +278,54 @@ def load_lake(kind: str, lake: Lake, registry: Path | None) -> LakeTables | None
     if kind == "postgres":
         load_postgres(tables)
     else:
-        raise ValueError(f"no lake loader for {kind!r}")
+        load_spark(tables, spark_lake_folder(lake.root))
     return tables
+
+
+# ---- Spark -----------------------------------------------------------------------------
+
+
+def spark_lake_folder(data_dir: Path) -> Path:
+    """Where the lake's tables are written as Parquet for Spark's external tables (the
+    dbt hook `spark_lake_tables` points `platform.*` at them)."""
+    return Path(data_dir).resolve() / "spark" / "lake"
+
+
+def spark_export_folder(data_dir: Path) -> Path:
+    """Where dbt's on-run-end hook leaves Spark's marts and published tables as Parquet."""
+    return Path(data_dir).resolve() / "spark" / "export"
+
+
+def copy_spark_export(db, schema: str, folder: Path) -> list[str]:
+    """Spark's exported tables into DuckDB, types as Parquet carries them (Spark keeps
+    no column comments on Parquet tables, so the serving file has none from Spark)."""
+    names = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    for name in names:
+        files = f"{folder / name}/*.parquet"
+        db.execute(f"create table {schema}.{name} as select * from read_parquet('{files}')")
+    return names
+
+
+def load_spark(tables: LakeTables, folder: Path) -> None:
+    """Each table as one Parquet file in its own folder, swapped in whole. Spark reads
+    them as external tables: no Spark session is started here (the JVM starts once, in
+    dbt), and the files are the lake conformed to the sources' columns."""
+    import shutil
+
+    # The last build's export goes first: a table no longer built must not be published.
+    shutil.rmtree(spark_export_folder(folder.parent.parent), ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (_, rows) in tables.tables.items():
+        staging = folder / f".{name}.{os.getpid()}.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        pq.write_table(rows, staging / "part-0.parquet")
+        old = folder / f".{name}.{os.getpid()}.old"
+        if (folder / name).exists():
+            (folder / name).rename(old)
+        staging.rename(folder / name)
+        shutil.rmtree(old, ignore_errors=True)
+    for name in {p.name for p in folder.iterdir() if not p.name.startswith(".")} - set(
+        tables.tables
+    ):
+        shutil.rmtree(folder / name)  # a registry no longer set: its table goes too

@@ -63,13 +63,21 @@ def dbt_environment(data_dir: Path) -> dict[str, str]:
     credentials are the platform's, from the environment), nothing phoning home."""
     from psw.engines import warehouse_kind
 
-    return {
+    env = {
         "PSW_DATA_DIR": str(data_dir.resolve()),
         "PSW_LAKE_URL": Lake.from_env(data_dir).url,
         "PSW_WAREHOUSE": warehouse_kind(),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    if env["PSW_WAREHOUSE"] == "spark":
+        # The metastore's log (derby.log) beside the metastore, not in whatever folder
+        # dbt runs from: a JVM option, so set before pyspark starts the JVM.
+        home = data_dir.resolve() / "spark"
+        env["PYSPARK_SUBMIT_ARGS"] = (
+            f"--driver-java-options -Dderby.system.home={home} pyspark-shell"
+        )
+    return env
 
 
 @contextmanager
@@ -239,7 +247,7 @@ def _copy_published(db, data_dir: Path) -> list[str]:
 
     kind = warehouse_kind()
     if kind != "duckdb":
-        return copy_published(kind, db, PUBLISHED_SCHEMA)
+        return copy_published(kind, db, PUBLISHED_SCHEMA, data_dir)
     db.execute(f"attach '{warehouse_path(data_dir)}' as warehouse (read_only)")
     names = [
         row[0]

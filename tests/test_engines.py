@@ -82,7 +82,7 @@ def test_postgres_gets_the_lake_and_gives_back_its_published_tables(tmp_path, mo
         )
         with duckdb.connect() as db:
             db.execute("create schema published")
-            assert copy_published("postgres", db, "published") == ["t"]
+            assert copy_published("postgres", db, "published", tmp_path) == ["t"]
             assert db.execute("select * from published.t order by n").fetchall()[0][:2] == (7, 0.25)
             types = db.execute(
                 "select data_type, comment from duckdb_columns() where table_name = 't'"
@@ -92,4 +92,4 @@ def test_postgres_gets_the_lake_and_gives_back_its_published_tables(tmp_path, mo
         postgres.query("psw", "create table published.u (x numeric)")
         with duckdb.connect() as db, pytest.raises(TypeError, match="no serving type for numeric"):
             db.execute("create schema published")
-            copy_published("postgres", db, "published")
+            copy_published("postgres", db, "published", tmp_path)

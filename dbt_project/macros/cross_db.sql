@@ -113,3 +113,40 @@
         select * from {{ ref('trusts') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark: schema `platform` as external tables over the Parquet files psw.engines
+    writes before each build (on-run-start, dbt_project.yml); nothing on the others. -#}
+{% macro spark_lake_tables() -%}
+    {%- if target.type == 'spark' and execute -%}
+        {%- set folder = env_var('PSW_DATA_DIR', '../data') ~ '/spark/lake' -%}
+        {%- do run_query('create schema if not exists platform') -%}
+        {%- for name in ['return_rows', 'submissions', 'landed_files', 'trust_registry'] -%}
+            {%- do run_query('drop table if exists platform.' ~ name) -%}
+            {%- if name != 'trust_registry' or env_var('PSW_TRUST_REGISTRY', '') -%}
+                {%- do run_query(
+                    'create table platform.' ~ name ~ " using parquet location '"
+                    ~ folder ~ '/' ~ name ~ "'"
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+{#- Spark: after a build, the marts and published tables as Parquet folders under
+    $PSW_DATA_DIR/spark/export/<schema>/<table>, which psw copies into the serving
+    DuckDB file (psw.engines.copy_published) without starting a second Spark. -#}
+{% macro spark_export_tables() -%}
+    {%- if target.type == 'spark' and execute -%}
+        {%- set folder = env_var('PSW_DATA_DIR', '../data') ~ '/spark/export' -%}
+        {%- for schema in ['marts', 'published'] -%}
+            {%- for row in run_query('show tables in ' ~ schema) -%}
+                {%- do run_query(
+                    "insert overwrite directory '" ~ folder ~ '/' ~ schema ~ '/' ~ row[1]
+                    ~ "' using parquet select * from " ~ schema ~ '.' ~ row[1]
+                ) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
