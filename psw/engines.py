@@ -37,18 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from psw.lake import Lake
+from psw.reference import REGISTRY_COLUMNS
 
 WAREHOUSES = ("duckdb", "postgres", "spark")
 SCHEMA = "platform"
-REGISTRY_COLUMNS = (
-    "ods_code",
-    "trust_name",
-    "region_code",
-    "region_name",
-    "valid_from",
-    "valid_to",
-    "successor_ods_code",
-)
 
 # The dbt sources' DuckDB types, as Arrow and PostgreSQL types.
 ARROW_TYPES = {

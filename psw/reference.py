@@ -19,6 +19,18 @@ from pathlib import Path
 
 from psw.paths import reference_dir
 
+# The registry CSV's columns (INTERFACES.md), as the dbt seed and the warehouses' copy
+# carry them; `bucket` is optional and only intake reads it.
+REGISTRY_COLUMNS = (
+    "ods_code",
+    "trust_name",
+    "region_code",
+    "region_name",
+    "valid_from",
+    "valid_to",
+    "successor_ods_code",
+)
+
 
 @dataclass(frozen=True)
 class Trust:

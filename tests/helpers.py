@@ -13,6 +13,20 @@ SCHEMAS = ("marts", "published")
 Fetch = Callable[[str], list[tuple]]
 
 
+def platform_resource(server, data_dir: Path):
+    """The Dagster `platform` resource for a local S3 server, state under data_dir."""
+    from orchestration.ingestion.resources import PlatformResource
+
+    return PlatformResource(
+        endpoint_url=server.endpoint_url,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        platform_bucket="psw-platform",
+        data_dir=str(data_dir),
+        pseudonymisation_key="k",
+    )
+
+
 def warehouse_tables(path: Path, schemas=SCHEMAS, leave_out=()) -> dict[str, list[tuple]]:
     """Every table of a DuckDB warehouse's marts and published schemas (see `tables`)."""
     import duckdb
@@ -55,3 +69,32 @@ def _plain(value):
     if isinstance(value, int | float | decimal.Decimal):
         return round(float(value), 9)
     return value
+
+
+def sensor_tick(instance, platform, cursor=None):
+    """One tick of the upload sensor: (its result, the cursor after it)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.ingestion.sensors import trust_uploads
+
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"platform": platform}, definitions=defs
+    )
+    result = trust_uploads(context)
+    return result, result.cursor or cursor
+
+
+def end_a_run_without_outcome(instance, run_key: str) -> None:
+    """A finished run with the sensor's run key that wrote no outcome (its worker died)."""
+    import dagster as dg
+
+    @dg.op
+    def nothing():
+        pass
+
+    @dg.job
+    def stand_in():
+        nothing()
+
+    stand_in.execute_in_process(instance=instance, tags={"dagster/run_key": run_key})

@@ -97,46 +97,24 @@ def test_psw_run_on_a_postgres_instance(postgres, store, tmp_path, clean_rows, m
 def test_the_upload_sensor_on_a_postgres_instance(postgres, store, tmp_path, monkeypatch):
     """A tick hands a new upload to a run; once that run has ended without an outcome
     (it died), the next tick, reading the runs from PostgreSQL, hands it out again."""
-    from orchestration.definitions import defs
-    from orchestration.ingestion.resources import PlatformResource
-    from orchestration.ingestion.sensors import trust_uploads
+    from tests.helpers import end_a_run_without_outcome, platform_resource, sensor_tick
 
     for name, value in postgres.dagster_env(postgres.create_database("sensor")).items():
         monkeypatch.setenv(name, value)
-    platform = PlatformResource(
-        endpoint_url=store.endpoint_url,
-        access_key=store.access_key,
-        secret_key=store.secret_key,
-        platform_bucket="psw-platform",
-        data_dir=str(tmp_path / "data"),
-        pseudonymisation_key="k",
-    )
+    platform = platform_resource(store, tmp_path / "data")
     s3_client(store.settings()).put_object(
         Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=b"a"
     )
 
-    def tick(instance, cursor=None):
-        context = dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"platform": platform}, definitions=defs
-        )
-        result = trust_uploads(context)
-        return result, result.cursor or cursor
-
-    @dg.op
-    def nothing():
-        pass
-
-    @dg.job
-    def stand_in():
-        nothing()
-
     with dg.DagsterInstance.from_config(str(_home(tmp_path))) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        first, cursor = tick(instance)
+        first, cursor = sensor_tick(instance, platform)
         assert len(first.run_requests) == 1
         key = first.run_requests[0].run_key
-        waiting, cursor = tick(instance, cursor)  # handed out, its run not ended: wait
+        waiting, cursor = sensor_tick(
+            instance, platform, cursor
+        )  # handed out, its run not ended: wait
         assert waiting.run_requests == []
-        stand_in.execute_in_process(instance=instance, tags={"dagster/run_key": key})
-        retry, _ = tick(instance, cursor)
+        end_a_run_without_outcome(instance, key)
+        retry, _ = sensor_tick(instance, platform, cursor)
         assert len(retry.run_requests) == 1 and retry.run_requests[0].run_key != key

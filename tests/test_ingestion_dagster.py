@@ -19,12 +19,13 @@ from orchestration.ingestion.assets import CONTRACT_CHECK, QUALITY_CHECK, SUBMIS
 from orchestration.ingestion.jobs import INTAKE_JOB
 from orchestration.ingestion.partitions import TRUSTS
 from orchestration.ingestion.resources import PlatformResource
-from orchestration.ingestion.sensors import plan_batches, trust_uploads
+from orchestration.ingestion.sensors import plan_batches
 from psw.discovery import list_submissions, scan
 from psw.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.submissions import Submission
 from psw.synth import to_csv_bytes
+from tests.helpers import end_a_run_without_outcome, platform_resource, sensor_tick
 
 
 @pytest.fixture()
@@ -32,14 +33,7 @@ def store(tmp_path):
     with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
         client = s3_client(server.settings())
         provision_buckets(client, "psw-platform")
-        platform = PlatformResource(
-            endpoint_url=server.endpoint_url,
-            access_key=server.access_key,
-            secret_key=server.secret_key,
-            platform_bucket="psw-platform",
-            data_dir=str(tmp_path / "data"),
-            pseudonymisation_key="k",
-        )
+        platform = platform_resource(server, tmp_path / "data")
         yield client, platform
 
 
@@ -47,14 +41,6 @@ def store(tmp_path):
 def instance():
     with dg.instance_for_test() as instance:
         yield instance
-
-
-def _tick(instance, platform, cursor=None):
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"platform": platform}, definitions=defs
-    )
-    result = trust_uploads(context)
-    return result, result.cursor or cursor
 
 
 def _keys(result: dg.SensorResult) -> list[str]:
@@ -80,7 +66,7 @@ def test_new_uploads_become_one_intake_run_and_are_not_handed_out_twice(store, i
     client.put_object(Bucket="psw-rv3", Key="feedback/2025-06/x.report.json", Body=b"{}")
     client.create_bucket(Bucket="psw-zzz")  # not a registered trust's bucket
     client.put_object(Bucket="psw-zzz", Key="returns/2025-06/stranger.csv", Body=b"x")
-    first, cursor = _tick(instance, platform)
+    first, cursor = sensor_tick(instance, platform)
     assert len(first.run_requests) == 1
     assert first.run_requests[0].job_name in (None, INTAKE_JOB)
     assert _keys(first) == ["RV3_June.csv", "returns/2025-06/june.csv"]
@@ -89,26 +75,18 @@ def test_new_uploads_become_one_intake_run_and_are_not_handed_out_twice(store, i
     # Handed to a run that may still be going: not requested again, and the trust's next
     # upload waits for that run (its months stay in order).
     client.put_object(Bucket="psw-rv3", Key="returns/2025-07/july.csv", Body=b"b")
-    again, cursor = _tick(instance, platform, cursor)
+    again, cursor = sensor_tick(instance, platform, cursor)
     assert again.run_requests == [] and again.skip_reason
 
 
 def test_an_upload_whose_run_ended_without_an_outcome_is_handed_out_again(store, instance):
     client, platform = store
     client.put_object(Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=b"a")
-    first, cursor = _tick(instance, platform)
+    first, cursor = sensor_tick(instance, platform)
     key = first.run_requests[0].run_key
 
-    @dg.op
-    def nothing():
-        pass
-
-    @dg.job
-    def stand_in():
-        nothing()
-
-    stand_in.execute_in_process(instance=instance, tags={"dagster/run_key": key})  # it died
-    retry, _ = _tick(instance, platform, cursor)
+    end_a_run_without_outcome(instance, key)  # it died
+    retry, _ = sensor_tick(instance, platform, cursor)
     assert _keys(retry) == ["returns/2025-06/june.csv"]
     assert retry.run_requests[0].run_key != key
 
@@ -118,19 +96,19 @@ def test_an_upload_with_an_outcome_is_done_whatever_the_cursor(store, instance, 
     client.put_object(
         Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=to_csv_bytes(clean_rows)
     )
-    first, cursor = _tick(instance, platform)
+    first, cursor = sensor_tick(instance, platform)
     defs.resolve_job_def(INTAKE_JOB).execute_in_process(
         run_config=first.run_requests[0].run_config,
         instance=instance,
         resources={"platform": platform},
     )
-    done, cursor = _tick(instance, platform, None)  # even with the cursor lost
+    done, cursor = sensor_tick(instance, platform, None)  # even with the cursor lost
     assert done.run_requests == []
     # The same bytes uploaded again are a new submission: the last upload wins.
     client.put_object(
         Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=to_csv_bytes(clean_rows)
     )
-    again, _ = _tick(instance, platform, cursor)
+    again, _ = sensor_tick(instance, platform, cursor)
     assert _keys(again) == ["returns/2025-06/june.csv"]
 
 
@@ -142,14 +120,14 @@ def test_a_missing_bucket_is_passed_over_and_a_new_trust_needs_no_restart(
     _registry(registry, "RV3", "ZZ9")  # ZZ9's bucket was never provisioned
     monkeypatch.setenv("PSW_TRUST_REGISTRY", str(registry))
     client.put_object(Bucket="psw-rv3", Key="returns/2025-06/a.csv", Body=b"a")
-    first, cursor = _tick(instance, platform)
+    first, cursor = sensor_tick(instance, platform)
     assert _keys(first) == ["returns/2025-06/a.csv"]
     assert first.dynamic_partitions_requests[0].partition_keys == ["RV3", "ZZ9"]
     instance.add_dynamic_partitions(TRUSTS, ["RV3", "ZZ9"])
 
     _registry(registry, "RV3", "ZZ9", "RWK")  # a trust joins while the sensor runs
     client.put_object(Bucket="psw-rwk", Key="returns/2025-06/b.csv", Body=b"b")
-    second, _ = _tick(instance, platform, cursor)
+    second, _ = sensor_tick(instance, platform, cursor)
     assert _keys(second) == ["returns/2025-06/b.csv"]
     assert second.dynamic_partitions_requests[0].partition_keys == ["RWK"]
 
@@ -162,7 +140,7 @@ def test_an_unreachable_store_skips_the_tick_and_keeps_the_cursor(store, instanc
         secret_key=platform.secret_key,
         data_dir=platform.data_dir,
     )
-    result, cursor = _tick(instance, down, '{"next": 3}')
+    result, cursor = sensor_tick(instance, down, '{"next": 3}')
     assert "cannot be reached" in result.skip_reason.skip_message
     assert cursor == '{"next": 3}'
 
