@@ -111,3 +111,36 @@ def test_a_lost_lake_fails_loudly_and_is_made_again_from_the_archive(platform):
     assert "done: 0 submissions made again from the archive, 6 already in the lake" in (
         again.stdout
     )
+
+
+def test_a_lake_on_object_storage_is_made_again_from_the_archive(platform):
+    """PSW_LAKE_URL on S3 (issue 11): the lake's objects deleted from the bucket are made
+    again by `psw lake rebuild`, with nothing written to local disk; this is also how a
+    platform moves its lake to a new URL (README "Running at scale")."""
+    client, env, _ = platform
+    env = {**env, "PSW_LAKE_URL": "s3://psw-platform/lake"}
+    for period, rows in simulate(trusts()["RV3"], MONTHS, seed=5, staff=20):
+        client.put_object(Bucket="psw-rv3", Key=f"returns/{period}/r.csv", Body=to_csv_bytes(rows))
+    psw_run(env, "--intake-only")
+
+    def lake_keys() -> list[str]:
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket="psw-platform", Prefix="lake/"
+        )
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    before = lake_keys()
+    assert len([k for k in before if k.endswith(".parquet")]) == 2
+    assert len([k for k in before if k.endswith(".json")]) == 2
+    client.delete_objects(Bucket="psw-platform", Delete={"Objects": [{"Key": k} for k in before]})
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "psw.cli", "lake", "rebuild"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert "done: 2 submissions made again from the archive" in rebuilt.stdout
+    assert lake_keys() == before  # the same keys: the ids come from the uploads
+    data = platform[2].root
+    assert not (data / "validated").exists() and not (data / "submissions").exists()
