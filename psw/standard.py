@@ -20,6 +20,10 @@ SEVERITIES = ("error", "warning", "info")
 STAGES = ("intake", "file", "contract", "quality", "history")
 
 
+class StandardError(ValueError):
+    """schemas/return_v1.yaml says something the platform cannot use: what and where."""
+
+
 @dataclass(frozen=True)
 class Code:
     code: str
@@ -153,7 +157,8 @@ def _load(path: Path) -> Standard:
     for name, items in raw["code_lists"].items():
         for item in items:
             # YAML 1.1 reads 25_34 as 2534 and Y as true: every code must be quoted text.
-            assert isinstance(item["code"], str), f"code {item['code']!r} in {name} must be quoted"
+            if not isinstance(item["code"], str):
+                raise StandardError(f"code {item['code']!r} in {name} must be quoted")
     code_lists = {
         name: tuple(
             Code(i["code"], i["label"], i.get("group"), bool(i.get("not_stated", False)))
@@ -168,10 +173,13 @@ def _load(path: Path) -> Standard:
         for r in raw["rules"]
     }
     for rule in rules.values():
-        assert rule.severity in SEVERITIES, rule
-        assert rule.stage in STAGES, rule
+        if rule.severity not in SEVERITIES:
+            raise StandardError(f"rule {rule.id}: severity {rule.severity!r} not in {SEVERITIES}")
+        if rule.stage not in STAGES:
+            raise StandardError(f"rule {rule.id}: stage {rule.stage!r} not in {STAGES}")
     for col in columns:
-        assert col.codes is None or col.codes in code_lists, col
+        if col.codes is not None and col.codes not in code_lists:
+            raise StandardError(f"column {col.name}: no code list named {col.codes!r}")
     return Standard(
         name=raw["standard"],
         version=str(raw["version"]),

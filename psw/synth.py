@@ -419,6 +419,9 @@ class Fault:
     data: bytes
     trust: str = ""
     previous: str | None = None  # file name of the previous return, for history rules
+    # Findings the fault brings with it by nature, and only those (tests/test_rules.py
+    # asserts the file triggers exactly rule_id and these).
+    also: tuple[str, ...] = ()
 
 
 def _mutate(rows: list[dict], index: int, **changes) -> list[dict]:
@@ -440,8 +443,8 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
     rng = random.Random(seed)
     f: list[Fault] = []
 
-    def add(name, rule, status, data, period_=period, previous=None):
-        f.append(Fault(name, rule, status, period_, data, trust.ods_code, previous))
+    def add(name, rule, status, data, period_=period, previous=None, also=()):
+        f.append(Fault(name, rule, status, period_, data, trust.ods_code, previous, also))
 
     # file level
     add(
@@ -505,7 +508,7 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
         "PERSONAL_DATA_NI_NUMBER",
         "PERSONAL_DATA_NI_NUMBER",
         "rejected",
-        csv_(_mutate(rows, 5, notes="NI JK 12 34 56 C"), [*columns, "notes"]),
+        csv_(_mutate(rows, 5, local_job_title="Peer Support Worker NI JK 12 34 56 C")),
     )
     add(
         "PERSONAL_DATA_DATE_OF_BIRTH",
@@ -515,12 +518,24 @@ def build_faults(trust: Trust, periods: list[str], seed: int) -> tuple[list[Faul
     )
     future = dt.date.today().replace(day=28) + dt.timedelta(days=40)
     future_period = period_of(future)
+    future_end = parse_period(future_period)
+    moved = [
+        dict(
+            r,
+            reporting_period_end=future_end,
+            # Still after the period end, so the file breaks only the date rule ...
+            fixed_term_end_date=r["fixed_term_end_date"] and future_end + dt.timedelta(days=90),
+        )
+        for r in rows
+    ]
     add(
         "PERIOD_IN_FUTURE",
         "PERIOD_IN_FUTURE",
         "rejected",
-        csv_([dict(r, reporting_period_end=parse_period(future_period)) for r in rows]),
+        csv_(moved),
         period_=future_period,
+        # ... and a month with no published pay scales yet cannot have its pay checked.
+        also=("SALARY_CHECK_NOT_APPLIED",),
     )
     # contract
     overlong = csv_(rows).split(b"\r\n")
@@ -684,6 +699,7 @@ def write_faults(folder: Path, trust: Trust, periods: list[str], seed: int) -> l
                 "period": fault.period,
                 "previous": fault.previous,
                 "expected_status": fault.expected_status,
+                "also": list(fault.also),
             }
         )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

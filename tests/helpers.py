@@ -1,10 +1,24 @@
-"""Helpers shared by test modules (fixtures stay in conftest.py)."""
+"""Helpers shared by test modules (fixtures stay in conftest.py): validating bytes as a
+trust's upload, a `psw` process's environment and run, comparing warehouses, the sensor."""
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from psw.periods import parse_period
+from psw.synth import to_csv_bytes
+from psw.validation import validate_return
+
+# Far enough ahead that every test period has ended; tests of the future pass their own.
+TODAY = dt.date(2026, 11, 23)
+TRUST = "RV3"
+PERIOD = "2025-06"
 
 # Columns that hold when the store received a file: two runs of one scenario differ there.
 STORE_TIME_TYPES = ("timestamp with time zone",)
@@ -98,3 +112,81 @@ def end_a_run_without_outcome(instance, run_key: str) -> None:
         nothing()
 
     stand_in.execute_in_process(instance=instance, tags={"dagster/run_key": run_key})
+
+
+def validate_bytes(data: bytes, period: str = PERIOD, trust: str = TRUST, **kwargs):
+    """Validate bytes as a trust's upload; returns the ValidationResult."""
+    kwargs.setdefault("today", TODAY)
+    return validate_return(
+        data,
+        trust_ods_code=trust,
+        period_end=parse_period(period),
+        file_name="upload.csv",
+        **kwargs,
+    )
+
+
+def validate_rows(rows: list[dict], columns: list[str] | None = None, **kwargs):
+    return validate_bytes(to_csv_bytes(rows, columns), **kwargs)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def with_changes(rows: list[dict], index: int = 0, **changes) -> list[dict]:
+    """A copy of rows with one row changed."""
+    out = [dict(r) for r in rows]
+    out[index].update(changes)
+    return out
+
+
+def rules_of(result) -> dict[str, int]:
+    return result.report.rule_counts()
+
+
+def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -> list[str]:
+    """Arguments of `psw validate` for a file, with a fixed --today."""
+    return [
+        "validate",
+        str(path),
+        "--trust",
+        trust,
+        "--period",
+        period,
+        "--today",
+        TODAY.isoformat(),
+        *extra,
+    ]
+
+
+def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `psw` process talking to a local S3 server, state under root."""
+    env = {
+        **os.environ,
+        "PSW_S3_ENDPOINT_URL": server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": server.access_key,
+        "AWS_SECRET_ACCESS_KEY": server.secret_key,
+        "PSW_DATA_DIR": str(root / "data"),
+        "PSW_PSEUDONYMISATION_KEY": "e2e-key",
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
+    env.pop("PSW_TRUST_REGISTRY", None)
+    return {**env, **extra}
+
+
+def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`psw run` in a subprocess; it must exit 0 (the platform did its job)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "psw.cli", "run", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    # The head says which stage failed; the tails say how.
+    said = result.stdout[:1500] + "\n...\n" + result.stdout[-3000:]
+    assert result.returncode == 0, said + result.stderr[-3000:]
+    return result

@@ -10,7 +10,7 @@ import pytest
 
 from psw.cli import main
 from psw.synth import to_csv_bytes
-from tests.conftest import validate_argv, write
+from tests.helpers import validate_argv, write
 
 
 @pytest.fixture()

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import rules_of as _rules
-from tests.conftest import validate_bytes, validate_rows
-from tests.conftest import with_changes as _with
+from tests.helpers import rules_of as _rules
+from tests.helpers import validate_bytes, validate_rows
+from tests.helpers import with_changes as _with
 
 
 @pytest.mark.parametrize(

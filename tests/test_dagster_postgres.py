@@ -14,7 +14,7 @@ import yaml
 
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
-from tests.conftest import platform_env, psw_run, with_changes
+from tests.helpers import platform_env, psw_run, with_changes
 from tests.postgres import LocalPostgres, server_binaries
 
 DEPLOYED = Path(__file__).parent.parent / "deploy" / "dagster.yaml"

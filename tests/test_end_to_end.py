@@ -14,7 +14,7 @@ import pytest
 
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
-from tests.conftest import platform_env, psw_run
+from tests.helpers import platform_env, psw_run
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ from psw.lake import Lake
 from psw.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
-from tests.conftest import TODAY, validate_argv
+from tests.helpers import TODAY, validate_argv
 
 SHEET = "xl/worksheets/sheet1.xml"
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

@@ -17,7 +17,7 @@ from psw.lake import Lake
 from psw.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 
 SECRET = "test-pseudonymisation-key"
 

@@ -27,7 +27,7 @@ from psw.storage import LocalS3Server, S3Settings, free_port, provision_buckets,
 from psw.submissions import place
 from psw.synth import simulate, to_csv_bytes
 from psw.warehouse import pid_alive
-from tests.conftest import TODAY, platform_env, psw_run
+from tests.helpers import TODAY, platform_env, psw_run
 
 LONG_NAME = "RV3 June return " + "x" * 224 + ".csv"  # 244 characters
 

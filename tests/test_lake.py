@@ -14,7 +14,7 @@ import duckdb
 
 from psw.reference import trusts
 from psw.synth import simulate, to_csv_bytes
-from tests.conftest import psw_run
+from tests.helpers import psw_run
 
 MONTHS = ["2025-05", "2025-06"]
 

@@ -26,8 +26,8 @@ from psw.reference import _load_trusts
 from psw.standard import load_standard
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
-from tests.conftest import platform_env
-from tests.conftest import psw_run as run_psw
+from tests.helpers import platform_env
+from tests.helpers import psw_run as run_psw
 from tests.postgres import server_binaries
 
 MONTHS = ["2025-04", "2025-05", "2025-06", "2025-07"]
@@ -341,6 +341,7 @@ def test_every_mart_figure_matches_an_independent_computation(scenario):
             "from marts.psw_diversity_index "
             "where geography_level = 'national' and period_end = '2025-07-31'"
         ).fetchall()
+        assert diversity
         for dimension, present, effective in diversity:
             by_category = defaultdict(int)
             for k, v in expected.items():
@@ -416,7 +417,7 @@ def test_data_quality_matches_an_independent_computation(scenario):
                 "score, quality_flag from published.data_quality"
             ).fetchall()
         }
-    assert set(exact) == set(published)
+    assert set(exact) == set(published) and scenario["in_force"]
     for (ods, period), rows in scenario["in_force"].items():
         completeness, stated, on_time, score, data_rows = exact[ods, period]
         assert on_time is False  # uploaded in 2026 for months of 2025: after the due day
@@ -454,6 +455,7 @@ def test_marts_invariants_hold(scenario):
         by_month = defaultdict(dict)
         for period, level, total in sums:
             by_month[period][level] = total
+        assert len(by_month) == len(MONTHS)
         for levels in by_month.values():
             assert levels["national"] == levels["region"] == levels["trust"]
         shares = db.execute(
@@ -525,6 +527,7 @@ def test_published_tables_obey_the_disclosure_rules(scenario):
             assert share is None
         if dim != "headcount":
             suppressed_per_breakdown[(level, code, period, dim)].append((shown is None, true))
+    assert suppressed_per_breakdown
     for cells in suppressed_per_breakdown.values():
         hidden = [true for is_hidden, true in cells if is_hidden]
         visible_nonzero = [true for is_hidden, true in cells if not is_hidden and true > 0]

@@ -8,7 +8,7 @@ import sys
 
 from psw.reference import trusts
 from psw.synth import rows_of_size, to_csv_bytes
-from tests.conftest import validate_argv
+from tests.helpers import validate_argv
 
 # VmHWM: this process's own peak (ru_maxrss would include the pytest process it forked from).
 PEAK = (

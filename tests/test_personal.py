@@ -15,7 +15,7 @@ from psw.validation.personal import (
     personal_value_rule,
 )
 from psw.validation.reading import normalise_column_name
-from tests.conftest import validate_bytes
+from tests.helpers import validate_bytes
 
 VALID_NHS = "9434765919"  # the NHS Data Dictionary's worked example
 

@@ -10,9 +10,9 @@ from psw.reference import pay_ranges, pay_year
 from psw.standard import load_standard
 from psw.validation import PreviousReturn
 from psw.validation.quality import afc_bands_in_order, load_suite_json
-from tests.conftest import rules_of as _rules
-from tests.conftest import validate_rows
-from tests.conftest import with_changes as _with
+from tests.helpers import rules_of as _rules
+from tests.helpers import validate_rows
+from tests.helpers import with_changes as _with
 
 
 def test_pay_year_runs_april_to_march():

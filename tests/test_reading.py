@@ -10,7 +10,7 @@ import pytest
 
 from psw.synth import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from psw.validation.reading import UnreadableFile, normalise_column_name, read_return
-from tests.conftest import validate_bytes
+from tests.helpers import validate_bytes
 
 
 def test_header_names_are_normalised():

@@ -17,7 +17,7 @@ from psw.periods import parse_period
 from psw.reference import trusts
 from psw.synth import build_faults, write_faults
 from psw.validation import previous_from_file, validate_return
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 
 PERIODS = ["2025-05", "2025-06"]
 
@@ -32,7 +32,12 @@ def faults_dir(tmp_path_factory) -> Path:
 def _manifest() -> list[dict]:
     faults, _ = build_faults(trusts()["RV3"], PERIODS, seed=3)
     return [
-        {"file": f"{f.name}.csv", "rule_id": f.rule_id, "expected_status": f.expected_status}
+        {
+            "file": f"{f.name}.csv",
+            "rule_id": f.rule_id,
+            "also": list(f.also),
+            "expected_status": f.expected_status,
+        }
         for f in faults
     ]
 
@@ -61,12 +66,13 @@ def test_fault_file_gets_its_rule_and_status(faults_dir, entry):
         previous=previous,
         today=today,
     ).report
-    assert fault["rule_id"] in report.rule_counts(), report.to_text()
+    # Its rule and nothing else, but for the findings the manifest says come with it.
+    assert set(report.rule_counts()) == {fault["rule_id"], *fault["also"]}, report.to_text()
     assert report.status == fault["expected_status"], report.to_text()
 
 
 def test_clean_file_breaks_no_rule(clean_rows):
-    from tests.conftest import validate_rows
+    from tests.helpers import validate_rows
 
     report = validate_rows(clean_rows).report
     assert report.status == "accepted", report.to_text()

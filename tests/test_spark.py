@@ -15,8 +15,7 @@ import pytest
 
 from psw.reference import _load_trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
-from tests.conftest import platform_env, psw_run
-from tests.helpers import tables, warehouse_tables
+from tests.helpers import platform_env, psw_run, tables, warehouse_tables
 from tests.test_marts_end_to_end import run_scenario, write_registry
 
 # `make test-spark` sets PSW_REQUIRE_SPARK: there a missing pyspark or JDK fails the run

@@ -148,3 +148,21 @@ def test_published_spec_in_docs_is_up_to_date(standard):
     first = openpyxl.load_workbook(PUBLISHED / "psw_return_template.xlsx").worksheets[0]
     assert [c.value for c in first[1]] == standard.column_names
     assert template_xlsx(standard)[:2] == b"PK"
+
+
+def test_a_standard_the_platform_cannot_use_is_refused_with_what_and_where(tmp_path):
+    """The loader's checks are real errors, not asserts (which `python -O` drops)."""
+    from psw.paths import schemas_dir
+    from psw.standard import StandardError, load_standard
+
+    text = (schemas_dir() / "return_v1.yaml").read_text()
+    cases = {
+        "must be quoted": text.replace('code: "25_34"', "code: 25_34", 1),
+        "severity 'fatal'": text.replace("severity: error", "severity: fatal", 1),
+    }
+    for said, broken in cases.items():
+        assert broken != text, said  # the edit found its target
+        path = tmp_path / f"{len(said)}.yaml"
+        path.write_text(broken)
+        with pytest.raises(StandardError, match=said):
+            load_standard(path)

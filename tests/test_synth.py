@@ -6,7 +6,7 @@ import pytest
 
 from psw.reference import trusts
 from psw.synth import SynthOptions, simulate, write_synthetic
-from tests.conftest import validate_bytes
+from tests.helpers import validate_bytes
 
 
 def _files(folder):

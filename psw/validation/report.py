@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 from html import escape
 
 REPORT_FORMAT_VERSION = 1
-STATUSES = ("accepted", "accepted_with_warnings", "rejected")
 
 
 @dataclass(frozen=True)
