@@ -105,7 +105,7 @@ def lighter_sqlite_commits() -> None:
     to. In WAL mode (Dagster's setting) synchronous=NORMAL syncs at checkpoints instead: a
     power cut may lose the last run-log events, never corrupt the database, and the
     ledger, not Dagster's log, says what is done. Process-wide, for `psw run` only; a
-    deployment on Postgres (issue 11) is not affected."""
+    deployment on PostgreSQL (deploy/dagster.yaml) is not affected."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 

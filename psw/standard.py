@@ -2,7 +2,7 @@
 
 Everything that knows about columns, codes, rules or thresholds asks this module: the
 pandera contract, the Great Expectations parameters, the spec page, the templates, the
-synthetic generator and (later) the dbt sources.
+synthetic generator and the dbt seeds and sources (psw/dbt_artifacts.py).
 """
 
 from __future__ import annotations
