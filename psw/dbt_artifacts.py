@@ -161,6 +161,8 @@ def sources_yaml(standard: Standard) -> str:
                             "submission in force is chosen downstream."
                         ),
                         "meta": {
+                            # Dagster: the ingestion domain's asset lands these rows.
+                            "dagster": {"asset_key": ["submission"]},
                             "psw_glob": rows_glob,
                             "external_location": (
                                 f"read_parquet('{rows_glob}', "
@@ -173,6 +175,7 @@ def sources_yaml(standard: Standard) -> str:
                         "name": "submissions",
                         "description": "The submissions ledger: one JSON entry per upload.",
                         "meta": {
+                            "dagster": {"asset_key": ["submission"]},
                             "psw_glob": ledger_glob,
                             "external_location": (
                                 f"read_json('{ledger_glob}', hive_partitioning = false, "

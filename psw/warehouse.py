@@ -81,6 +81,26 @@ def dbt_environment(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
+def environment_for_dbt(data_dir: Path) -> Iterator[None]:
+    """dbt_environment set for the dbt process started inside, and restored after.
+
+    dagster-dbt's `DbtCliResource.cli` starts dbt with a copy of os.environ and takes no
+    environment of its own; setting it only around that call keeps a `psw run` (one
+    process for intake and marts) free of dbt's settings afterwards."""
+    wanted = dbt_environment(data_dir)
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
 def writer_lock(data_dir: Path, wait_seconds: float = 1800) -> Iterator[None]:
     """Hold the warehouse's writer lock (an flock, freed if the process dies).
 

@@ -221,3 +221,18 @@ def test_the_readme_states_the_disclosure_rule_of_the_standard():
     readme = (project_root() / "README.md").read_text()
     assert f"counts of 1-{rules.largest_suppressed} are NULL" in readme
     assert f"rounded to\nthe nearest {rules.rounding_base}" in readme
+
+
+def test_dbt_gets_its_environment_for_the_call_only(tmp_path, monkeypatch):
+    """A `psw run` is one process: dbt's settings must not stay behind after its build."""
+    import os
+
+    from psw.warehouse import environment_for_dbt
+
+    monkeypatch.setenv("PSW_WAREHOUSE", "duckdb")
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    with environment_for_dbt(tmp_path):
+        assert os.environ["PSW_DATA_DIR"] == str(tmp_path.resolve())
+        assert os.environ["DO_NOT_TRACK"] == "1"
+    assert "DO_NOT_TRACK" not in os.environ and os.environ["PSW_WAREHOUSE"] == "duckdb"
+    assert os.environ.get("PSW_DATA_DIR") != str(tmp_path.resolve())

@@ -23,12 +23,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.marts.automation import SUBMISSION, rebuild_on_new_returns
+from orchestration.marts.automation import rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
 from psw.lake import Lake
 from psw.pages.national import build_report
 from psw.storage import S3Settings, data_dir, s3_client
-from psw.warehouse import dbt_environment, publish_serving, record_build, writer_lock
+from psw.warehouse import environment_for_dbt, publish_serving, record_build, writer_lock
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
 NATIONAL_REPORT = dg.AssetKey("national_report")
@@ -36,19 +36,19 @@ LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "
 
 
 class PlatformTranslator(DagsterDbtTranslator):
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return SUBMISSION  # what the ingestion domain lands
-        return super().get_asset_key(dbt_resource_props)
+    """The dbt project's assets as the platform shows them: each model and seed in the
+    group of its layer and rebuilt on new accepted returns; each dbt test a check of its
+    model. The sources are the `submission` asset (meta.dagster.asset_key in the
+    generated sources YAML, psw/dbt_artifacts.py)."""
 
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "reference"
-        folder = dbt_resource_props.get("fqn", ["", ""])[1]
-        return LAYER_GROUPS.get(folder, "published")
-
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
-        return rebuild_on_new_returns()
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec
+        return spec.replace_attributes(
+            group_name=_layer_group(props), automation_condition=rebuild_on_new_returns()
+        )
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         """dbt tests run with the model they test, and show as its checks in the UI
@@ -56,7 +56,23 @@ class PlatformTranslator(DagsterDbtTranslator):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
             return None
-        return spec._replace(automation_condition=dg.AutomationCondition.any_deps_updated())
+        return dg.AssetCheckSpec(
+            spec.name,
+            asset=spec.asset_key,
+            description=spec.description,
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+            automation_condition=dg.AutomationCondition.any_deps_updated(),
+        )
+
+
+def _layer_group(props: Mapping[str, Any]) -> str:
+    """Seeds are reference data; models take the group of their folder."""
+    if props["resource_type"] == "seed":
+        return "reference"
+    folder = props.get("fqn", ["", ""])[1]
+    return LAYER_GROUPS.get(folder, "published")
 
 
 translator = PlatformTranslator(
@@ -72,13 +88,13 @@ translator = PlatformTranslator(
 )
 def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     folder = data_dir().resolve()
-    # dbt resolves a relative PSW_DATA_DIR from dbt_project/, not from here: make it absolute.
-    os.environ.update(dbt_environment(folder))
     with writer_lock(folder):
         _load_lake(context, folder)
         # raise_on_error (the default): a failed model or error test ends the step here,
-        # after its events, and nothing is published.
-        invocation = dbt.cli(["build"], context=context)
+        # after its events, and nothing is published. dbt gets its environment (an
+        # absolute data dir, the lake, the warehouse) for this call only.
+        with environment_for_dbt(folder):
+            invocation = dbt.cli(["build"], context=context)
         record_build(folder, invocation.process.pid)
         try:
             yield from invocation.stream()

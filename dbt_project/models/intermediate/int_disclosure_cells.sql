@@ -1,9 +1,8 @@
-{{ config(schema='intermediate') }}
 -- Every count analysts see below national level, with its suppression decided once:
 -- primary (1-7), then secondary within each breakdown (the categories of one geography),
 -- then among the children of one parent (trusts of a region; regions of England, whose
 -- total is exact, so there a zero region may have to be suppressed too), then once more
--- within breakdowns. Kept in the intermediate schema: it is not served.
+-- within breakdowns. Not served: the published models read it.
 with breakdowns as (
     select * from {{ ref('int_geography_breakdowns') }}
 ),
