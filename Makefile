@@ -59,6 +59,7 @@ demo: setup
 spec: setup
 	$(BIN)/psw spec --out docs/spec
 	$(BIN)/python -c "from psw.dbt_artifacts import write_artifacts; write_artifacts()"
+	$(BIN)/python -c "from psw.standard import load_standard; from psw.validation.suites import write_suites; write_suites(load_standard())"
 
 bench: setup
 	$(BIN)/python benchmarks/validate_bench.py

@@ -55,11 +55,17 @@ class Column:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its wording here; its check is registered in psw/validation/rules.py."""
+
     id: str
     stage: str
     severity: str
     description: str
     message: str
+    # The Great Expectations configurations of a warning rule (psw/validation/suites.py).
+    expectations: tuple[dict, ...] = ()
+    # Files made to break it and nothing else, as recipes for psw/synth/faults.py.
+    faults: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,10 +174,18 @@ def _load(path: Path) -> Standard:
     }
     rules = {
         r["id"]: Rule(
-            r["id"], r["stage"], r["severity"], " ".join(r["description"].split()), r["message"]
+            r["id"],
+            r["stage"],
+            r["severity"],
+            " ".join(r["description"].split()),
+            r["message"],
+            tuple(r.get("expectations", ())),
+            tuple(r.get("faults", ())),
         )
         for r in raw["rules"]
     }
+    if len(rules) != len(raw["rules"]):
+        raise StandardError("two rules have the same id")
     for rule in rules.values():
         if rule.severity not in SEVERITIES:
             raise StandardError(f"rule {rule.id}: severity {rule.severity!r} not in {SEVERITIES}")

@@ -1,8 +1,9 @@
-"""Every rule in the standard is triggered by a file made to break it, and by nothing else.
+"""Every rule has one check, and files made to break it that trigger it and nothing else.
 
-`psw synth --faults` writes one file per kind of fault with a manifest naming the rule it
-must trigger and the status it must get. Each is validated here; a meta-test proves that
-every rule in schemas/return_v1.yaml has such a file, so a new rule without a test fails.
+The registry (psw/validation/rules.py) maps each rule to its check; each rule's `faults`
+in the standard are recipes for files that must trigger exactly that rule (and the
+findings the recipe says come with it). `psw synth --faults` writes them with a manifest;
+each is validated here, and a rule without a fault file fails the coverage test.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from psw.paths import schemas_dir
 from psw.periods import parse_period
 from psw.reference import trusts
+from psw.standard import load_standard
 from psw.synth import build_faults, write_faults
-from psw.validation import previous_from_file, validate_return
+from psw.validation import previous_from_file, quality, validate_return
+from psw.validation.rules import _CHECKS, KINDS, RAISED_ELSEWHERE, registry
 from tests.helpers import TODAY
 
 PERIODS = ["2025-05", "2025-06"]
@@ -45,11 +50,29 @@ def _manifest() -> list[dict]:
 MANIFEST = _manifest()
 
 
-def test_every_rule_in_the_standard_has_a_fault_file(standard):
-    """Intake rules are decided from the key, not the content: tests/test_intake.py."""
+def test_every_rule_has_exactly_one_check(standard):
+    checked = registry()
+    assert not set(checked) & set(RAISED_ELSEWHERE)
+    assert set(checked) | set(RAISED_ELSEWHERE) == set(standard.rules)
+    assert {c.kind for c in checked.values()} == set(KINDS)  # every kind in use
+    assert all(callable(c.function) for c in checked.values())
+
+
+# Rules decided from the object key or by a platform fault: no file content can trigger
+# them, so tests/test_intake.py and tests/test_ingest.py cover each.
+KEY_RULES = {r.id for r in load_standard().rules.values() if r.stage == "intake"}
+
+
+def test_every_rule_has_a_fault_file():
     covered = {entry["rule_id"] for entry in MANIFEST}
-    content_rules = {r.id for r in standard.rules.values() if r.stage != "intake"}
-    assert covered == content_rules, content_rules ^ covered
+    expected = (set(registry()) | set(RAISED_ELSEWHERE)) - KEY_RULES
+    assert covered == expected, expected ^ covered
+    assert {
+        "KEY_NOT_A_RETURN",
+        "PERIOD_BEFORE_COLLECTION",
+        "PERIOD_OUTSIDE_TRUST_DATES",
+        "PROCESSING_FAILED",
+    } == KEY_RULES
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])
@@ -77,3 +100,42 @@ def test_clean_file_breaks_no_rule(clean_rows):
     report = validate_rows(clean_rows).report
     assert report.status == "accepted", report.to_text()
     assert report.findings == []
+
+
+def _contributing_example() -> tuple[dict, str]:
+    """The YAML entry and the Python check of CONTRIBUTING.md's new warning rule."""
+    text = (Path(__file__).parents[1] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("### Example: a new warning rule", 1)[1].split("\n## ", 1)[0]
+    yaml_block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    python_block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    return yaml.safe_load(yaml_block)[0], python_block
+
+
+def test_a_new_warning_rule_is_its_yaml_entry_and_one_function(tmp_path, standard):
+    """CONTRIBUTING.md's example, run: a copy of the standard with the rule's entry, its
+    one registered function, and nothing else changed, gives a working rule."""
+    entry, check = _contributing_example()
+    raw = yaml.safe_load((schemas_dir() / "return_v1.yaml").read_text(encoding="utf-8"))
+    raw["rules"].append(entry)
+    (tmp_path / "return_v1.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    extended = load_standard(tmp_path / "return_v1.yaml")
+    exec(check, dict(vars(quality)))  # as if written in quality.py: registers the check
+    try:
+        faults, _ = build_faults(trusts()["RV3"], PERIODS, seed=3, standard=extended)
+        (fault,) = [f for f in faults if f.rule_id == entry["id"]]
+        assert fault.expected_status == "accepted_with_warnings"
+        result = validate_return(
+            fault.data,
+            trust_ods_code="RV3",
+            period_end=parse_period(fault.period),
+            today=TODAY,
+            standard=extended,
+        )
+        assert result.report.rule_counts() == {entry["id"]: 1}, result.report.to_text()
+        (finding,) = result.report.findings
+        assert (finding.row, finding.column, finding.value) == (4, "fte", "0.05")
+        assert finding.message == entry["message"]
+        # The rule is the new standard's only: the shipped one neither knows nor checks it.
+        assert entry["id"] not in standard.rules
+    finally:
+        _CHECKS.pop(entry["id"], None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +19,11 @@ import pyarrow as pa
 from psw.periods import previous_period
 from psw.standard import Standard, load_standard
 from psw.validation import personal
-from psw.validation.contract import Context, run_contract
-from psw.validation.quality import PreviousReturn, QualityHit, in_post
+from psw.validation.contract import run_contract
+from psw.validation.quality import PreviousReturn, in_post
 from psw.validation.reading import RawReturn, UnreadableFile, read_return
 from psw.validation.report import Finding, Report
+from psw.validation.rules import Context, Hit, checks, wording
 from psw.validation.typed import to_arrow, typed_frame
 
 StaffKey = Callable[[pd.Series], pd.Series]
@@ -54,11 +55,11 @@ def validate_return(
                keyed hash); identity when omitted.
     """
     standard = standard or load_standard()
-    today = today or dt.date.today()
     ctx = Context(
         trust_ods_code.upper(),
         period_end,
         dt.date.fromisoformat(standard.limits["earliest_start_date"]),
+        today or dt.date.today(),
     )
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "upload")
     findings = _Findings(standard, ctx)
@@ -78,8 +79,9 @@ def validate_return(
             max_findings_listed=int(standard.limits["max_findings_listed"]),
         )
 
-    if period_end > today:
-        findings.add("PERIOD_IN_FUTURE", detail=ctx.period)
+    for check in checks("file", standard):
+        if check.options["before_reading"]:
+            findings.extend(check.function(ctx, standard))
 
     started = time.perf_counter()
     try:
@@ -100,24 +102,15 @@ def validate_return(
         return ValidationResult(report(raw), None, timings)
 
     started = time.perf_counter()
-    _file_rules(standard, raw, findings)
-    for row, count in raw.overlong_rows.items():
-        findings.add(
-            "ROW_TOO_MANY_VALUES",
-            row=row,
-            detail=f"{count} values, {len(raw.original_names)} column names",
-        )
-    for breach in run_contract(standard, ctx, raw.frame):
-        findings.add(breach.rule_id, row=breach.row, column=breach.column, value=breach.value)
+    _file_rules(standard, ctx, raw, findings)
+    findings.extend(run_contract(standard, ctx, raw.frame))
     findings.explain_duplicates(raw.frame)
     timings["contract"] = time.perf_counter() - started
 
     typed = typed_frame(standard, raw.frame)
 
     started = time.perf_counter()
-    findings.extend_quality(
-        _quality(standard, ctx, findings.personal_columns, typed, previous, staff_key)
-    )
+    findings.extend(_quality(standard, ctx, findings.personal_columns, typed, previous, staff_key))
     timings["quality"] = time.perf_counter() - started
 
     result = report(raw, staff_in_post=len(_in_post(typed)))
@@ -125,23 +118,17 @@ def validate_return(
     return ValidationResult(result, table, timings)
 
 
-def _file_rules(standard: Standard, raw: RawReturn, findings: _Findings) -> None:
-    for rule_id, column in personal.mask_personal_headers(raw):
-        findings.add(rule_id, row=1, column=column)
-        findings.personal_columns.add(column)
-    for column in raw.duplicate_columns:
-        findings.add("HEADER_DUPLICATE_COLUMN", column=raw.original_names.get(column, column))
-    for column in raw.columns:
-        kind = personal.personal_column_kind(column, standard)
-        if kind:
-            findings.add("PERSONAL_DATA_COLUMN", column=raw.original_names[column], detail=kind)
-            findings.personal_columns.add(column)
+def _file_rules(standard: Standard, ctx: Context, raw: RawReturn, findings: _Findings) -> None:
+    # A column name that is itself personal data is masked before any check can quote it.
+    masked = personal.mask_personal_headers(raw)
+    findings.normalised = {written: name for name, written in raw.original_names.items()}
+    for rule_id, column in masked:
+        findings.extend([Hit(rule_id, row=1, column=column, personal="column")])
+    for check in checks("file", standard):
+        if not check.options["before_reading"]:
+            findings.extend(check.function(raw, ctx, standard))
     for rule_id, row, column in personal.scan_values(raw.frame):
-        findings.add(rule_id, row=row, column=column)
-        findings.personal_cells.add((row, column))
-    for column in standard.required_columns:
-        if column not in raw.columns:
-            findings.add("HEADER_MISSING_COLUMN", column=column)
+        findings.extend([Hit(rule_id, row=row, column=column, personal="cell")])
 
 
 def _in_post(typed: pd.DataFrame) -> dict[str, int]:
@@ -151,8 +138,8 @@ def _in_post(typed: pd.DataFrame) -> dict[str, int]:
     return in_post(typed["staff_id"], leaving, typed.index)
 
 
-def _quality(standard, ctx, personal_columns, typed, previous, staff_key) -> list[QualityHit]:
-    from psw.validation.quality import run_suites
+def _quality(standard, ctx, personal_columns, typed, previous, staff_key) -> list[Hit]:
+    from psw.validation.suites import run_suites
 
     # Personal-data columns are already errors; they are not "unknown columns" as well.
     frame = typed.drop(columns=sorted(personal_columns))
@@ -170,33 +157,8 @@ class _Findings:
         self.ctx = ctx
         self.items: list[Finding] = []
         self.personal_columns: set[str] = set()
+        self.normalised: dict[str, str] = {}  # a column name as written -> as read
         self.personal_cells: set[tuple[int, str]] = set()
-
-    def placeholders(self, rule_id: str, column: str | None) -> dict:
-        ctx, end = self.ctx, self.ctx.period_end.isoformat()
-        spec = self.standard.find_column(column)
-        values = {"column": column or "", "detail": "", "expected": "", "allowed": ""}
-        if rule_id == "CODE_INVALID" and spec and spec.codes:
-            values["allowed"] = ", ".join(self.standard.codes(spec.codes))
-        elif rule_id == "TEXT_FORMAT" and spec:
-            values["detail"] = spec.format_hint or f"in the format {spec.pattern}"
-        elif rule_id == "TEXT_TOO_LONG" and spec:
-            values["detail"] = str(spec.max_length)
-        elif rule_id == "TRUST_MISMATCH":
-            values["expected"] = ctx.trust_ods_code
-        elif rule_id == "PERIOD_MISMATCH":
-            values["expected"], values["detail"] = end, ctx.period
-        elif rule_id in (
-            "PERIOD_NOT_MONTH_END",
-            "FIXED_TERM_END_NOT_AFTER_PERIOD",
-            "START_DATE_AFTER_PERIOD",
-        ):
-            values["expected"] = end
-        elif rule_id == "START_DATE_TOO_EARLY":
-            values["expected"] = ctx.earliest_start.isoformat()
-        elif rule_id == "LEAVING_DATE_OUTSIDE_MONTH":
-            values["expected"] = f"{ctx.period_start.isoformat()} to {end}"
-        return values
 
     def add(
         self,
@@ -204,17 +166,26 @@ class _Findings:
         row: int | None = None,
         column: str | None = None,
         value: str | None = None,
-        **extra: str,
+        **placeholders: str,
     ) -> None:
+        """One finding, worded by its message in the standard and its check's wording."""
         rule = self.standard.rule(rule_id)
-        values = self.placeholders(rule_id, column)
-        values.update({k: v for k, v in extra.items() if v})
+        values = {"column": column or "", "detail": "", "expected": "", "allowed": ""}
+        words = wording(rule_id)
+        spec = self.standard.find_column(column)
+        if words and (spec or column is None):
+            values.update(words(self.ctx, spec, self.standard))
+        values.update({k: v for k, v in placeholders.items() if v})
         self.items.append(
             Finding(rule_id, rule.severity, rule.message.format(**values), row, column, value)
         )
 
-    def extend_quality(self, hits: list[QualityHit]) -> None:
+    def extend(self, hits: Iterable[Hit]) -> None:
         for hit in hits:
+            if hit.personal == "column":  # named as the trust wrote it
+                self.personal_columns.add(self.normalised.get(hit.column, hit.column))
+            elif hit.personal == "cell":
+                self.personal_cells.add((hit.row, hit.column))
             self.add(hit.rule_id, hit.row, hit.column, hit.value, **hit.placeholders)
 
     def explain_duplicates(self, frame: pd.DataFrame) -> None:

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import cache
 
 import pandas as pd
 
-from psw.standard import Standard
+from psw.standard import Standard, load_standard
+from psw.validation.rules import checks, register
 
 # Between the groups of an identifier: spaces (any), dots, slashes and dashes of any kind,
 # at most three (so "943 - 476 - 5919" is one number and "943 ... 476" is not).
@@ -64,26 +67,39 @@ def is_valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def _has_nhs_number(text: str) -> bool:
+# The checks of the personal-data value rules (kind "text": canonical text in, True when
+# the text breaks the rule). They run on every cell and every column name.
+
+
+@register("PERSONAL_DATA_NHS_NUMBER", "text")
+def has_nhs_number(text: str) -> bool:
     return any(is_valid_nhs_number("".join(m.groups())) for m in _NHS_CANDIDATE.finditer(text))
 
 
-# Each rule with its check of canonical text, in the order a cell is reported under.
-_VALUE_CHECKS = (
-    ("PERSONAL_DATA_NHS_NUMBER", _has_nhs_number),
-    ("PERSONAL_DATA_NI_NUMBER", lambda text: _NI_NUMBER.search(text) is not None),
-    ("PERSONAL_DATA_DATE_OF_BIRTH", lambda text: _DATE_OF_BIRTH.search(text) is not None),
-)
+@register("PERSONAL_DATA_NI_NUMBER", "text")
+def has_ni_number(text: str) -> bool:
+    return _NI_NUMBER.search(text) is not None
+
+
+@register("PERSONAL_DATA_DATE_OF_BIRTH", "text")
+def has_date_of_birth(text: str) -> bool:
+    return _DATE_OF_BIRTH.search(text) is not None
+
+
+@cache
+def _text_checks() -> tuple[tuple[str, Callable[[str], bool]], ...]:
+    """Each rule with its check, in the standard's order (the order a cell is reported under)."""
+    return tuple((c.rule_id, c.function) for c in checks("text", load_standard()))
 
 
 def personal_value_rule(text: str) -> str | None:
     """The personal-data rule a piece of text breaks, or None (read in canonical form once)."""
     text = canonical(text)
-    return next((rule for rule, check in _VALUE_CHECKS if check(text)), None)
+    return next((rule for rule, check in _text_checks() if check(text)), None)
 
 
 def contains_ni_number(text: str) -> bool:
-    return _NI_NUMBER.search(canonical(text)) is not None
+    return has_ni_number(canonical(text))
 
 
 def name_key(name: str) -> str:
