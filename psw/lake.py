@@ -13,7 +13,7 @@ S3 prefix; psw/lakestore.py):
 This machine's files, under `$PSW_DATA_DIR`:
 
   claims/<submission id>.lock                                      who is processing what (flock)
-  warehouse.duckdb, .lock, .build, serving/psw.duckdb              the marts (psw/warehouse.py)
+  warehouse.duckdb, .lock, .build, .built, serving/psw.duckdb      the marts (psw/warehouse.py)
 
 "Unfiled" uploads (a key that is not `returns/<YYYY-MM>/<file>`, or a month outside the
 collection) get a report and a ledger entry, but no month: dbt's globs do not see them.
@@ -101,6 +101,11 @@ class Lake:
     def build_record(self) -> Path:
         """Which process runs dbt for which (psw/warehouse.py: an orphan is stopped)."""
         return self.root / "warehouse.build"
+
+    @property
+    def build_outcome(self) -> Path:
+        """Present while the warehouse holds a finished, successful build (psw/warehouse.py)."""
+        return self.root / "warehouse.built"
 
     @property
     def serving(self) -> Path:

@@ -129,6 +129,21 @@ def record_build(data_dir: Path, dbt_pid: int) -> None:
     Lake(data_dir).build_record.write_text(f"{os.getpid()} {dbt_pid}\n")
 
 
+def mark_build(data_dir: Path, succeeded: bool) -> None:
+    """Whether the warehouse now holds a whole successful build. Unmarked when a build
+    starts, marked when dbt finished without error: a build that failed or was killed
+    part way leaves a mix of new and old tables, which must never be published."""
+    marker = Lake(data_dir).build_outcome
+    if succeeded:
+        marker.write_text(f"{time.time():.0f}\n")
+    else:
+        marker.unlink(missing_ok=True)
+
+
+def holds_successful_build(data_dir: Path) -> bool:
+    return Lake(data_dir).build_outcome.exists()
+
+
 def stop_orphaned_build(data_dir: Path) -> int | None:
     """Kill a recorded dbt build whose owner is gone; its pid when one was stopped."""
     import signal

@@ -1,6 +1,7 @@
 """The asset graph as reviewed (like dagster-open-platform's test_defs.py): every asset's
-group, dependencies, partitions, automation condition, checks and pool, against a
-snapshot committed beside this test. A change to the graph shows up as a diff to read.
+group, dependencies, partitions, automation condition, checks, pool and whether it can be
+launched, against a snapshot committed beside this test. A change to the graph shows up
+as a diff to read.
 
 After an intended change: `PSW_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_defs.py`,
 then review and commit tests/snapshots/asset_graph.json with the change."""
@@ -51,6 +52,7 @@ def asset_graph() -> dict[str, dict]:
             "automation": _automation(node.automation_condition),
             "checks": sorted(c.name for c in node.check_keys),
             "pools": sorted(node.pools or []),
+            "executable": node.is_executable,  # launchable from the UI
         }
     return snapshot
 
@@ -73,3 +75,4 @@ def test_the_snapshot_covers_the_platform():
     assert reviewed["submission"]["partitions"].startswith("multi(")
     assert len(reviewed["submission"]["checks"]) == 2
     assert any(v["pools"] == ["warehouse"] for v in reviewed.values())
+    assert all(v["executable"] for v in reviewed.values())

@@ -10,6 +10,7 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.ingestion.assets import upload_events
 from orchestration.ingestion.partitions import TRUSTS
+from orchestration.marts.assets import psw_dbt_models
 
 SUBMISSION = dg.AssetKey("submission")
 
@@ -20,11 +21,16 @@ def instance():
         yield instance
 
 
-def dbt_keys() -> set[dg.AssetKey]:
+def automated_keys() -> set[dg.AssetKey]:
+    """The dbt models and seeds, the serving database and the report."""
     graph = defs.resolve_asset_graph()
     return {
         key for key in graph.get_all_asset_keys() if graph.get(key).automation_condition is not None
     }
+
+
+def dbt_keys() -> set[dg.AssetKey]:
+    return set(psw_dbt_models.keys)
 
 
 def evaluate(instance, cursor=None):
@@ -67,7 +73,9 @@ def test_dbt_tests_are_requested_with_the_models_they_test(instance):
 
 def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
     first, cursor = evaluate(instance)
-    assert first == dbt_keys()  # an empty platform still builds (empty) marts once
+    # an empty platform still builds (empty) marts once, and publishes them
+    assert first == automated_keys()
+    assert {dg.AssetKey("serving_database"), dg.AssetKey("national_report")} < first
     mark_built(instance, first)
     nothing, cursor = evaluate(instance, cursor)
     assert nothing == set()
@@ -81,7 +89,9 @@ def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
     late, cursor = evaluate(instance, cursor)
     graph = defs.resolve_asset_graph()
     downstream = dg.AssetSelection.assets(SUBMISSION).downstream().resolve(graph)
-    assert late == downstream & dbt_keys()  # reference tables are current already
+    # reference tables are current already; the build publishes and rebuilds the report
+    assert late == downstream & automated_keys()
+    assert dg.AssetKey("national_report") in late
     assert dg.AssetKey(["published", "pub_psw_headcount"]) in late
     mark_built(instance, late)
     settled, _ = evaluate(instance, cursor)
@@ -186,7 +196,7 @@ def test_a_return_accepted_before_the_tick_after_a_request_is_not_lost(instance)
     requested, cursor = evaluate(instance, cursor)
     graph = defs.resolve_asset_graph()
     downstream = dg.AssetSelection.assets(SUBMISSION).downstream().resolve(graph)
-    assert requested == downstream & dbt_keys()  # the whole chain, in one build
+    assert requested == downstream & automated_keys()  # the whole chain, in one build
     mark_built(instance, requested)
     settled, cursor = evaluate(instance, cursor)
     assert settled == set()  # and not again: a build does not re-trigger itself
@@ -198,4 +208,4 @@ def test_a_return_accepted_before_the_tick_after_a_request_is_not_lost(instance)
     requested, cursor = evaluate(instance, cursor)
     run_upload(instance, "2025-06|RV3", accepted=True)
     mark_built(instance, requested)
-    assert evaluate(instance, cursor)[0] == downstream & dbt_keys()
+    assert evaluate(instance, cursor)[0] == downstream & automated_keys()

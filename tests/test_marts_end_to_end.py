@@ -685,6 +685,38 @@ def test_deleting_a_trust_from_the_registry_publishes_nothing(scenario, platform
         _load_trusts.cache_clear()
 
 
+def test_the_serving_database_can_be_launched_on_its_own(scenario):
+    """`serving_database` is an asset like any other: launched alone (here with `dagster
+    asset materialize`, as from the UI's Materialize button) it publishes the warehouse's
+    last successful build again, revision history included. After a build that did not
+    finish it refuses, and the file analysts read keeps its figures."""
+    from psw.warehouse import mark_build
+    from tests.helpers import warehouse_tables
+
+    data, env = scenario["data"], scenario["env"]
+    serving = data / "serving" / "psw.duckdb"
+    served = warehouse_tables(serving, schemas=("published",))
+    assert served["published.revisions"], "the scenario's late correction was revised"
+    launch = [
+        str(Path(sys.executable).parent / "dagster"),
+        *("asset", "materialize", "--select", "serving_database"),
+        *("-m", "orchestration.definitions"),
+    ]
+    serving.unlink()  # lost, say: the warehouse still has the published schema
+    result = subprocess.run(launch, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert warehouse_tables(serving, schemas=("published",)) == served
+
+    mark_build(data, succeeded=False)  # as a build that failed part way leaves it
+    try:
+        result = subprocess.run(launch, env=env, capture_output=True, text=True)
+        assert result.returncode != 0
+        assert "last dbt build did not finish" in result.stdout + result.stderr
+        assert warehouse_tables(serving, schemas=("published",)) == served
+    finally:
+        mark_build(data, succeeded=True)
+
+
 def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
     """Rebuilt by the build that published (the national_report asset) and on demand
     (`psw report --out`): a page for England, each region and each trust, charts drawn,

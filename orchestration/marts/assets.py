@@ -1,12 +1,13 @@
-"""The dbt project as Dagster assets, and the serving database it publishes.
+"""The dbt project as Dagster assets, and what is published from it.
 
 Each model, seed and test of `dbt_project/` becomes an asset or an asset check; the
 platform source (landed Parquet and the ledger) maps to the `submission` asset, so the
 graph runs from uploads to marts. One op builds everything selected, holding the
 warehouse's writer lock (and the `warehouse` pool, limit 1) so there is one writer at a
-time; when dbt succeeds it publishes the serving database and records it as a
-materialisation of `serving_database`, then rebuilds the national report from it
-(`national_report`) and refreshes each trust's data-quality history in its bucket.
+time. Downstream of the published models, `serving_database` publishes the file analysts
+open and `national_report` rebuilds the report from it (and refreshes each trust's
+data-quality history in its bucket); both run in the same run as the build that changed
+a published table, only when it succeeded, and either can be launched from the UI alone.
 """
 
 import os
@@ -28,7 +29,15 @@ from orchestration.marts.resources import dbt_project
 from psw.lake import Lake
 from psw.pages.national import build_report
 from psw.storage import S3Settings, data_dir, s3_client
-from psw.warehouse import environment_for_dbt, publish_serving, record_build, writer_lock
+from psw.warehouse import (
+    environment_for_dbt,
+    holds_successful_build,
+    mark_build,
+    publish_serving,
+    record_build,
+    serving_path,
+    writer_lock,
+)
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
 NATIONAL_REPORT = dg.AssetKey("national_report")
@@ -93,6 +102,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published. dbt gets its environment (an
         # absolute data dir, the lake, the warehouse) for this call only.
+        mark_build(folder, succeeded=False)
         with environment_for_dbt(folder):
             invocation = dbt.cli(["build"], context=context)
         record_build(folder, invocation.process.pid)
@@ -102,39 +112,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             if invocation.process.poll() is None:
                 invocation.process.kill()
                 invocation.process.wait()
-        if _touches_published(context):
-            published = publish_serving(folder)
-            context.log_event(
-                dg.AssetMaterialization(
-                    asset_key=SERVING_DATABASE,
-                    description="published schema copied and swapped in atomically",
-                    metadata={
-                        "path": str(published.path),
-                        "bytes": dg.MetadataValue.int(published.bytes),
-                        "seconds": dg.MetadataValue.float(round(published.seconds, 2)),
-                        "revisions": dg.MetadataValue.int(published.revisions),
-                        **{
-                            f"rows.{name}": dg.MetadataValue.int(rows)
-                            for name, rows in published.tables.items()
-                        },
-                    },
-                )
-            )
-            # The report reads only the file just published, so it follows its disclosure
-            # control; a failure here leaves the published figures standing.
-            report = build_report(published.path, Lake.from_env(folder).report)
-            context.log_event(
-                dg.AssetMaterialization(
-                    asset_key=NATIONAL_REPORT,
-                    description="national report rebuilt from the published schema",
-                    metadata={
-                        "path": str(report.folder / "index.html"),
-                        "pages": dg.MetadataValue.int(report.pages),
-                        "seconds": dg.MetadataValue.float(round(report.seconds, 2)),
-                    },
-                )
-            )
-            _refresh_trust_histories(context, Lake.from_env(folder))
+        mark_build(folder, succeeded=True)  # only reached when dbt raised no error
 
 
 def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
@@ -166,26 +144,52 @@ def _refresh_trust_histories(context: dg.AssetExecutionContext, lake: Lake) -> N
     )
 
 
-def _touches_published(context: dg.AssetExecutionContext) -> bool:
-    """Publish after a successful build that changed a published table. Automation
-    selects what is downstream of the change; what it leaves out is already current."""
-    return any(key.path[0] == "published" for key in context.selected_asset_keys)
+PUBLISHED_MODELS = [key for key in psw_dbt_models.keys if key.path[0] == "published"]
 
 
-serving_database = dg.AssetSpec(
-    SERVING_DATABASE,
-    deps=[key for key in psw_dbt_models.keys if key.path[0] == "published"],
+@dg.asset(
+    key=SERVING_DATABASE,
+    deps=PUBLISHED_MODELS,
     group_name="published",
+    pool="warehouse",
+    automation_condition=rebuild_on_new_returns(),
     description=(
         "$PSW_DATA_DIR/serving/psw.duckdb: the published schema analysts open read-only, "
-        "replaced atomically after each successful build that changed a published table."
+        "replaced atomically after each successful build that changed a published table "
+        "(revisions recorded and the disclosure guard passed first)."
     ),
 )
+def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    folder = data_dir().resolve()
+    with writer_lock(folder):  # it reads the warehouse: never beside a dbt build
+        # Another build may have run between this run's build and now: publish only a
+        # warehouse whose last build finished (a failed one leaves old and new tables).
+        if not holds_successful_build(folder):
+            raise dg.Failure(
+                "the warehouse's last dbt build did not finish: nothing was published, and "
+                "the serving database keeps its previous figures until a build succeeds"
+            )
+        published = publish_serving(folder)
+    context.log.info(f"published {published.path} in {published.seconds:.1f} s")
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(published.path),
+            "bytes": dg.MetadataValue.int(published.bytes),
+            "seconds": dg.MetadataValue.float(round(published.seconds, 2)),
+            "revisions": dg.MetadataValue.int(published.revisions),
+            **{
+                f"rows.{name}": dg.MetadataValue.int(rows)
+                for name, rows in published.tables.items()
+            },
+        }
+    )
 
-national_report = dg.AssetSpec(
-    NATIONAL_REPORT,
+
+@dg.asset(
+    key=NATIONAL_REPORT,
     deps=[SERVING_DATABASE],
     group_name="published",
+    automation_condition=rebuild_on_new_returns(),
     description=(
         "$PSW_DATA_DIR/serving/report/: the national report (static HTML with charts, one "
         "page for England, each region and each trust), rebuilt from the serving database "
@@ -193,5 +197,22 @@ national_report = dg.AssetSpec(
         "history in its bucket is refreshed with it."
     ),
 )
+def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    # The report reads only the published file, so it follows its disclosure control;
+    # a failure here leaves the published figures standing.
+    lake = Lake.from_env(data_dir().resolve())
+    report = build_report(serving_path(data_dir().resolve()), lake.report)
+    _refresh_trust_histories(context, lake)
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(report.folder / "index.html"),
+            "pages": dg.MetadataValue.int(report.pages),
+            "seconds": dg.MetadataValue.float(round(report.seconds, 2)),
+        }
+    )
 
-marts_job = dg.define_asset_job("build_marts", selection=dg.AssetSelection.assets(psw_dbt_models))
+
+marts_job = dg.define_asset_job(
+    "build_marts",
+    selection=dg.AssetSelection.assets(psw_dbt_models, serving_database, national_report),
+)

@@ -22,6 +22,10 @@ merger_months as (
     select * from {{ ref('int_merger_months') }}
 ),
 
+rollup as (
+    select * from {{ ref('int_geography_rollup') }}
+),
+
 trust_months_compared as (
     select
         trust_months.*,
@@ -34,100 +38,114 @@ trust_months_compared as (
             and trust_months.period_end = merger_months.period_end
 ),
 
-trust_level as (
-    select
-        trust_months.period_end,
-        'trust' as geography_level,
-        trust_months.trust_ods_code as geography_code,
-        trusts.trust_name as geography_name,
-        trusts.region_code as parent_geography_code,
-        trust_months.headcount,
-        trust_months.fte,
-        case when trust_months.is_compared then trust_months.joiners end as joiners,
-        case when trust_months.is_compared then trust_months.leavers end as leavers,
-        1 as trusts_submitted,
-        case when {{ trust_is_open('trusts', 'trust_months.period_end') }} then 1 else 0 end
-            as trusts_expected,
-        case when trust_months.is_compared then 1 else 0 end as trusts_compared,
-        case when trust_months.is_compared then trust_months.headcount end
-            as compared_headcount,
-        case when trust_months.is_compared then trust_months.previous_headcount end
-            as compared_previous_headcount,
-        trust_months.merger_in_month
-    from trust_months_compared as trust_months
-    inner join trusts
-        on trust_months.trust_ods_code = trusts.trust_ods_code
-),
-
-region_grid as (
-    select
-        months.period_end,
-        trusts.region_code,
-        min(trusts.region_name) as region_name,
-        cast(count(*) filter (
-            where {{ trust_is_open('trusts', 'months.period_end') }}
-        ) as bigint) as trusts_expected
-    from months
-    cross join trusts
-    group by months.period_end, trusts.region_code
-),
-
-region_level as (
-    select
-        region_grid.period_end,
-        'region' as geography_level,
-        region_grid.region_code as geography_code,
-        region_grid.region_name as geography_name,
-        'ENG' as parent_geography_code,
-        cast(sum(trust_level.headcount) as bigint) as headcount,
-        sum(trust_level.fte) as fte,
-        cast(sum(trust_level.joiners) as bigint) as joiners,
-        cast(sum(trust_level.leavers) as bigint) as leavers,
-        cast(count(trust_level.geography_code) as bigint) as trusts_submitted,
-        region_grid.trusts_expected,
-        coalesce(cast(sum(trust_level.trusts_compared) as bigint), 0) as trusts_compared,
-        cast(sum(trust_level.compared_headcount) as bigint) as compared_headcount,
-        cast(sum(trust_level.compared_previous_headcount) as bigint) as compared_previous_headcount,
-        coalesce(bool_or(trust_level.merger_in_month), false) as merger_in_month
-    from region_grid
-    left join trust_level
-        on
-            region_grid.period_end = trust_level.period_end
-            and region_grid.region_code = trust_level.parent_geography_code
-    group by
-        region_grid.period_end,
-        region_grid.region_code,
-        region_grid.region_name,
-        region_grid.trusts_expected
-),
-
-national_level as (
+-- Each trust month in force, with what counts towards the figures above it.
+trust_figures as (
     select
         period_end,
-        'national' as geography_level,
-        'ENG' as geography_code,
-        'England' as geography_name,
-        cast(null as {{ type_text() }}) as parent_geography_code,
-        cast(sum(headcount) as bigint) as headcount,
-        sum(fte) as fte,
-        cast(sum(joiners) as bigint) as joiners,
-        cast(sum(leavers) as bigint) as leavers,
-        cast(sum(trusts_submitted) as bigint) as trusts_submitted,
-        cast(sum(trusts_expected) as bigint) as trusts_expected,
-        cast(sum(trusts_compared) as bigint) as trusts_compared,
-        cast(sum(compared_headcount) as bigint) as compared_headcount,
-        cast(sum(compared_previous_headcount) as bigint) as compared_previous_headcount,
-        bool_or(merger_in_month) as merger_in_month
-    from region_level
-    group by period_end
+        trust_ods_code,
+        headcount,
+        fte,
+        is_compared,
+        case when is_compared then joiners end as joiners,
+        case when is_compared then leavers end as leavers,
+        case when is_compared then headcount end as compared_headcount,
+        case when is_compared then previous_headcount end as compared_previous_headcount,
+        merger_in_month
+    from trust_months_compared
+),
+
+open_trusts as (
+    select
+        months.period_end,
+        trusts.trust_ods_code
+    from months
+    cross join trusts
+    where {{ trust_is_open('trusts', 'months.period_end') }}
+),
+
+-- The rows of the mart: every region and England every month, a trust in the months
+-- it has a return in force.
+geographies as (
+    select distinct
+        months.period_end,
+        rollup.geography_level,
+        rollup.geography_code,
+        rollup.geography_name,
+        rollup.parent_geography_code
+    from months
+    cross join rollup
+    where rollup.geography_level != 'trust'
+    union all
+    select
+        trust_figures.period_end,
+        rollup.geography_level,
+        rollup.geography_code,
+        rollup.geography_name,
+        rollup.parent_geography_code
+    from trust_figures
+    inner join rollup
+        on
+            trust_figures.trust_ods_code = rollup.trust_ods_code
+            and rollup.geography_level = 'trust'
+),
+
+figures as (
+    select
+        trust_figures.period_end,
+        rollup.geography_level,
+        rollup.geography_code,
+        cast(sum(trust_figures.headcount) as bigint) as headcount,
+        sum(trust_figures.fte) as fte,
+        cast(sum(trust_figures.joiners) as bigint) as joiners,
+        cast(sum(trust_figures.leavers) as bigint) as leavers,
+        cast(count(*) as bigint) as trusts_submitted,
+        cast(count(*) filter (where trust_figures.is_compared) as bigint) as trusts_compared,
+        cast(sum(trust_figures.compared_headcount) as bigint) as compared_headcount,
+        cast(sum(trust_figures.compared_previous_headcount) as bigint)
+            as compared_previous_headcount,
+        bool_or(trust_figures.merger_in_month) as merger_in_month
+    from trust_figures
+    inner join rollup
+        on trust_figures.trust_ods_code = rollup.trust_ods_code
+    group by trust_figures.period_end, rollup.geography_level, rollup.geography_code
+),
+
+expected as (
+    select
+        open_trusts.period_end,
+        rollup.geography_level,
+        rollup.geography_code,
+        cast(count(*) as bigint) as trusts_expected
+    from open_trusts
+    inner join rollup
+        on open_trusts.trust_ods_code = rollup.trust_ods_code
+    group by open_trusts.period_end, rollup.geography_level, rollup.geography_code
 ),
 
 all_levels as (
-    select * from trust_level
-    union all
-    select * from region_level
-    union all
-    select * from national_level
+    select
+        geographies.*,
+        figures.headcount,
+        figures.fte,
+        figures.joiners,
+        figures.leavers,
+        coalesce(figures.trusts_submitted, 0) as trusts_submitted,
+        coalesce(expected.trusts_expected, 0) as trusts_expected,
+        coalesce(figures.trusts_compared, 0) as trusts_compared,
+        figures.compared_headcount,
+        figures.compared_previous_headcount,
+        coalesce(figures.merger_in_month, false) as merger_in_month
+    from geographies
+    left join figures
+        on
+            geographies.period_end = figures.period_end
+            and geographies.geography_level = figures.geography_level
+            and geographies.geography_code = figures.geography_code
+    left join expected
+        on
+            geographies.period_end = expected.period_end
+            and geographies.geography_level = expected.geography_level
+            and geographies.geography_code = expected.geography_code
 )
 
 select

@@ -1,0 +1,76 @@
+"""Settings for any S3-compatible store, and boto3 clients that retry.
+
+Any S3-compatible store works (AWS S3, MinIO, Ceph, the local server). Settings come from
+the environment variables of INTERFACES.md; a store other than AWS is addressed
+path-style.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:9000"
+# Documented demo credentials for the local server when none are set. Never used for AWS.
+DEMO_ACCESS_KEY = "psw-demo-access-key"
+DEMO_SECRET_KEY = "psw-demo-secret-key"
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    endpoint_url: str | None
+    access_key: str | None
+    secret_key: str | None
+    region: str
+    platform_bucket: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> S3Settings:
+        env = os.environ if env is None else env
+        endpoint = env.get("PSW_S3_ENDPOINT_URL") or None
+        access, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        if endpoint and not access:  # a local or private store: the demo pair by default
+            access, secret = DEMO_ACCESS_KEY, DEMO_SECRET_KEY
+        return cls(
+            endpoint,
+            access,
+            secret,
+            env.get("AWS_REGION", "eu-west-2"),
+            env.get("PSW_PLATFORM_BUCKET", "psw-platform"),
+        )
+
+
+def data_dir(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("PSW_DATA_DIR", "./data"))
+
+
+def s3_client(settings: S3Settings | None = None):
+    """A boto3 S3 client that retries transient errors (throttling, 5xx, timeouts)."""
+    settings = settings or S3Settings.from_env()
+    path_style = {"addressing_style": "path"} if settings.endpoint_url else {}
+    return boto_client("s3", settings, read_timeout=60, s3=path_style, signature_version="s3v4")
+
+
+def boto_client(service: str, settings: S3Settings, **config):
+    """A boto3 client for the configured store, retrying transient errors (6 attempts)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=settings.endpoint_url,
+        aws_access_key_id=settings.access_key,
+        aws_secret_access_key=settings.secret_key,
+        region_name=settings.region,
+        config=Config(retries={"max_attempts": 6, "mode": "standard"}, connect_timeout=5, **config),
+    )
+
+
+def store_unreachable(exc: Exception) -> bool:
+    """Whether a client call failed because the store cannot be reached at all (after its
+    retries): trying further objects would only wait for the same retries."""
+    from botocore.exceptions import ConnectionError as StoreConnectionError
+
+    return isinstance(exc, StoreConnectionError)
