@@ -52,6 +52,7 @@ lint: setup
 	$(BIN)/ruff check psw orchestration tests benchmarks
 	$(BIN)/ruff format --check psw orchestration tests benchmarks
 	cd dbt_project && ../$(BIN)/sqlfluff lint models tests/*.sql
+	$(BIN)/mypy
 
 demo: setup
 	$(BIN)/psw demo

@@ -22,12 +22,20 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from psw.periods import months
 from psw.reference import trusts
 from psw.standard import load_standard
-from psw.storage import DEFAULT_ENDPOINT, LocalS3Server, S3Settings, data_dir, provision_buckets
+from psw.storage import (
+    DEFAULT_ENDPOINT,
+    LocalS3Server,
+    S3Client,
+    S3Settings,
+    data_dir,
+    provision_buckets,
+)
 from psw.synth import build_faults, encode, return_key, simulate
 
 DEMO_TRUSTS = ["RV3", "RWK", "RX4", "RXV", "TAJ", "RNU", "RWV", "RT1"]
@@ -52,7 +60,7 @@ def pseudonymisation_key(folder: Path) -> str:
     return path.read_text().strip()
 
 
-def upload_returns(client, late: bool, progress=print) -> int:
+def upload_returns(client: S3Client, late: bool, progress: Callable[[str], None] = print) -> int:
     """Clean returns for the demo trusts (the LATE ones only when late=True) and faults."""
     registry, count = trusts(), 0
     clean: dict[str, list[dict]] = {}  # RWK's returns by month, to correct a fault
@@ -108,12 +116,13 @@ def run_demo() -> int:
             "PSW_S3_ENDPOINT_URL": os.environ.get("PSW_S3_ENDPOINT_URL", DEFAULT_ENDPOINT),
         }
     )
+    server = LocalS3Server.from_settings(folder / "s3", settings)
     env = {
         **os.environ,
         "PSW_DATA_DIR": str(folder),
-        "PSW_S3_ENDPOINT_URL": settings.endpoint_url,
-        "AWS_ACCESS_KEY_ID": settings.access_key,
-        "AWS_SECRET_ACCESS_KEY": settings.secret_key,
+        "PSW_S3_ENDPOINT_URL": server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": server.access_key,
+        "AWS_SECRET_ACCESS_KEY": server.secret_key,
         "PSW_PSEUDONYMISATION_KEY": pseudonymisation_key(folder),
         "DAGSTER_HOME": str(folder / "dagster"),
     }
@@ -124,10 +133,7 @@ def run_demo() -> int:
     dagster_home()
     print("preparing the dbt manifest ...", flush=True)
     prepare_manifest(folder)
-    server = LocalS3Server(
-        folder / "s3", settings.endpoint_url, settings.access_key, settings.secret_key
-    )
-    print(f"starting the local S3 server on {settings.endpoint_url} ...", flush=True)
+    print(f"starting the local S3 server on {server.endpoint_url} ...", flush=True)
     server.start()
     ui = None
     try:
@@ -199,7 +205,7 @@ def _describe_serving(folder: Path) -> None:
         months = db.execute(
             "select count(*), max(period_end) from published.psw_headcount "
             "where geography_level = 'national'"
-        ).fetchone()
+        ).fetchall()[0]  # an aggregate: always one row
     print(f"serving database: {path}", flush=True)
     print(
         f"  {months[0]} months to {months[1]}; tables: "

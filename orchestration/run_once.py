@@ -22,7 +22,9 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -99,6 +101,7 @@ def _this_process() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
+@cache  # installs the listener once per process
 def lighter_sqlite_commits() -> None:
     """Dagster's default SQLite storage commits every event with an fsync; a backlog of a
     thousand uploads makes ten thousand of them, which stall the disk the workers write
@@ -109,17 +112,12 @@ def lighter_sqlite_commits() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    if getattr(lighter_sqlite_commits, "installed", False):
-        return
-
     @event.listens_for(Engine, "connect")
     def _normal_sync(connection, _record):
         if type(connection).__module__.startswith("sqlite3"):
             cursor = connection.cursor()
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
-
-    lighter_sqlite_commits.installed = True
 
 
 def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
@@ -152,7 +150,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     with open_instance() as instance:
         for run_id in reap_dead_runs(instance):
             progress(f"run {run_id} of a killed `psw run` marked failed; its slots freed")
-        platform = defs.resources["platform"]
+        platform = (defs.resources or {})["platform"]
         lake = platform.lake()
         added = add_new_trusts(instance)
         if added:
@@ -254,9 +252,9 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     return counts
 
 
-def _output_metadata(result: dg.ExecuteInProcessResult) -> dict[str, int | str]:
-    """The intake op's counts (status -> uploads, skipped, faults) and warnings; {} if it
-    never got there."""
+def _output_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    """The intake op's counts (status -> uploads, skipped, faults: ints) and its warning
+    (text); {} if it never got there."""
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_OUTPUT:
             return {k: v.value for k, v in event.step_output_data.metadata.items()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from psw.lake import Lake
+from psw.sql import scalar
 
 LOST_RETURNS = "audit.assert_every_return_in_force_has_landed_rows"
 UNREGISTERED_TRUSTS = "audit.assert_every_trust_with_returns_is_registered"
@@ -25,10 +26,11 @@ def _failures(data_dir: Path, table: str, columns: str) -> list[tuple]:
         return []
     schema, name = table.split(".")
     with duckdb.connect(str(path), read_only=True) as db:
-        found = db.execute(
+        found = scalar(
+            db,
             "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
             [schema, name],
-        ).fetchone()[0]
+        )
         if not found:
             return []
         return db.execute(f"select {columns} from {table} order by all").fetchall()

@@ -94,24 +94,23 @@ def cmd_s3_serve(args: argparse.Namespace) -> int:
     """The local S3 server in the foreground until Ctrl-C."""
     import signal
 
-    from psw.storage import DEFAULT_ENDPOINT, LocalS3Server, S3Settings, data_dir
+    from psw.storage import LocalS3Server, S3Settings, data_dir
 
-    settings = S3Settings.from_env()
-    endpoint = settings.endpoint_url or DEFAULT_ENDPOINT
     root = data_dir() / "s3"
-    server = LocalS3Server(root, endpoint, settings.access_key, settings.secret_key)
+    server = LocalS3Server.from_settings(root, S3Settings.from_env())
+    endpoint = server.endpoint_url
     try:
         server.start()
     except (RuntimeError, ValueError) as exc:
         return _usage_error(str(exc))
     print(
         f"local S3 server on {endpoint}, objects under {root.resolve()} "
-        f"(access key {settings.access_key}); Ctrl-C stops it",
+        f"(access key {server.access_key}); Ctrl-C stops it",
         flush=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     try:
-        server.process.wait()
+        server.wait()
     except KeyboardInterrupt:
         print("stopping the local S3 server", flush=True)
     finally:

@@ -103,7 +103,7 @@ def code_labels(standard: Standard) -> str:
 
 def ethnic_groups(standard: Standard) -> str:
     rows = [["ethnic_category", "ethnic_group"]]
-    rows += [[c.code, c.group] for c in standard.code_lists["ethnic_category"]]
+    rows += [[c.code, c.group or ""] for c in standard.code_lists["ethnic_category"]]
     return _csv(rows)
 
 
@@ -237,7 +237,7 @@ def data_quality_settings(standard: Standard) -> str:
     quality = standard.data_quality
     not_stated = {
         column: [
-            c.code for c in standard.code_lists[standard.find_column(column).codes] if c.not_stated
+            c.code for c in standard.code_lists[standard.column(column).code_list] if c.not_stated
         ]
         for column in quality.not_stated_columns
     }

@@ -11,9 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from psw.reference import Trust
 from psw.submissions import Submission, is_uploaded_object
+
+if TYPE_CHECKING:
+    from psw.storage import S3Client
 
 
 class StoreUnavailable(RuntimeError):
@@ -39,7 +43,7 @@ class Scan:
     next_start: int = 0  # where the next scan starts, when a time budget cut this one short
 
 
-def list_submissions(s3, trust: Trust) -> list[Submission]:
+def list_submissions(s3: S3Client, trust: Trust) -> list[Submission]:
     """Every object the trust has put in its bucket (all but feedback/ and folder markers)."""
     found = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=trust.bucket):
@@ -59,7 +63,7 @@ def list_submissions(s3, trust: Trust) -> list[Submission]:
 
 
 def scan(
-    s3,
+    s3: S3Client,
     registry: Sequence[Trust],
     start: int = 0,
     budget_s: float | None = None,

@@ -18,17 +18,25 @@ import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from psw.sql import scalar
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from psw.storage import S3Settings
+
 
 class Plugin(BasePlugin):
-    def configure_connection(self, conn) -> None:
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
         attach_lake(conn)
 
 
-def attach_lake(conn, env: Mapping[str, str] | None = None) -> None:
+def attach_lake(conn: DuckDBPyConnection, env: Mapping[str, str] | None = None) -> None:
     """Let a DuckDB connection read the lake the environment names (nothing to do when
     it is on local disk)."""
     env = os.environ if env is None else env
@@ -45,7 +53,7 @@ def attach_lake(conn, env: Mapping[str, str] | None = None) -> None:
     conn.execute("set global unsafe_disable_etag_checks = true")
 
 
-def httpfs_file(conn) -> Path:
+def httpfs_file(conn: DuckDBPyConnection) -> Path:
     """The httpfs extension shipped by duckdb-ext-httpfs for this duckdb and platform."""
     import duckdb
 
@@ -55,7 +63,7 @@ def httpfs_file(conn) -> Path:
             "a lake on S3 needs DuckDB's httpfs extension: the package duckdb-ext-httpfs "
             "(in requirements.lock; `make setup` installs it)"
         )
-    platform = conn.execute("select platform from pragma_platform()").fetchone()[0]
+    platform = scalar(conn, "select platform from pragma_platform()")
     for folder in spec.submodule_search_locations:
         found = Path(folder) / "extensions" / f"v{duckdb.__version__}" / platform
         if (found / "httpfs.duckdb_extension").exists():
@@ -66,14 +74,18 @@ def httpfs_file(conn) -> Path:
     )
 
 
-def load_httpfs(conn) -> None:
+def load_httpfs(conn: DuckDBPyConnection) -> None:
     conn.execute(f"load '{httpfs_file(conn)}'")
 
 
-def s3_secret_sql(settings, bucket: str) -> str:
+def s3_secret_sql(settings: S3Settings, bucket: str) -> str:
     """CREATE SECRET for the lake's bucket, from the platform's S3 settings."""
-    options = {"type": "s3", "region": settings.region, "scope": f"s3://{bucket}"}
-    if settings.access_key:
+    options: dict[str, str | bool] = {
+        "type": "s3",
+        "region": settings.region,
+        "scope": f"s3://{bucket}",
+    }
+    if settings.access_key and settings.secret_key:
         options |= {"key_id": settings.access_key, "secret": settings.secret_key}
     if settings.endpoint_url:  # a store other than AWS: path-style, as psw.storage uses
         endpoint = urlparse(settings.endpoint_url)

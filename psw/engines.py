@@ -32,12 +32,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from psw.lake import Lake
 from psw.reference import REGISTRY_COLUMNS
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 WAREHOUSES = ("duckdb", "postgres", "spark")
 SCHEMA = "platform"
@@ -161,7 +165,7 @@ def _registry(path: Path) -> tuple[list[tuple[str, str]], pa.Table]:
 # ---- PostgreSQL ------------------------------------------------------------------------
 
 
-def postgres_connection():
+def postgres_connection() -> Any:  # a psycopg2 connection
     """A connection from libpq's variables (PGHOST, PGPORT, PGUSER, PGPASSWORD,
     PGDATABASE), the same ones the dbt profile reads."""
     import psycopg2
@@ -204,7 +208,7 @@ DUCKDB_TYPES = {  # PostgreSQL's information_schema names -> DuckDB and Arrow ty
 }
 
 
-def copy_published(kind: str, db, schema: str, data_dir: Path) -> list[str]:
+def copy_published(kind: str, db: DuckDBPyConnection, schema: str, data_dir: Path) -> list[str]:
     """Copy the warehouse's `schema` tables into the DuckDB connection `db` (its schema of
     the same name exists), with their comments; the table names copied."""
     if kind == "spark":
@@ -288,7 +292,7 @@ def spark_export_folder(data_dir: Path) -> Path:
     return Path(data_dir).resolve() / "spark" / "export"
 
 
-def copy_spark_export(db, schema: str, folder: Path) -> list[str]:
+def copy_spark_export(db: DuckDBPyConnection, schema: str, folder: Path) -> list[str]:
     """Spark's exported tables into DuckDB, types as Parquet carries them (Spark keeps
     no column comments on Parquet tables, so the serving file has none from Spark)."""
     names = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

@@ -37,7 +37,13 @@ from psw.standard import load_standard
 from psw.submissions import Placement, Submission, place
 
 if TYPE_CHECKING:
-    from psw.storage import S3Settings
+    from collections.abc import Callable
+
+    import pandas as pd
+
+    from psw.pages.history import NationalPicture
+    from psw.storage import S3Client, S3Settings
+    from psw.validation import PreviousReturn, Report
 
 ARCHIVE_PREFIX = "archive/"
 # A backlog of SPLIT_FROM uploads or more is shared between CORES processes (intake runs
@@ -108,7 +114,7 @@ class Processed:
     submission: Submission
     placement: Placement
     outcome: Outcome
-    report: object  # psw.validation.Report, or None when the object was replaced unread
+    report: Report | None  # None when the object was replaced before it was read
 
     @property
     def replaced(self) -> bool:
@@ -117,7 +123,7 @@ class Processed:
         return self.outcome.report_key is None
 
 
-def pseudonymiser(secret: str):
+def pseudonymiser(secret: str) -> Callable[[pd.Series], pd.Series]:
     """HMAC-SHA-256 of one staff id with the platform key: stable across months, irreversible."""
     if not secret:
         raise RuntimeError("PSW_PSEUDONYMISATION_KEY is not set")
@@ -129,7 +135,7 @@ def pseudonymiser(secret: str):
     return hash_id
 
 
-def previous_accepted(lake: Lake, ods: str, period_end: dt.date):
+def previous_accepted(lake: Lake, ods: str, period_end: dt.date) -> PreviousReturn | None:
     """The trust's return in force for its latest accepted month before this one."""
     from psw.validation import PreviousReturn  # validation (pandera) only when processing
     from psw.validation.quality import in_post
@@ -153,7 +159,7 @@ class ObjectReplaced(Exception):
 
 
 def process_submission(
-    s3, submission: Submission, settings: Settings, archived: dict | None = None
+    s3: S3Client, submission: Submission, settings: Settings, archived: dict | None = None
 ) -> Processed:
     """One submission end to end. Raises only for faults of the store or the platform's
     disk (the next pass tries again); anything wrong with the file is a report.
@@ -182,7 +188,7 @@ def process_submission(
     # again by the next pass), not the file's.
     previous = (
         previous_accepted(settings.lake, submission.trust_ods_code, parse_period(placement.period))
-        if placement.filed
+        if placement.filed and placement.period
         else None
     )
     error = None
@@ -303,9 +309,9 @@ def _finding(rule_id: str, detail: str = ""):
     return Finding(rule_id, rule.severity, rule.message.format(detail=detail))
 
 
-def _add_placement_finding(report, placement: Placement) -> None:
-    if placement.problem in report.rule_counts():
-        return  # the validator found it too (a month not yet ended)
+def _add_placement_finding(report: Report, placement: Placement) -> None:
+    if placement.problem is None or placement.problem in report.rule_counts():
+        return  # filed after all, or the validator found it too (a month not yet ended)
     report.findings.append(_finding(placement.problem, placement.detail))
 
 
@@ -436,7 +442,7 @@ def in_processing_order(submissions: Iterable[Submission]) -> list[Submission]:
 
 
 def process_batch(
-    s3,
+    s3: S3Client,
     submissions: Iterable[Submission],
     settings: Settings,
     done: set[str] | None = None,
@@ -489,7 +495,7 @@ class _Histories:
         self.s3, self.lake = s3, lake
         self.current: str | None = None
         self.changed = False  # set when a submission of the current trust is processed
-        self.national = None  # all trusts' picture, read once per batch
+        self.national: NationalPicture | None = None  # all trusts' picture, once per batch
 
     def next_trust(self, ods: str | None) -> None:
         if ods == self.current:

@@ -28,8 +28,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from psw.lakestore import Entry, LakeStore, LocalLakeStore, lake_url, open_store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LANDED_GLOB = "validated/trust=*/period=*/*.parquet"
 LEDGER_GLOB = "submissions/trust=*/period=*/*.json"
@@ -128,7 +132,7 @@ class Lake:
     def has_landed(self, ods: str, period: str, submission_id: str) -> bool:
         return self.store.exists(self.landed_key(ods, period, submission_id))
 
-    def read_landed(self, outcome: Mapping[str, object], columns: list[str]):
+    def read_landed(self, outcome: Mapping[str, object], columns: list[str]) -> pa.Table:
         """The Parquet an accepted ledger entry landed, as a pyarrow table."""
         import io
 
@@ -143,7 +147,7 @@ class Lake:
         return pq.read_table(io.BytesIO(data), columns=columns)
 
     def landed_entries(self) -> Iterator[Entry]:
-        return (e for e in self.store.list("validated/") if e.key.endswith(".parquet"))
+        return (e for e in self.store.entries("validated/") if e.key.endswith(".parquet"))
 
     # ---- the lake: the submissions ledger --------------------------------------------
 
@@ -152,14 +156,16 @@ class Lake:
         folder = f"period={period}" if period else "unfiled"
         return f"submissions/trust={ods}/{folder}/{submission_id}.json"
 
-    def write_outcome(self, ods: str, period: str | None, submission_id: str, record) -> None:
+    def write_outcome(
+        self, ods: str, period: str | None, submission_id: str, record: Mapping[str, Any]
+    ) -> None:
         data = json.dumps(record, indent=2).encode()
         self.store.put(self.ledger_key(ods, period, submission_id), data)
 
     def ledger_entries(self, ods: str | None = None, unfiled: bool = True) -> Iterator[Entry]:
         """Every ledger entry (of one trust when given; with the unfiled ones unless not)."""
         prefix = f"submissions/trust={ods}/" if ods else "submissions/"
-        for entry in self.store.list(prefix):
+        for entry in self.store.entries(prefix):
             parts = entry.key.split("/")
             if (
                 len(parts) != 4

@@ -17,8 +17,11 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from psw.storage import S3Client, S3Settings
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class LakeStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def list(self, prefix: str) -> Iterator[Entry]:
+    def entries(self, prefix: str) -> Iterator[Entry]:
         """Every object under a prefix, in no particular order."""
         ...
 
@@ -67,7 +70,7 @@ def lake_bucket(url: str) -> str | None:
     return parsed.netloc or None
 
 
-def open_store(url: str, settings=None) -> LakeStore:
+def open_store(url: str, settings: S3Settings | None = None) -> LakeStore:
     """The store behind a lake URL: `s3://bucket/prefix` or a local path."""
     parsed = urlparse(url)
     if parsed.scheme == "s3":
@@ -98,7 +101,7 @@ class LocalLakeStore:
     def exists(self, key: str) -> bool:
         return (self.root / key).is_file()
 
-    def list(self, prefix: str) -> Iterator[Entry]:
+    def entries(self, prefix: str) -> Iterator[Entry]:
         folder = self.root / prefix
         if not folder.is_dir():
             return
@@ -118,12 +121,12 @@ class S3LakeStore:
     # read them all after a publish), so they go 16 at a time.
     READERS = 16
 
-    def __init__(self, bucket: str, prefix: str, settings=None):
+    def __init__(self, bucket: str, prefix: str, settings: S3Settings | None = None) -> None:
         self.bucket, self.prefix, self._settings = bucket, f"{prefix}/" if prefix else "", settings
         self._client = None
 
     @property
-    def client(self):
+    def client(self) -> S3Client:
         if self._client is None:
             from psw.storage import S3Settings, s3_client
 
@@ -155,7 +158,7 @@ class S3LakeStore:
             raise
         return True
 
-    def list(self, prefix: str) -> Iterator[Entry]:
+    def entries(self, prefix: str) -> Iterator[Entry]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix + prefix
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from psw.ingest import (
     ARCHIVE_PREFIX,
@@ -23,8 +24,11 @@ from psw.ingest import (
 from psw.lake import Lake
 from psw.submissions import Submission
 
+if TYPE_CHECKING:
+    from psw.storage import S3Client
 
-def archived_submissions(s3, platform_bucket: str) -> list[tuple[Submission, dict]]:
+
+def archived_submissions(s3: S3Client, platform_bucket: str) -> list[tuple[Submission, dict]]:
     """Every submission recorded in the archive, with its archive record."""
     found = []
     pages = s3.get_paginator("list_objects_v2").paginate(
@@ -40,7 +44,9 @@ def archived_submissions(s3, platform_bucket: str) -> list[tuple[Submission, dic
     return found
 
 
-def needs_rebuild(lake: Lake, submission: Submission, ledger: dict[str, str], landed: set[str]):
+def needs_rebuild(
+    lake: Lake, submission: Submission, ledger: dict[str, str], landed: set[str]
+) -> bool:
     """No ledger entry, or an entry in force whose landed rows are gone. `ledger` (id ->
     key) and `landed` (keys) are listed once per rebuild, not once per submission."""
     if submission.id not in ledger:
@@ -56,7 +62,7 @@ def needs_rebuild(lake: Lake, submission: Submission, ledger: dict[str, str], la
     )
 
 
-def rebuild_lake(s3, settings: Settings) -> Iterator[BatchItem]:
+def rebuild_lake(s3: S3Client, settings: Settings) -> Iterator[BatchItem]:
     """Make the lake again from the archive: each archived submission whose ledger entry or
     landed rows are missing is validated again from its archived bytes, oldest first per
     trust and month, and recorded as at first. The trust is not sent its report again."""

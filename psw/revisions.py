@@ -20,6 +20,14 @@ a change of flag.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psw.sql import scalar
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from duckdb import DuckDBPyConnection
 
 SCHEMA = "published"
 TABLE = "revisions"
@@ -70,7 +78,9 @@ COLUMNS = {
 }
 
 
-def record_revisions(db, previous: Path | None, backup: Path, now) -> int:
+def record_revisions(
+    db: DuckDBPyConnection, previous: Path | None, backup: Path, now: dt.datetime
+) -> int:
     """Create `published.revisions` in the new serving database `db` (its `published`
     schema complete), mark `revised` rows, and return how many revisions are new.
 
@@ -85,7 +95,7 @@ def record_revisions(db, previous: Path | None, backup: Path, now) -> int:
     if previous is not None:
         new = _compare(db, now)
         db.execute("detach previous")
-    this = db.execute("select current_database()").fetchone()[0]
+    this = scalar(db, "select current_database()")
     for table in _measured(db, this):
         _mark_revised(db, table, BREAKDOWNS[table])
     for name, (_, comment) in COLUMNS.items():
@@ -281,7 +291,7 @@ def _mark_revised(db, table: str, breakdown: str) -> None:
     )
 
 
-def export_backup(db, backup: Path) -> Path:
+def export_backup(db: DuckDBPyConnection, backup: Path) -> Path:
     """The revision history written as Parquet next to `backup`, from the new serving
     database before it is swapped in; rename it over `backup` once the swap is done."""
     partial = backup.with_name(f".{backup.name}.new")

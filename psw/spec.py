@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from psw.reference import Trust
 from psw.standard import Standard, load_standard
@@ -27,14 +28,14 @@ STAGE_TITLES = {
 REQUIRED_TEXT = {"Y": "Y", "C": "C (see rule)", "N": "N"}
 
 
-def _blocks(standard: Standard) -> list[tuple[str, object]]:
+def _blocks(standard: Standard) -> list[tuple[str, Any]]:
     """The page as a list of (kind, content) blocks, rendered to Markdown or HTML."""
     limits = standard.limits
     # A worked example of where a file goes, from the examples in the standard.
     ods = standard.column("trust_ods_code").example
     month = standard.column("reporting_period_end").example[:7]
     example_key = f"{Trust.default_bucket(ods)}/returns/{month}/psw_return.csv"
-    blocks: list[tuple[str, object]] = [
+    blocks: list[tuple[str, Any]] = [
         ("h1", f"{standard.name}: data standard v{standard.version}"),
         ("p", f"Grain: {standard.grain}"),
         ("h2", "How to send your return"),

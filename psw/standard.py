@@ -52,6 +52,13 @@ class Column:
     def is_required(self) -> bool:
         return self.required == "Y"
 
+    @property
+    def code_list(self) -> str:
+        """The name of a code column's list (the loader refuses a code column without one)."""
+        if self.codes is None:
+            raise StandardError(f"column {self.name} has no code list")
+        return self.codes
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -194,6 +201,8 @@ def _load(path: Path) -> Standard:
     for col in columns:
         if col.codes is not None and col.codes not in code_lists:
             raise StandardError(f"column {col.name}: no code list named {col.codes!r}")
+        if col.type == "code" and col.codes is None:
+            raise StandardError(f"column {col.name}: a code column needs `codes`")
     return Standard(
         name=raw["standard"],
         version=str(raw["version"]),

@@ -16,8 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from psw.periods import is_period, parse_period
+
+if TYPE_CHECKING:
+    from psw.reference import Trust
 
 FEEDBACK_PREFIX = "feedback/"
 RETURNS_PREFIX = "returns/"
@@ -109,7 +113,7 @@ def report_key(key: str) -> str:
     return f"{FEEDBACK_PREFIX}{folder + '/' if folder else ''}{name}.report"
 
 
-def place(key: str, first_month: str, today: dt.date, trust=None) -> Placement:
+def place(key: str, first_month: str, today: dt.date, trust: Trust | None = None) -> Placement:
     """File a key under its month, or say why it cannot be filed. `trust` (a registry
     entry) adds its open months: a month it is not expected to submit is refused."""
     parts = key.split("/")

@@ -19,11 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
 from psw.revisions import TABLE as REVISIONS
 from psw.revisions import export_backup, record_revisions
+from psw.sql import scalar
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 PUBLISHED_SCHEMA = "published"
 # The tables a build must publish (the rest are checked as they come).
@@ -256,14 +261,10 @@ def publish_serving(data_dir: Path) -> Published:
         with duckdb.connect(str(staging)) as db:
             db.execute(f"create schema {PUBLISHED_SCHEMA}")
             for name in _copy_published(db, data_dir):
-                tables[name] = db.execute(
-                    f"select count(*) from {PUBLISHED_SCHEMA}.{name}"
-                ).fetchone()[0]
+                tables[name] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{name}")
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             revised = record_revisions(db, target if target.exists() else None, backup, now)
-            tables[REVISIONS] = db.execute(
-                f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}"
-            ).fetchone()[0]
+            tables[REVISIONS] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}")
             check_disclosure(db)
             exported = export_backup(db, backup)
             db.execute("checkpoint")
@@ -322,7 +323,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def check_disclosure(db) -> None:
+def check_disclosure(db: DuckDBPyConnection) -> None:
     """Refuse to publish row-level columns, or any sub-national count off the disclosure
     rules: every integer column of every published table is a count unless the standard
     exempts it (it counts no people). A table without geography_level is per trust."""
@@ -345,11 +346,12 @@ def check_disclosure(db) -> None:
         if data_type not in INTEGER_TYPES or column in rules.exempt_columns:
             continue
         below_national = "geography_level != 'national' and " if table in by_level else ""
-        bad = db.execute(
+        bad = scalar(
+            db,
             f"select count(*) from {PUBLISHED_SCHEMA}.{table} where {below_national}"
             f'("{column}" between 1 and {rules.largest_suppressed} '
-            f'or "{column}" % {rules.rounding_base} != 0)'
-        ).fetchone()[0]
+            f'or "{column}" % {rules.rounding_base} != 0)',
+        )
         if bad:
             raise DisclosureError(
                 f"{bad} sub-national values of {table}.{column} would be served that are "

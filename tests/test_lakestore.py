@@ -39,10 +39,10 @@ def test_a_store_puts_gets_lists_and_reads_many(store):
     assert store.get("validated/nothing.parquet") is None
     assert store.exists("submissions/trust=RV3/unfiled/b.json")
     assert not store.exists("submissions/trust=RV3/unfiled/c.json")
-    listed = list(store.list("submissions/"))
+    listed = list(store.entries("submissions/"))
     assert [e.key for e in listed] == ["submissions/trust=RV3/unfiled/b.json"]
     assert listed[0].modified > 0
-    assert list(store.list("nowhere/")) == []
+    assert list(store.entries("nowhere/")) == []
     keys = ["submissions/trust=RV3/unfiled/b.json", "gone.json"] * 3
     assert store.get_many(keys) == [b"two", None] * 3
 

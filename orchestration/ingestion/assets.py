@@ -11,6 +11,8 @@ processes a file (upload it again for that).
 # No `from __future__ import annotations`: Dagster resolves config and resource types
 # from these signatures at definition time.
 
+from collections.abc import Iterator
+
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
@@ -19,6 +21,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 from orchestration.ingestion.partitions import trust_month_partitions
 from orchestration.ingestion.resources import PlatformResource
 from psw.lake import Status, recency
+from psw.validation.report import Report
 
 SUBMISSION = dg.AssetKey("submission")
 CONTRACT_CHECK = "return_contract"
@@ -49,7 +52,7 @@ def _listing(findings) -> dict:
     }
 
 
-def check_outcomes(outcome: dict, report=None) -> list[tuple[str, bool, dict]]:
+def check_outcomes(outcome: dict, report: Report | None = None) -> list[tuple[str, bool, dict]]:
     """(check name, passed, metadata) of the contract and quality checks of one upload."""
     contract = _findings(report, ("file", "contract"), "error")
     quality = _findings(report, ("quality", "history"), "warning")
@@ -75,7 +78,9 @@ def materialization_metadata(outcome: dict) -> dict:
     }
 
 
-def upload_events(uploads: list[tuple[dict, object]], instance: dg.DagsterInstance):
+def upload_events(
+    uploads: list[tuple[dict, Report | None]], instance: dg.DagsterInstance
+) -> Iterator[dg.AssetMaterialization | dg.AssetCheckEvaluation]:
     """What a batch run reports for filed uploads (outcome, report): each trust-month's
     materialisation, then its two check evaluations (not blocking the batch: a rejection
     is an answer).
@@ -98,7 +103,7 @@ def upload_events(uploads: list[tuple[dict, object]], instance: dg.DagsterInstan
     ).records
     targets: dict[str, list] = {}
     for record in sorted(records, key=lambda r: r.storage_id):  # oldest first, as yielded
-        targets.setdefault(record.partition_key, []).append(record)
+        targets.setdefault(str(record.partition_key), []).append(record)
     for (outcome, report), partition in zip(uploads, partitions, strict=True):
         record = targets[partition].pop(0)
         target = AssetCheckEvaluationTargetMaterializationData(
@@ -148,7 +153,9 @@ def latest_outcome(platform: PlatformResource, ods: str, period: str) -> dict | 
         "accepted. Reported by the `intake` job; materialising re-reads the ledger."
     ),
 )
-def submission(context: dg.AssetExecutionContext, platform: PlatformResource):
+def submission(
+    context: dg.AssetExecutionContext, platform: PlatformResource
+) -> Iterator[dg.MaterializeResult]:
     keys = context.partition_key.keys_by_dimension
     outcome = latest_outcome(platform, keys["trust"], keys["month"])
     if outcome is None:

@@ -13,6 +13,7 @@ outcome, for the next pass to try again (the run then ends failed, so it shows r
 # from these signatures at definition time.
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict
 
 import dagster as dg
@@ -23,6 +24,7 @@ from psw.ingest import process_in_workers
 from psw.lake import Status
 from psw.reference import pay_table_missing, pay_table_warning
 from psw.submissions import Submission
+from psw.validation.report import Report
 
 INTAKE_JOB = "intake"
 SALARY_WARNING = "salary check warning"  # output metadata: returns without a pay table
@@ -37,14 +39,14 @@ class IntakeConfig(dg.Config):
 @dg.op(name="process_uploads", description="Archive, validate, report back and land a batch.")
 def process_uploads(
     context: dg.OpExecutionContext, config: IntakeConfig, platform: PlatformResource
-):
+) -> Iterator[dg.AssetMaterialization | dg.AssetCheckEvaluation | dg.Output]:
     batch = [Submission.from_config(c) for c in config.submissions]
     context.log.info(f"{len(batch)} uploads to process with {config.workers} worker(s)")
     counts: Counter[str] = Counter()
     faults = []
     # Reported to Dagster in groups: every log line and event is a write to the instance's
     # storage, and on a backlog those writes compete with the workers for the two cores.
-    filed: list[tuple[dict, object]] = []
+    filed: list[tuple[dict, Report | None]] = []
     lines: list[str] = []
     unchecked_pay_years: list[str] = []
     for number, item in enumerate(
@@ -75,7 +77,9 @@ def process_uploads(
         context.log.info("\n".join(lines))
     yield from upload_events(filed, context.instance)
     counts["faults"] = len(faults)
-    metadata = {name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())}
+    metadata: dict[str, dg.MetadataValue] = {
+        name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())
+    }
     if unchecked_pay_years:
         warning = pay_table_warning(unchecked_pay_years, len(unchecked_pay_years))
         context.log.warning(warning)
@@ -89,5 +93,5 @@ def process_uploads(
 
 
 @dg.job(name=INTAKE_JOB, executor_def=dg.in_process_executor, tags={"psw/kind": "intake"})
-def intake_job():
+def intake_job() -> None:
     process_uploads()

@@ -9,7 +9,7 @@ import dagster as dg
 
 from psw.ingest import Settings, first_month
 from psw.lake import Lake
-from psw.storage import S3Settings, data_dir, s3_client
+from psw.storage import S3Client, S3Settings, data_dir, s3_client
 
 
 class PlatformResource(dg.ConfigurableResource):
@@ -35,7 +35,7 @@ class PlatformResource(dg.ConfigurableResource):
             self.platform_bucket or env.platform_bucket,
         )
 
-    def s3(self):
+    def s3(self) -> S3Client:
         return s3_client(self.settings())
 
     def data_path(self) -> Path:

@@ -58,7 +58,7 @@ def run_key(batch: list[Submission], now: float) -> str:
     return f"intake-{hashlib.sha256(ids.encode()).hexdigest()[:16]}-{int(now * 1000)}"
 
 
-def in_flight(instance, requested: dict, now: float) -> set[str]:
+def in_flight(instance: dg.DagsterInstance, requested: dict, now: float) -> set[str]:
     """Submission ids handed to a run that may still give them an outcome."""
     status: dict[str, bool] = {}
     for key, since in {(v[0], v[1]) for v in requested.values()}:
@@ -76,7 +76,9 @@ def in_flight(instance, requested: dict, now: float) -> set[str]:
     default_status=dg.DefaultSensorStatus.RUNNING,
     job=intake_job,
 )
-def trust_uploads(context: dg.SensorEvaluationContext, platform: PlatformResource):
+def trust_uploads(
+    context: dg.SensorEvaluationContext, platform: PlatformResource
+) -> dg.SensorResult:
     cursor = json.loads(context.cursor or "{}")
     now = time.time()
     added = new_trusts(context.instance)

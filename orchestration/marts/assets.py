@@ -12,7 +12,7 @@ a published table, only when it succeeded, and either can be launched from the U
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
@@ -50,7 +51,9 @@ class PlatformTranslator(DagsterDbtTranslator):
     model. The sources are the `submission` asset (meta.dagster.asset_key in the
     generated sources YAML, psw/dbt_artifacts.py)."""
 
-    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
@@ -59,7 +62,13 @@ class PlatformTranslator(DagsterDbtTranslator):
             group_name=_layer_group(props), automation_condition=rebuild_on_new_returns()
         )
 
-    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
         """dbt tests run with the model they test, and show as its checks in the UI
         (without a condition of their own, automated builds log them as observations)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
@@ -95,7 +104,7 @@ translator = PlatformTranslator(
     dagster_dbt_translator=translator,
     pool="warehouse",
 )
-def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     folder = data_dir().resolve()
     with writer_lock(folder):
         _load_lake(context, folder)

@@ -9,7 +9,8 @@ alternative and is followed by a table of its figures, for screen readers and co
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 SUPPRESSED = "c"  # the ONS mark for a figure withheld to protect confidentiality
 STATUS_MARK = {
@@ -50,7 +51,7 @@ def bar_chart(
     y = {"field": "category", "type": "nominal", "sort": None, "title": None}
     x = {"field": field, "type": "quantitative"}
     # Shares read as percentages; counts in steps of 10 at least, so no label reads as one.
-    axis = {"format": "%"} if field == "share" else {"tickMinStep": 10}
+    axis: dict[str, Any] = {"format": "%"} if field == "share" else {"tickMinStep": 10}
     bars: dict = {
         "mark": "bar",
         "encoding": {"y": y, "x": {**x, "axis": axis, "title": x_title}},
@@ -79,7 +80,8 @@ def line_chart(
     percent: bool = False,
 ) -> str:
     """A line by `month` of the field `y` (one line per `series` when given)."""
-    axis = {"format": "%"} if percent else {"tickMinStep": 10}  # no label reads as a count
+    # Percentages, or counts in steps of 10 at least, so no label reads as one.
+    axis: dict[str, Any] = {"format": "%"} if percent else {"tickMinStep": 10}
     encoding: dict = {
         "x": {"field": "month", "type": "ordinal", "title": "month"},
         "y": {"field": y, "type": "quantitative", "title": y_title or y, "axis": axis},
@@ -98,7 +100,7 @@ def line_chart(
     return chart(spec, title)
 
 
-def share(category: str, share, field: str = "share", **more) -> dict:
+def share(category: str, share: float | None, field: str = "share", **more: Any) -> dict:
     """A bar of `bar_chart`: a withheld figure (None) is drawn at zero with the mark "c"."""
     return {
         "category": category,
@@ -115,7 +117,13 @@ def headline(items: list[tuple[str, str]], label: str = "") -> str:
     return f"<ul class='headline'{labelled}>{cells}</ul>"
 
 
-def quality_cells(status: str, parts, on_time, score, withheld: bool) -> list[str]:
+def quality_cells(
+    status: str,
+    parts: Sequence[float | None],
+    on_time: bool | None,
+    score: float | None,
+    withheld: bool,
+) -> list[str]:
     """The data-quality measure's cells after the month (QUALITY_COLUMNS): parts and
     score as "c" when the published figures withhold them."""
     return [
@@ -143,18 +151,18 @@ def section(title: str, *parts: str) -> str:
     return f"<section><h2>{html.escape(title)}</h2>{''.join(parts)}</section>"
 
 
-def count(value, flag=None) -> str:
+def count(value: int | None, flag: str | None = None) -> str:
     """A published count: "c" where withheld, blank where there is none."""
     if value is None:
         return SUPPRESSED if flag in ("suppressed", "secondary") else ""
     return f"{value:,}"
 
 
-def number(value, places: int) -> str:
+def number(value: float | None, places: int) -> str:
     return "" if value is None else f"{value:,.{places}f}"
 
 
-def percent(value) -> str:
+def percent(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
 

@@ -22,10 +22,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from psw.lake import Lake, Status, recency
 from psw.pages.published import Published
 from psw.submissions import FEEDBACK_PREFIX
+
+if TYPE_CHECKING:
+    from psw.storage import S3Client
 
 HISTORY_KEY = f"{FEEDBACK_PREFIX}history"  # .json and .html
 HISTORY_FORMAT_VERSION = 1
@@ -107,7 +111,7 @@ def history(
     counted = bool(latest)
     broken = rules_per_month(uploads)
     standing = (latest[(ods, last_month)].get("rule_counts") or {}) if last_month else {}
-    rules = []
+    rules: list[dict[str, Any]] = []
     for rule_id in sorted({r for found in broken.values() for r in found}):
         rule = standard.rules.get(rule_id)  # None: a rule of an earlier standard, since retired
         seen = sorted(p for (_, p), found in broken.items() if rule_id in found)
@@ -235,7 +239,7 @@ def national_picture_of(lake: Lake) -> NationalPicture:
 
 
 def refresh_history(
-    s3,
+    s3: S3Client,
     lake: Lake,
     ods: str,
     national: NationalPicture | None = None,
@@ -253,7 +257,7 @@ def refresh_history(
         return False
 
 
-def refresh_all(s3, lake: Lake, trusts: Iterable[str]) -> int:
+def refresh_all(s3: S3Client, lake: Lake, trusts: Iterable[str]) -> int:
     """Every listed trust's history (after a publish): how many were written. Stops at a
     store that cannot be reached: each further trust would only wait for its retries."""
     from psw.storage import store_unreachable

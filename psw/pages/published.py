@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 class Published:
@@ -36,13 +37,13 @@ class Published:
     def __enter__(self) -> Published:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         return self.db.execute(sql, list(params)).fetchall()
 
-    def value(self, sql: str, params: Sequence = ()):
+    def value(self, sql: str, params: Sequence = ()) -> Any:
         row = self.db.execute(sql, list(params)).fetchone()
         return row[0] if row else None
 

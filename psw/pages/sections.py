@@ -177,7 +177,8 @@ def compared(data: Published, ods: str, region: str) -> str:
         ("region", region, data.region_name(region)),
         ("national", "ENG", "England"),
     ]
-    values, shares = [], {}
+    values: list[dict] = []
+    shares: dict[str, dict[str, str]] = {}
     for level, code, name in places:
         for label, _, _, share, _ in data.breakdown(level, code, "afc_band"):
             values.append(b.share(label, share, place=name))

@@ -8,8 +8,15 @@ path-style.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+# boto3's clients have no type information without the boto3-stubs packages: named here
+# so signatures say what they take.
+S3Client = Any
+IAMClient = Any
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:9000"
 # Documented demo credentials for the local server when none are set. Never used for AWS.
@@ -26,7 +33,7 @@ class S3Settings:
     platform_bucket: str
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> S3Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> S3Settings:
         env = os.environ if env is None else env
         endpoint = env.get("PSW_S3_ENDPOINT_URL") or None
         access, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
@@ -41,19 +48,19 @@ class S3Settings:
         )
 
 
-def data_dir(env: dict[str, str] | None = None) -> Path:
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     return Path(env.get("PSW_DATA_DIR", "./data"))
 
 
-def s3_client(settings: S3Settings | None = None):
+def s3_client(settings: S3Settings | None = None) -> S3Client:
     """A boto3 S3 client that retries transient errors (throttling, 5xx, timeouts)."""
     settings = settings or S3Settings.from_env()
     path_style = {"addressing_style": "path"} if settings.endpoint_url else {}
     return boto_client("s3", settings, read_timeout=60, s3=path_style, signature_version="s3v4")
 
 
-def boto_client(service: str, settings: S3Settings, **config):
+def boto_client(service: str, settings: S3Settings, **config: Any) -> Any:
     """A boto3 client for the configured store, retrying transient errors (6 attempts)."""
     import boto3
     from botocore.config import Config

@@ -47,6 +47,22 @@ class LocalS3Server:
         self.access_key, self.secret_key = access_key, secret_key
         self.process: subprocess.Popen | None = None
 
+    @classmethod
+    def from_settings(cls, root: Path, settings: S3Settings) -> LocalS3Server:
+        """The server the settings name (the default endpoint and the demo keys when
+        they name none)."""
+        return cls(
+            root,
+            settings.endpoint_url or DEFAULT_ENDPOINT,
+            settings.access_key or DEMO_ACCESS_KEY,
+            settings.secret_key or DEMO_SECRET_KEY,
+        )
+
+    def wait(self) -> None:
+        """Until the server stops."""
+        if self.process is not None:
+            self.process.wait()
+
     def command(self) -> list[str]:
         return [
             rclone_binary(),
@@ -95,7 +111,7 @@ class LocalS3Server:
     def __enter__(self) -> LocalS3Server:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 

@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from psw.storage.client import S3Settings, boto_client
+from psw.storage.client import IAMClient, S3Client, S3Settings, boto_client
 
 
-def ensure_bucket(client, bucket: str) -> bool:
+def ensure_bucket(client: S3Client, bucket: str) -> bool:
     """Create a bucket unless it exists; True when created."""
     from botocore.exceptions import ClientError
 
@@ -36,7 +36,7 @@ def ensure_bucket(client, bucket: str) -> bool:
 
 
 def provision_buckets(
-    client,
+    client: S3Client,
     platform_bucket: str,
     progress: Callable[[str], None] | None = None,
     lake_bucket: str | None = None,
@@ -59,11 +59,11 @@ def provision_buckets(
     return created
 
 
-def iam_client(settings: S3Settings | None = None):
+def iam_client(settings: S3Settings | None = None) -> IAMClient:
     return boto_client("iam", settings or S3Settings.from_env())
 
 
-def supports_iam(iam) -> bool:
+def supports_iam(iam: IAMClient) -> bool:
     """Whether the store answers IAM calls (rclone's server does not)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -107,7 +107,7 @@ def trust_policy(bucket: str) -> dict:
 
 
 def provision_credentials(
-    iam, out_dir: Path, progress: Callable[[str], None] | None = None
+    iam: IAMClient, out_dir: Path, progress: Callable[[str], None] | None = None
 ) -> dict[str, Path]:
     """An IAM user per trust with `trust_policy`; a key written once to out_dir/<ODS>.json.
 

@@ -133,7 +133,15 @@ def write_faults(folder: Path, trust: Trust, periods: list[str], seed: int) -> l
 class _Maker:
     """Builds fault files from recipes, all from the same clean return."""
 
-    def __init__(self, standard, trust, seed, period, rows, previous_rows):
+    def __init__(
+        self,
+        standard: Standard,
+        trust: Trust,
+        seed: int,
+        period: str,
+        rows: Rows,
+        previous_rows: Rows,
+    ) -> None:
         self.standard: Standard = standard
         self.trust: Trust = trust
         self.seed: int = seed

@@ -13,7 +13,7 @@ import pandas as pd
 
 from psw.standard import Column, Standard
 from psw.validation.parsing import parse_dates, parse_numbers
-from psw.validation.rules import Context, register
+from psw.validation.rules import Context, Decorator, Wording, register
 
 # How a column check wants its values: as written, or parsed (unparseable -> NaN/NaT).
 PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
@@ -31,8 +31,8 @@ def column_rule(
     parsed: str | None = None,
     unparsed_passes: bool = True,
     ignore_na: bool = True,
-    wording=None,
-):
+    wording: Wording | None = None,
+) -> Decorator:
     """Register a check of one column: `function(values, ctx, column, standard)` returns
     True for each valid value. It runs on the column named, or on every column `applies`
     accepts. With `parsed`, it gets the parsed values, and a value that does not parse
@@ -50,7 +50,9 @@ def column_rule(
     )
 
 
-def row_rule(rule_id: str, *, column: str, needs: set[str], wording=None):
+def row_rule(
+    rule_id: str, *, column: str, needs: set[str], wording: Wording | None = None
+) -> Decorator:
     """Register a whole-row check: `function(frame, present)` returns True per valid row.
     It runs when the file has every column in `needs`; breaches are reported on `column`."""
     return register(rule_id, "row", wording=wording, column=column, needs=needs)
@@ -68,7 +70,7 @@ def _period_end(ctx: Context, column: Column | None, standard: Standard) -> dict
 
 
 @column_rule("VALUE_REQUIRED", applies=lambda c: c.is_required, ignore_na=False)
-def value_given(values, ctx, column, standard):
+def value_given(values: pd.Series, ctx: Context, column: Column, standard: Standard) -> pd.Series:
     return values.notna()
 
 
@@ -80,7 +82,9 @@ def value_given(values, ctx, column, standard):
         "detail": column.format_hint or f"in the format {column.pattern}"
     },
 )
-def text_in_format(values, ctx, column, standard):
+def text_in_format(
+    values: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return values.str.fullmatch(column.pattern)
 
 
@@ -89,23 +93,25 @@ def text_in_format(values, ctx, column, standard):
     applies=lambda c: c.max_length is not None,
     wording=lambda ctx, column, standard: {"detail": str(column.max_length)},
 )
-def text_short_enough(values, ctx, column, standard):
+def text_short_enough(
+    values: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return values.str.len() <= column.max_length
 
 
 @column_rule(
     "CODE_INVALID",
     applies=lambda c: c.type == "code",
-    wording=lambda ctx, column, standard: {"allowed": ", ".join(standard.codes(column.codes))},
+    wording=lambda ctx, column, standard: {"allowed": ", ".join(standard.codes(column.code_list))},
 )
-def code_allowed(values, ctx, column, standard):
-    return values.str.lower().isin({c.lower() for c in standard.codes(column.codes)})
+def code_allowed(values: pd.Series, ctx: Context, column: Column, standard: Standard) -> pd.Series:
+    return values.str.lower().isin({c.lower() for c in standard.codes(column.code_list)})
 
 
 @column_rule(
     "DATE_INVALID", applies=lambda c: c.type == "date", parsed="date", unparsed_passes=False
 )
-def date_parses(dates, ctx, column, standard):
+def date_parses(dates: pd.Series, ctx: Context, column: Column, standard: Standard) -> pd.Series:
     return dates.notna()
 
 
@@ -115,14 +121,18 @@ def date_parses(dates, ctx, column, standard):
     parsed="number",
     unparsed_passes=False,
 )
-def number_parses(numbers, ctx, column, standard):
+def number_parses(
+    numbers: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return numbers.notna()
 
 
 @column_rule(
     "SALARY_NOT_A_NUMBER", column="annual_salary_fte_gbp", parsed="money", unparsed_passes=False
 )
-def salary_parses(numbers, ctx, column, standard):
+def salary_parses(
+    numbers: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return numbers.notna()
 
 
@@ -134,14 +144,18 @@ def salary_parses(numbers, ctx, column, standard):
     column="trust_ods_code",
     wording=lambda ctx, column, standard: {"expected": ctx.trust_ods_code},
 )
-def trust_is_the_buckets(values, ctx, column, standard):
+def trust_is_the_buckets(
+    values: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return values.str.upper() == ctx.trust_ods_code.upper()
 
 
 @column_rule(
     "PERIOD_NOT_MONTH_END", column="reporting_period_end", parsed="date", wording=_period_end
 )
-def period_is_month_end(dates, ctx, column, standard):
+def period_is_month_end(
+    dates: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return dates.dt.is_month_end
 
 
@@ -154,13 +168,17 @@ def period_is_month_end(dates, ctx, column, standard):
         "detail": ctx.period,
     },
 )
-def period_is_the_keys(dates, ctx, column, standard):
+def period_is_the_keys(
+    dates: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return (dates.dt.year == ctx.period_end.year) & (dates.dt.month == ctx.period_end.month)
 
 
 # Not named in_range: pandera dispatches functions named like its built-ins.
 @column_rule("FTE_OUT_OF_RANGE", column="fte", parsed="number")
-def fte_within_bounds(numbers, ctx, column, standard):
+def fte_within_bounds(
+    numbers: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return (numbers > column.min_exclusive) & (numbers <= column.max)
 
 
@@ -170,14 +188,18 @@ def fte_within_bounds(numbers, ctx, column, standard):
     parsed="date",
     wording=_period_end,
 )
-def fixed_term_ends_after_period(dates, ctx, column, standard):
+def fixed_term_ends_after_period(
+    dates: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return dates > _ts(ctx.period_end)
 
 
 @column_rule(
     "START_DATE_AFTER_PERIOD", column="start_date_in_role", parsed="date", wording=_period_end
 )
-def start_not_after_period(dates, ctx, column, standard):
+def start_not_after_period(
+    dates: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return dates <= _ts(ctx.period_end)
 
 
@@ -187,7 +209,9 @@ def start_not_after_period(dates, ctx, column, standard):
     parsed="date",
     wording=lambda ctx, column, standard: {"expected": ctx.earliest_start.isoformat()},
 )
-def start_not_too_early(dates, ctx, column, standard):
+def start_not_too_early(
+    dates: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return dates >= _ts(ctx.earliest_start)
 
 
@@ -199,7 +223,9 @@ def start_not_too_early(dates, ctx, column, standard):
         "expected": f"{ctx.period_start.isoformat()} to {ctx.period_end.isoformat()}"
     },
 )
-def leaving_in_month(dates, ctx, column, standard):
+def leaving_in_month(
+    dates: pd.Series, ctx: Context, column: Column, standard: Standard
+) -> pd.Series:
     return (dates >= _ts(ctx.period_start)) & (dates <= _ts(ctx.period_end))
 
 

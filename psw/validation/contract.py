@@ -9,6 +9,8 @@ rule id it enforces and comes from one function in psw/validation/column_rules.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -25,7 +27,7 @@ class _ParsedOnce:
     If it ever hands a different object, the value is simply parsed again.
     """
 
-    def __init__(self, parse):
+    def __init__(self, parse: Callable[[pd.Series], pd.Series]) -> None:
         self.parse = parse
         self.source: pd.Series | None = None
         self.value: pd.Series | None = None

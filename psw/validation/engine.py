@@ -171,9 +171,8 @@ class _Findings:
         """One finding, worded by its message in the standard and its check's wording."""
         rule = self.standard.rule(rule_id)
         values = {"column": column or "", "detail": "", "expected": "", "allowed": ""}
-        words = wording(rule_id)
-        spec = self.standard.find_column(column)
-        if words and (spec or column is None):
+        words, spec = wording(rule_id), self.standard.find_column(column)
+        if words and spec:
             values.update(words(self.ctx, spec, self.standard))
         values.update({k: v for k, v in placeholders.items() if v})
         self.items.append(
@@ -182,9 +181,9 @@ class _Findings:
 
     def extend(self, hits: Iterable[Hit]) -> None:
         for hit in hits:
-            if hit.personal == "column":  # named as the trust wrote it
+            if hit.personal == "column" and hit.column:  # named as the trust wrote it
                 self.personal_columns.add(self.normalised.get(hit.column, hit.column))
-            elif hit.personal == "cell":
+            elif hit.personal == "cell" and hit.row is not None and hit.column:
                 self.personal_cells.add((hit.row, hit.column))
             self.add(hit.rule_id, hit.row, hit.column, hit.value, **hit.placeholders)
 

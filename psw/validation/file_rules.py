@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from psw.standard import Standard
 from psw.validation import personal
 from psw.validation.reading import RawReturn
-from psw.validation.rules import Context, Hit, register
+from psw.validation.rules import Context, Decorator, Hit, Wording, register
 
 
-def file_rule(rule_id: str, *, before_reading: bool = False, wording=None):
+def file_rule(
+    rule_id: str, *, before_reading: bool = False, wording: Wording | None = None
+) -> Decorator:
     """Register a whole-file check: `function(raw, ctx, standard)` yields a hit per breach
     (`function(ctx, standard)` when `before_reading`)."""
     return register(rule_id, "file", wording=wording, before_reading=before_reading)

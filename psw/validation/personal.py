@@ -17,11 +17,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from psw.standard import Standard, load_standard
 from psw.validation.rules import checks, register
+
+if TYPE_CHECKING:
+    from psw.validation.reading import RawReturn
 
 # Between the groups of an identifier: spaces (any), dots, slashes and dashes of any kind,
 # at most three (so "943 - 476 - 5919" is one number and "943 ... 476" is not).
@@ -138,7 +142,7 @@ def scan_values(frame: pd.DataFrame) -> list[tuple[str, int, str]]:
     return hits
 
 
-def mask_personal_headers(raw) -> list[tuple[str, str]]:
+def mask_personal_headers(raw: RawReturn) -> list[tuple[str, str]]:
     """Replace every column name that is itself personal data (an NHS number typed into
     row 1) by its position, in place, so no finding, report or log can repeat it.
 

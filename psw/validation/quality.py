@@ -11,7 +11,7 @@ the standard and the pay tables and never imports Great Expectations.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from psw.reference import pay_ranges, pay_year
 from psw.standard import Standard
-from psw.validation.rules import Context, Hit, register
+from psw.validation.rules import Context, Decorator, Hit, register
 
 if TYPE_CHECKING:
     from psw.validation.suites import SuiteRun
@@ -45,7 +45,9 @@ class PreviousReturn:
         return len(self.in_post)
 
 
-def in_post(staff_keys, leaving_dates, rows) -> dict[str, int]:
+def in_post(
+    staff_keys: Iterable[Any], leaving_dates: Iterable[Any], rows: Iterable[Any]
+) -> dict[str, int]:
     """Each staff key in post at the month end, to its row: someone with an assignment
     that has no leaving date. The one definition in Python (the validator and the
     previous month's return); dbt's is `is_in_post` in int_assignments_in_force."""
@@ -95,13 +97,15 @@ def history_parameters(standard: Standard, previous: PreviousReturn) -> dict:
     }
 
 
-def quality_rule(rule_id: str):
+def quality_rule(rule_id: str) -> Decorator:
     """Register a check of the typed return without Great Expectations:
     `function(run)` returns its hits."""
     return register(rule_id, "quality")
 
 
-def expectation_rule(rule_id: str, *, applies: Callable[[dict, SuiteRun], bool] | None = None):
+def expectation_rule(
+    rule_id: str, *, applies: Callable[[dict, SuiteRun], bool] | None = None
+) -> Decorator:
     """Register how a failed expectation of `rule_id` becomes hits:
     `function(result, meta, run)`. `applies(meta, run)` False skips the expectation."""
     return register(rule_id, "expectation", applies=applies or (lambda meta, run: True))
@@ -176,7 +180,7 @@ def unknown_column(result: dict, meta: dict, run: SuiteRun) -> list[Hit]:
 
 @expectation_rule("HEADCOUNT_SWING")
 def headcount_swing(result: dict, meta: dict, run: SuiteRun) -> list[Hit]:
-    previous = run.previous
+    previous = run.last_return
     now, before = int(result["observed_value"]), previous.headcount
     change = f"{(now - before) / before:+.0%}" if before else "from none"
     detail = f"went from {before} in {previous.period_end:%Y-%m} to {now} this month ({change})"
@@ -189,7 +193,7 @@ def headcount_swing(result: dict, meta: dict, run: SuiteRun) -> list[Hit]:
     applies=lambda meta, run: run.leaver_check,
 )
 def leaver_not_reported(result: dict, meta: dict, run: SuiteRun) -> list[Hit]:
-    previous = run.previous
+    previous = run.last_return
     present = set(run.typed["staff_id"].dropna())
     missing = sorted((row, key) for key, row in previous.in_post.items() if key not in present)
     expected = f"{previous.period_end:%Y-%m}"

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -149,7 +150,7 @@ def _read(source, max_bytes, max_rows, limits: ReadLimits) -> RawReturn:
         return raw
 
 
-def _open(source: Path | str | bytes) -> io.BufferedIOBase:
+def _open(source: Path | str | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         return io.BytesIO(source)
     return open(source, "rb")  # noqa: SIM115 - closed by the caller's with-block
@@ -178,7 +179,7 @@ def _sniff(head: bytes) -> str:
     return "csv"
 
 
-def _detect_encoding(handle: io.BufferedIOBase) -> str:
+def _detect_encoding(handle: IO[bytes]) -> str:
     """UTF-8 (with or without BOM) if every byte decodes, else Windows-1252.
 
     Decoded incrementally, so the file is never held in memory whole.
@@ -215,7 +216,7 @@ def _bounded_lines(text: io.TextIOBase, limit: int) -> Iterator[str]:
 
 
 def _csv_rows(
-    handle: io.BufferedIOBase, encoding: str, limits: ReadLimits
+    handle: IO[bytes], encoding: str, limits: ReadLimits
 ) -> tuple[list[str], Iterator[list]]:
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
@@ -237,7 +238,7 @@ def _csv_rows(
     return header, rows()
 
 
-def _xlsx_rows(handle: io.BufferedIOBase, limits: ReadLimits) -> tuple[list[str], Iterator[list]]:
+def _xlsx_rows(handle: IO[bytes], limits: ReadLimits) -> tuple[list[str], Iterator[list]]:
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     _check_unpacked_size(handle, limits)
@@ -259,7 +260,7 @@ def _xlsx_rows(handle: io.BufferedIOBase, limits: ReadLimits) -> tuple[list[str]
     return [_cell_text(v) or "" for v in header], (list(map(_cell_text, r)) for r in rows)
 
 
-def _check_unpacked_size(handle: io.BufferedIOBase, limits: ReadLimits) -> None:
+def _check_unpacked_size(handle: IO[bytes], limits: ReadLimits) -> None:
     """A ZIP says how large its parts unpack to: refuse a bomb before opening it. (Python's
     zipfile never unpacks more than a part declares, so a part that lies fails its CRC.)"""
     import zipfile
@@ -282,7 +283,7 @@ def _check_unpacked_size(handle: io.BufferedIOBase, limits: ReadLimits) -> None:
 
 
 def _parquet_rows(
-    handle: io.BufferedIOBase, max_rows: int, limits: ReadLimits
+    handle: IO[bytes], max_rows: int, limits: ReadLimits
 ) -> tuple[list[str], Iterator[list]]:
     import pyarrow as pa
     import pyarrow.compute as pc

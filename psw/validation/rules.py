@@ -77,8 +77,11 @@ class Hit:
     personal: str | None = None
 
 
-# How a finding is worded: the message's placeholders from the context and the column.
-Wording = Callable[["Context", "Column | None", "Standard"], dict[str, str]]
+# How a finding of a column or row check is worded: the message's placeholders from the
+# context and the column of the standard the finding is on.
+Wording = Callable[["Context", "Column", "Standard"], dict[str, str]]
+# What `register` and the decorators of each kind return: the function, registered.
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 @dataclass(frozen=True)
@@ -89,16 +92,13 @@ class Check:
     wording: Wording | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
-    def placeholders(self, ctx: Context, column: Column | None, standard: Standard) -> dict:
-        return self.wording(ctx, column, standard) if self.wording else {}
-
 
 _CHECKS: dict[str, Check] = {}
 
 
 def register(
     rule_id: str, kind: str, *, wording: Wording | None = None, **options: Any
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Decorator:
     """Register `function` as the check of `rule_id` (one check per rule)."""
     if kind not in KINDS:
         raise ValueError(f"{rule_id}: kind {kind!r} not in {KINDS}")

@@ -104,6 +104,13 @@ class SuiteRun:
     leaver_check: bool
     present: dict[str, set] = field(default_factory=dict)  # values of afc_band, role_category
 
+    @property
+    def last_return(self) -> PreviousReturn:
+        """The previous return, for the history rules (their suite runs only with one)."""
+        if self.previous is None:
+            raise RuntimeError("a history rule ran without a previous return")
+        return self.previous
+
 
 def run_suites(
     standard: Standard,
@@ -212,7 +219,7 @@ def _batch_definition():
 
 def _columns_of(kwargs: dict) -> set[str]:
     """The columns an expectation reads; a band bound needs afc_band to be worked out."""
-    named = {kwargs.get(k) for k in ("column", "column_A", "column_B")} - {None}
+    named = {str(kwargs[k]) for k in ("column", "column_A", "column_B") if kwargs.get(k)}
     return named | ({"afc_band"} if named & set(BAND_BOUNDS) else set())
 
 

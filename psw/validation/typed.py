@@ -34,7 +34,7 @@ def arrow_schema(standard: Standard) -> pa.Schema:
 
 def _typed_column(column: Column, values: pd.Series, standard: Standard) -> pd.Series:
     if column.type == "code":
-        return canonical_codes(values, standard.codes(column.codes))
+        return canonical_codes(values, standard.codes(column.code_list))
     if column.type == "date":
         return parse_dates(values)
     if column.type == "decimal":
