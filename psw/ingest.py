@@ -39,8 +39,6 @@ from psw.submissions import Placement, Submission, place
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import pandas as pd
-
     from psw.pages.history import NationalPicture
     from psw.storage import S3Client, S3Settings
     from psw.validation import PreviousReturn, Report
@@ -123,7 +121,7 @@ class Processed:
         return self.outcome.report_key is None
 
 
-def pseudonymiser(secret: str) -> Callable[[pd.Series], pd.Series]:
+def pseudonymiser(secret: str) -> Callable[[str | None], str | None]:
     """HMAC-SHA-256 of one staff id with the platform key: stable across months, irreversible."""
     if not secret:
         raise RuntimeError("PSW_PSEUDONYMISATION_KEY is not set")

@@ -30,7 +30,7 @@ class _ParsedOnce:
     def __init__(self, parse: Callable[[pd.Series], pd.Series]) -> None:
         self.parse = parse
         self.source: pd.Series | None = None
-        self.value: pd.Series | None = None
+        self.value = pd.Series(dtype=object)
 
     def __call__(self, values: pd.Series) -> pd.Series:
         if self.source is not values:
