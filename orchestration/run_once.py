@@ -30,8 +30,8 @@ import dagster as dg
 
 from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
 from psw.audit import lost_returns, unregistered_trusts
+from psw.batches import parallelism
 from psw.discovery import StoreUnavailable, scan
-from psw.ingest import parallelism
 from psw.reference import trusts
 from psw.storage import data_dir
 from psw.warehouse import pid_alive, prepare_manifest, serving_is_stale

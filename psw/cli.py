@@ -1,4 +1,8 @@
-"""The `psw` command. Each subcommand imports what it needs only when it runs."""
+"""The `psw` command. Each subcommand imports what it needs only when it runs.
+
+One module (about 350 lines): a short function per subcommand and the one parser that
+names them all, so `psw --help` and the code that answers it stay in step.
+"""
 
 from __future__ import annotations
 

@@ -15,12 +15,15 @@ PostgreSQL gets them by COPY; Spark as Parquet files under $PSW_DATA_DIR/spark/l
 that dbt's on-run-start hook makes external tables of.
 
 After a build, `copy_published` copies their `published` schema into the new serving
-DuckDB file (psw.warehouse.publish_serving), with the column types and the comments, so
+DuckDB file (psw.publish.publish_serving), with the column types and the comments, so
 analysts see the same file whichever engine built it.
 
 The lake is small beside what these engines carry (1.4 million rows for 49 trusts over
 two years), so each build replaces the tables whole, in one transaction: a reader never
 sees half a load, and nothing incremental can drift from the lake.
+
+One module (about 330 lines): the two directions for the two engines mirror each other
+(what goes in as `platform.*` comes back as `published.*`), which reads best together.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ ledger entry is written last: a submission with an entry is done, one without is
 processed again by the next pass. Every step is safe to repeat for the same submission.
 Objects under a trust's `returns/` are only ever read.
 
-`process_batch` is what intake runs: many submissions in one warm process, each claimed
-(an flock) so that two passes at once never process one twice, each isolated so that one
-file's fault never stops the others.
+psw/batches.py runs many of these in warm processes.
+
+One module (near 400 lines): the steps of one upload and their order are the promise
+above, read top to bottom in `process_submission`; split up, that order would have to
+be pieced together from several files.
 """
 
 from __future__ import annotations
@@ -20,9 +22,7 @@ import hmac
 import json
 import os
 import tempfile
-import time
 import traceback
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,22 +39,10 @@ from psw.submissions import Placement, Submission, place
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from psw.pages.history import NationalPicture
-    from psw.storage import S3Client, S3Settings
+    from psw.storage import S3Client
     from psw.validation import PreviousReturn, Report
 
 ARCHIVE_PREFIX = "archive/"
-# A backlog of SPLIT_FROM uploads or more is shared between CORES processes (intake runs
-# from the sensor, worker processes in `psw run`); fewer are not worth a second start-up.
-CORES = 2
-SPLIT_FROM = 10
-
-
-def parallelism(uploads: int) -> int:
-    """How many processes share this many uploads."""
-    return CORES if uploads >= SPLIT_FROM else 1
-
-
 DEFAULT_FIRST_MONTH = "2024-04"  # the start of the 2024/25 pay year, the earliest pay table
 
 
@@ -400,163 +388,8 @@ def _record(
     return Processed(submission, placement, outcome, report)
 
 
-# ---- batches ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """What happened to one submission of a batch."""
-
-    submission: Submission
-    processed: Processed | None = None
-    skipped: str | None = None  # done already, or another pass holds it
-    fault: str | None = None  # a platform fault: no outcome, the next pass retries
-    seconds: float = 0.0
-
-    @property
-    def line(self) -> str:
-        s = self.submission
-        where = f"{s.trust_ods_code} {s.key}"
-        if self.processed and self.processed.replaced:
-            return f"{where}: replaced by a newer upload before it was read (that one is checked)"
-        if self.processed:
-            o = self.processed.outcome
-            extra = " (platform error: see the ledger)" if o.error and o.report_key else ""
-            return f"{where}: {o.status}{extra}"
-        if self.skipped:
-            return f"{where}: skipped ({self.skipped})"
-        return f"{where}: not processed, will retry ({self.fault})"
-
-
-def in_processing_order(submissions: Iterable[Submission]) -> list[Submission]:
-    """Oldest first within each trust and month, months in order: each return's history
-    checks then see the month before it, and the last upload is processed last."""
-
-    def order(s: Submission) -> tuple:
-        month = s.key.split("/")[1] if s.key.count("/") >= 2 else ""
-        return (s.trust_ods_code, month, s.uploaded_at, s.key)
-
-    return sorted(submissions, key=order)
-
-
-def process_batch(
-    s3: S3Client,
-    submissions: Iterable[Submission],
-    settings: Settings,
-    done: set[str] | None = None,
-) -> Iterator[BatchItem]:
-    """Process many submissions in this (warm) process, one at a time, each isolated.
-
-    After the last of a trust's submissions, its data-quality history is refreshed in its
-    bucket (psw/pages/history.py), once per batch rather than once per upload."""
-    done = settings.lake.processed_ids() if done is None else done
-    store_down: str | None = None
-    histories = _Histories(s3, settings.lake)
-    for submission in in_processing_order(submissions):
-        histories.next_trust(submission.trust_ods_code)
-        started = time.perf_counter()
-        if store_down:  # no use trying the rest: each would wait for its retries
-            yield BatchItem(submission, fault=f"not tried: {store_down}")
-            continue
-        if submission.id in done:
-            yield BatchItem(submission, skipped="already processed")
-            continue
-        with settings.lake.claim(submission.id) as mine:
-            if not mine:
-                yield BatchItem(submission, skipped="another pass is processing it")
-                continue
-            if settings.lake.has_outcome(submission.trust_ods_code, submission.id):
-                yield BatchItem(submission, skipped="already processed")
-                continue
-            try:
-                processed = process_submission(s3, submission, settings)
-            except Exception as exc:  # the store or the disk: retried by the next pass
-                from psw.storage import store_unreachable
-
-                if store_unreachable(exc):
-                    store_down = "the object store cannot be reached"
-                yield BatchItem(
-                    submission, fault=_short(exc), seconds=time.perf_counter() - started
-                )
-                continue
-        done.add(submission.id)
-        histories.changed = True
-        yield BatchItem(submission, processed, seconds=time.perf_counter() - started)
-    if not store_down:
-        histories.next_trust(None)
-
-
-class _Histories:
-    """Refreshes a trust's history when the batch moves past it, if it processed any."""
-
-    def __init__(self, s3, lake: Lake):
-        self.s3, self.lake = s3, lake
-        self.current: str | None = None
-        self.changed = False  # set when a submission of the current trust is processed
-        self.national: NationalPicture | None = None  # all trusts' picture, once per batch
-
-    def next_trust(self, ods: str | None) -> None:
-        if ods == self.current:
-            return
-        if self.changed and self.current:
-            from psw.pages.history import national_picture_of, refresh_history
-
-            self.national = self.national or national_picture_of(self.lake)
-            refresh_history(self.s3, self.lake, self.current, self.national)
-        self.current, self.changed = ods, False
-
-
 def _where(exc: Exception) -> str:
     """The exception's type and where it was raised, never its message: a message may
     quote a value from the file (a staff id), and the ledger must hold none."""
     frames = traceback.format_list(traceback.extract_tb(exc.__traceback__)[-8:])
     return f"{type(exc).__name__} raised at\n{''.join(frames)}"
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}"[:300]
-
-
-def process_in_workers(
-    store: S3Settings,
-    submissions: Iterable[Submission],
-    settings: Settings,
-    workers: int = 1,
-) -> Iterator[BatchItem]:
-    """`process_batch` over up to `workers` processes, each warm for its share.
-
-    A trust's submissions stay together and in order in one process (its history checks
-    need the month before landed first); trusts are shared out between the processes.
-    """
-    from psw.storage import s3_client
-
-    pending = in_processing_order(submissions)
-    by_trust: dict[str, list[Submission]] = {}
-    for submission in pending:
-        by_trust.setdefault(submission.trust_ods_code, []).append(submission)
-    if workers <= 1 or len(by_trust) < 2:
-        yield from process_batch(s3_client(store), pending, settings)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    done = settings.lake.processed_ids()
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(_process_group, store, group, settings, done): group
-            for group in by_trust.values()
-        }
-        for future in as_completed(futures):
-            try:
-                yield from future.result()
-            except Exception as exc:  # a worker died (killed, out of memory)
-                for submission in futures[future]:
-                    yield BatchItem(submission, fault=f"worker died: {_short(exc)}")
-
-
-def _process_group(store, group, settings, done) -> list[BatchItem]:
-    from psw.storage import s3_client
-
-    return list(process_batch(s3_client(store), group, settings, set(done)))

@@ -13,7 +13,8 @@ S3 prefix; psw/lakestore.py):
 This machine's files, under `$PSW_DATA_DIR`:
 
   claims/<submission id>.lock                                      who is processing what (flock)
-  warehouse.duckdb, .lock, .build, .built, serving/psw.duckdb      the marts (psw/warehouse.py)
+  warehouse.duckdb, .lock, .build, .built, serving/psw.duckdb      the marts (psw/warehouse.py,
+                                                                   psw/publish.py)
 
 "Unfiled" uploads (a key that is not `returns/<YYYY-MM>/<file>`, or a month outside the
 collection) get a report and a ledger entry, but no month: dbt's globs do not see them.

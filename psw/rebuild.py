@@ -14,13 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from psw.ingest import (
-    ARCHIVE_PREFIX,
-    BatchItem,
-    Settings,
-    in_processing_order,
-    process_submission,
-)
+from psw.batches import BatchItem, in_processing_order
+from psw.ingest import ARCHIVE_PREFIX, Settings, process_submission
 from psw.lake import Lake
 from psw.submissions import Submission
 

@@ -15,8 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from psw.batches import process_batch
 from psw.discovery import list_submissions
-from psw.ingest import Settings, process_batch
+from psw.ingest import Settings
 from psw.lake import Lake
 from psw.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client

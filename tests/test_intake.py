@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from psw.batches import process_batch
 from psw.discovery import list_submissions
-from psw.ingest import Settings, process_batch
+from psw.ingest import Settings
 from psw.lake import Lake
 from psw.reference import Trust, trusts
 from psw.standard import load_standard

@@ -13,10 +13,9 @@ import pytest
 from psw.dbt_artifacts import artifacts
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
+from psw.publish import DisclosureError, publish_serving
 from psw.standard import load_standard
 from psw.warehouse import (
-    DisclosureError,
-    publish_serving,
     serving_is_stale,
     serving_path,
     warehouse_path,

@@ -20,7 +20,7 @@ import dagster as dg
 
 from orchestration.ingestion.assets import upload_events
 from orchestration.ingestion.resources import PlatformResource
-from psw.ingest import process_in_workers
+from psw.batches import process_in_workers
 from psw.lake import Status
 from psw.reference import pay_table_missing, pay_table_warning
 from psw.submissions import Submission

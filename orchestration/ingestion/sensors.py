@@ -22,8 +22,8 @@ import dagster as dg
 from orchestration.ingestion.jobs import intake_job
 from orchestration.ingestion.partitions import new_trusts, trust_partitions
 from orchestration.ingestion.resources import PlatformResource
+from psw.batches import parallelism
 from psw.discovery import StoreUnavailable, scan
-from psw.ingest import parallelism
 from psw.reference import trusts
 from psw.submissions import Submission
 

@@ -29,12 +29,12 @@ from orchestration.marts.automation import rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
 from psw.lake import Lake
 from psw.pages.national import build_report
+from psw.publish import publish_serving
 from psw.storage import S3Settings, data_dir, s3_client
 from psw.warehouse import (
     environment_for_dbt,
     holds_successful_build,
     mark_build,
-    publish_serving,
     record_build,
     serving_path,
     writer_lock,

@@ -1,7 +1,7 @@
 """Each trust's data-quality history, written to its own bucket beside its reports.
 
 `feedback/history.json` (machines) and `feedback/history.html` (people), refreshed after
-each batch of the trust's uploads (psw/ingest.py) and after each publish of the national
+each batch of the trust's uploads (psw/batches.py) and after each publish of the national
 figures (the data-quality measure is the published one, `published.data_quality`).
 
 What it holds is the trust's own: every upload with its status and counts, the rules it

@@ -8,6 +8,10 @@ never a traceback.
 
 Every value is kept as text here (dates from Excel as YYYY-MM-DD, whole numbers without
 '.0'); typing is the contract's job, so the report can quote what the trust wrote.
+
+One module (near 400 lines): the three formats share the limits and the same ways of
+failing, and a hostile file is bounded the same way whichever format it claims to be;
+reviewing those bounds is easier when they sit side by side.
 """
 
 from __future__ import annotations

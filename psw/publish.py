@@ -1,0 +1,169 @@
+"""Publishing the serving DuckDB file (INTERFACES.md) from a finished build.
+
+`$PSW_DATA_DIR/serving/psw.duckdb` is what analysts open. `publish_serving` copies the
+`published` schema of a finished build into a new file, records the revisions of figures
+already published, checks disclosure control once more, and renames the file over the
+old one: a reader holding the old file keeps reading it (the inode lives on until they
+close it) and never blocks the pipeline; the next connection sees the new build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psw.revisions import TABLE as REVISIONS
+from psw.revisions import export_backup, record_revisions
+from psw.sql import scalar
+from psw.warehouse import serving_path, warehouse_path
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+PUBLISHED_SCHEMA = "published"
+# The tables a build must publish (the rest are checked as they come).
+REQUIRED_TABLES = ("psw_headcount", "psw_pay_bands", "psw_role_diversity")
+INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
+# Column names that would mean row-level data reached the serving file.
+ROW_LEVEL_COLUMNS = {"staff_key", "staff_id", "assignment_id", "source_row", "local_job_title"}
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    tables: dict[str, int]  # table -> rows
+    bytes: int
+    seconds: float
+    revisions: int = 0  # figures of months published before that this publish changed
+
+
+class DisclosureError(RuntimeError):
+    """The build would have served something it must not; nothing was published."""
+
+
+def publish_serving(data_dir: Path) -> Published:
+    """Copy the `published` schema of the warehouse to a new serving file, then swap it in."""
+    import duckdb
+
+    started = time.monotonic()
+    target = serving_path(data_dir)
+    backup = target.with_name("revisions.parquet")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.new")
+    staging.unlink(missing_ok=True)
+    tables: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(staging)) as db:
+            db.execute(f"create schema {PUBLISHED_SCHEMA}")
+            for name in _copy_published(db, data_dir):
+                tables[name] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{name}")
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            revised = record_revisions(db, target if target.exists() else None, backup, now)
+            tables[REVISIONS] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}")
+            check_disclosure(db)
+            exported = export_backup(db, backup)
+            db.execute("checkpoint")
+        os.replace(staging, target)
+        exported.replace(backup)  # only once the history it holds is published
+    finally:
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return Published(target, tables, target.stat().st_size, time.monotonic() - started, revised)
+
+
+def _copy_published(db, data_dir: Path) -> list[str]:
+    """The warehouse's published tables, with their comments, into the new serving file;
+    from DuckDB by attaching its file, from another engine through psw.engines."""
+    from psw.engines import copy_published, warehouse_kind
+
+    kind = warehouse_kind()
+    if kind != "duckdb":
+        return copy_published(kind, db, PUBLISHED_SCHEMA, data_dir)
+    db.execute(f"attach '{warehouse_path(data_dir)}' as warehouse (read_only)")
+    names = [
+        row[0]
+        for row in db.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'warehouse' and schema_name = ? order by 1",
+            [PUBLISHED_SCHEMA],
+        ).fetchall()
+    ]
+    for name in names:
+        db.execute(
+            f"create table {PUBLISHED_SCHEMA}.{name} as "
+            f"select * from warehouse.{PUBLISHED_SCHEMA}.{name}"
+        )
+    _copy_comments(db)
+    db.execute("detach warehouse")
+    return names
+
+
+def _copy_comments(db) -> None:
+    """Table and column descriptions from the dbt docs, for SQL tools to show."""
+    for table, comment in db.execute(
+        "select table_name, comment from duckdb_tables() where database_name = 'warehouse' "
+        "and schema_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA],
+    ).fetchall():
+        db.execute(f"comment on table {PUBLISHED_SCHEMA}.{table} is {_quote(comment)}")
+    for table, column, comment in db.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = 'warehouse' and schema_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA],
+    ).fetchall():
+        db.execute(f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {_quote(comment)}')
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_disclosure(db: DuckDBPyConnection) -> None:
+    """Refuse to publish row-level columns, or any sub-national count off the disclosure
+    rules: every integer column of every published table is a count unless the standard
+    exempts it (it counts no people). A table without geography_level is per trust."""
+    from psw.standard import load_standard
+
+    rules = load_standard().disclosure
+    columns = db.execute(
+        "select table_name, column_name, data_type from duckdb_columns() where schema_name = ?",
+        [PUBLISHED_SCHEMA],
+    ).fetchall()
+    row_level = [f"{t}.{c}" for t, c, _ in columns if c in ROW_LEVEL_COLUMNS]
+    if row_level:
+        raise DisclosureError(f"row-level columns would be served: {', '.join(row_level)}")
+    tables = {t for t, _, _ in columns}
+    for table in REQUIRED_TABLES:
+        if table not in tables:
+            raise DisclosureError(f"published.{table} is missing from the build")
+    by_level = {t for t, c, _ in columns if c == "geography_level"}
+    for table, column, data_type in columns:
+        if data_type not in INTEGER_TYPES or column in rules.exempt_columns:
+            continue
+        below_national = "geography_level != 'national' and " if table in by_level else ""
+        bad = scalar(
+            db,
+            f"select count(*) from {PUBLISHED_SCHEMA}.{table} where {below_national}"
+            f'("{column}" between 1 and {rules.largest_suppressed} '
+            f'or "{column}" % {rules.rounding_base} != 0)',
+        )
+        if bad:
+            raise DisclosureError(
+                f"{bad} sub-national values of {table}.{column} would be served that are "
+                f"1-{rules.largest_suppressed} or not rounded to {rules.rounding_base}"
+            )
