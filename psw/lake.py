@@ -210,7 +210,7 @@ class Lake:
 
         Yields False when another process holds it. An flock: the kernel frees it when the
         holder dies, so a killed pass never leaves an upload claimed for good. The claim
-        is this host's (docs/decisions.md: with a shared Dagster instance, runs of other
+        is this host's (docs/decisions/0089: with a shared Dagster instance, runs of other
         hosts are kept apart by run keys, and an outcome written twice is the same).
         """
         folder = self.root / "claims"

@@ -21,3 +21,26 @@ def test_long_modules_say_why_they_are_one():
         if "One module" not in (ast.get_docstring(ast.parse(p.read_text())) or "")
     ]
     assert not unexplained, "long modules without a reason at the top: " + ", ".join(unexplained)
+
+
+def test_every_decision_record_is_numbered_dated_and_listed():
+    """docs/decisions/NNNN-*.md: a status and a date each, numbered without gaps, each
+    listed in docs/decisions.md; a superseded one names its successor, which exists."""
+    import re
+
+    records = sorted((ROOT / "docs" / "decisions").glob("*.md"))
+    index = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
+    numbers = [int(p.name[:4]) for p in records]
+    assert numbers == list(range(1, len(records) + 1)) and len(records) > 100
+    for path in records:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith(f"# {path.name[:4]}. "), path.name
+        status = re.search(r"^- Status: (.+)$", text, re.M)
+        assert status and re.search(r"^- Date: \d{4}-\d{2}-\d{2}$", text, re.M), path.name
+        successor = re.match(r"Superseded by (\d{4})", status.group(1))
+        if successor:
+            later = int(successor.group(1))
+            assert later in numbers and later > int(path.name[:4]), path.name
+        else:
+            assert status.group(1) == "Accepted", path.name
+        assert f"(decisions/{path.name})" in index, f"{path.name} is not in docs/decisions.md"
