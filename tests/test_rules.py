@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,20 @@ def test_a_new_warning_rule_is_its_yaml_entry_and_one_function(tmp_path, standar
         assert entry["id"] not in standard.rules
     finally:
         _CHECKS.pop(entry["id"], None)
+
+
+@pytest.mark.parametrize(
+    "recipe, says",
+    [({"bites": ""}, "['bites'] unknown"), ({"row": 2, "set": {"fte": "$tomorrow"}}, "$tomorrow")],
+)
+def test_a_fault_recipe_the_builder_cannot_follow_is_refused(tmp_path, recipe, says):
+    """A typo in a recipe fails loudly, naming the rule, rather than building a clean file."""
+    from psw.standard import StandardError
+
+    raw = yaml.safe_load((schemas_dir() / "return_v1.yaml").read_text(encoding="utf-8"))
+    (rule,) = [r for r in raw["rules"] if r["id"] == "FTE_OUT_OF_RANGE"]
+    rule["faults"] = [recipe]
+    (tmp_path / "return_v1.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    broken = load_standard(tmp_path / "return_v1.yaml")
+    with pytest.raises(StandardError, match=f"rule FTE_OUT_OF_RANGE: .*{re.escape(says)}"):
+        build_faults(trusts()["RV3"], PERIODS, seed=3, standard=broken)

@@ -154,8 +154,11 @@ class _Maker:
         unknown = set(recipe) - RECIPE_KEYS
         if unknown:
             raise StandardError(f"rule {rule_id}: fault recipe keys {sorted(unknown)} unknown")
-        period = self._period(recipe.get("period"))
-        data = self._data(recipe, period)
+        try:
+            period = self._period(recipe.get("period"))
+            data = self._data(recipe, period)
+        except StandardError as exc:
+            raise StandardError(f"rule {rule_id}: {exc}") from None
         also = list(recipe.get("also", ()))
         if rule_id != "SALARY_CHECK_NOT_APPLIED" and pay_year(parse_period(period)) not in (
             pay_ranges()

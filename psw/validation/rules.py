@@ -32,12 +32,12 @@ if TYPE_CHECKING:
 
 KINDS = ("file", "text", "column", "row", "quality", "expectation")
 
-# Rules decided by the code that works out what they judge (the object key, reading the
-# bytes, pandera's nullability), with where that is.
+# Rules decided by the code that works out what they judge (where the object was put,
+# whether its bytes can be read at all), with where that is.
 RAISED_ELSEWHERE = {
     "KEY_NOT_A_RETURN": "psw/submissions.py (the object key)",
     "PERIOD_BEFORE_COLLECTION": "psw/submissions.py (the object key)",
-    "PERIOD_OUTSIDE_TRUST_DATES": "psw/ingest.py (the trust registry's dates)",
+    "PERIOD_OUTSIDE_TRUST_DATES": "psw/submissions.py (the key's month, the registry's dates)",
     "PROCESSING_FAILED": "psw/ingest.py (a fault of the platform)",
     "FILE_UNREADABLE": "psw/validation/reading.py (reading the bytes)",
     "FILE_EMPTY": "psw/validation/reading.py (reading the bytes)",
@@ -48,7 +48,7 @@ RAISED_ELSEWHERE = {
 
 @dataclass(frozen=True)
 class Context:
-    """What the checks need besides the file: whose return, for which month, by which standard."""
+    """What the checks need besides the file: whose return, for which month, as of when."""
 
     trust_ods_code: str
     period_end: dt.date
@@ -86,6 +86,9 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 @dataclass(frozen=True)
 class Check:
+    """A rule's check: its kind, the function, how its findings are worded, and the
+    options of its kind (the column it applies to, a parse, when it is skipped ...)."""
+
     rule_id: str
     kind: str
     function: Callable[..., Any]
