@@ -34,7 +34,7 @@ class PreviousReturn:
 
     `in_post` maps each staff key in post at that month end to its row in that return.
     Keys are raw staff ids for `psw validate --previous`, keyed hashes in the platform;
-    the current file's ids must be given to `run_suites` in the same form.
+    the current file's ids must be given to `suites.run_suites` in the same form.
     """
 
     period_end: Any  # datetime.date
