@@ -25,6 +25,16 @@ def test_importing_validation_and_cli_does_not_import_great_expectations():
     assert result.stdout.strip() == "ok"
 
 
+def test_loading_the_definitions_does_not_load_the_validator():
+    """The code location loads on every `dagster dev` start and every run's process;
+    pandas and pandera load in the intake run that validates, not with the definitions."""
+    code = (
+        "import sys, orchestration.definitions\n"
+        "print(sorted(m for m in ('pandera', 'psw.validation.engine') if m in sys.modules))"
+    )
+    assert _python(code).stdout.strip() == "[]"
+
+
 def test_telemetry_is_off_by_default_once_psw_is_imported():
     code = "import os, psw\nprint(os.environ['GX_ANALYTICS_ENABLED'], os.environ['DO_NOT_TRACK'])"
     result = subprocess.run(

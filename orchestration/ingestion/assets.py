@@ -12,6 +12,7 @@ processes a file (upload it again for that).
 # from these signatures at definition time.
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
@@ -21,7 +22,9 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 from orchestration.ingestion.partitions import trust_month_partitions
 from orchestration.ingestion.resources import PlatformResource
 from psw.lake import Status, recency
-from psw.validation.report import Report
+
+if TYPE_CHECKING:  # the validator (pandas, pandera) loads in the run, not with the definitions
+    from psw.validation.report import Report
 
 SUBMISSION = dg.AssetKey("submission")
 CONTRACT_CHECK = "return_contract"
@@ -52,7 +55,7 @@ def _listing(findings) -> dict:
     }
 
 
-def check_outcomes(outcome: dict, report: Report | None = None) -> list[tuple[str, bool, dict]]:
+def check_outcomes(outcome: dict, report: "Report | None" = None) -> list[tuple[str, bool, dict]]:
     """(check name, passed, metadata) of the contract and quality checks of one upload."""
     contract = _findings(report, ("file", "contract"), "error")
     quality = _findings(report, ("quality", "history"), "warning")
@@ -79,7 +82,7 @@ def materialization_metadata(outcome: dict) -> dict:
 
 
 def upload_events(
-    uploads: list[tuple[dict, Report | None]], instance: dg.DagsterInstance
+    uploads: "list[tuple[dict, Report | None]]", instance: dg.DagsterInstance
 ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckEvaluation]:
     """What a batch run reports for filed uploads (outcome, report): each trust-month's
     materialisation, then its two check evaluations (not blocking the batch: a rejection

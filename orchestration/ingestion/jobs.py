@@ -15,6 +15,7 @@ outcome, for the next pass to try again (the run then ends failed, so it shows r
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -24,7 +25,9 @@ from psw.batches import process_in_workers
 from psw.lake import Status
 from psw.reference import pay_table_missing, pay_table_warning
 from psw.submissions import Submission
-from psw.validation.report import Report
+
+if TYPE_CHECKING:  # the validator (pandas, pandera) loads in the run, not with the definitions
+    from psw.validation.report import Report
 
 INTAKE_JOB = "intake"
 SALARY_WARNING = "salary check warning"  # output metadata: returns without a pay table
