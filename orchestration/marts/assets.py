@@ -36,7 +36,6 @@ from psw.warehouse import (
     holds_successful_build,
     mark_build,
     record_build,
-    serving_path,
     writer_lock,
 )
 
@@ -175,8 +174,9 @@ def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         # warehouse whose last build finished (a failed one leaves old and new tables).
         if not holds_successful_build(folder):
             raise dg.Failure(
-                "the warehouse's last dbt build did not finish: nothing was published, and "
-                "the serving database keeps its previous figures until a build succeeds"
+                "the warehouse's last dbt build did not finish (or none has run yet): nothing "
+                "was published, and the serving database keeps its previous figures until a "
+                "build succeeds"
             )
         published = publish_serving(folder)
     context.log.info(f"published {published.path} in {published.seconds:.1f} s")
@@ -210,7 +210,11 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     # The report reads only the published file, so it follows its disclosure control;
     # a failure here leaves the published figures standing.
     lake = Lake.from_env(data_dir().resolve())
-    report = build_report(serving_path(data_dir().resolve()), lake.report)
+    if not lake.serving.exists():
+        raise dg.Failure(
+            f"no serving database at {lake.serving} yet: a successful build publishes it"
+        )
+    report = build_report(lake.serving, lake.report)
     _refresh_trust_histories(context, lake)
     return dg.MaterializeResult(
         metadata={
