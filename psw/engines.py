@@ -277,7 +277,7 @@ def load_lake(kind: str, lake: Lake, registry: Path | None) -> LakeTables | None
     if kind == "postgres":
         load_postgres(tables)
     else:
-        load_spark(tables, spark_lake_folder(lake.root))
+        load_spark(tables, lake.root)
     return tables
 
 
@@ -305,14 +305,15 @@ def copy_spark_export(db: DuckDBPyConnection, schema: str, folder: Path) -> list
     return names
 
 
-def load_spark(tables: LakeTables, folder: Path) -> None:
+def load_spark(tables: LakeTables, data_dir: Path) -> None:
     """Each table as one Parquet file in its own folder, swapped in whole. Spark reads
     them as external tables: no Spark session is started here (the JVM starts once, in
     dbt), and the files are the lake conformed to the sources' columns."""
     import shutil
 
     # The last build's export goes first: a table no longer built must not be published.
-    shutil.rmtree(spark_export_folder(folder.parent.parent), ignore_errors=True)
+    shutil.rmtree(spark_export_folder(data_dir), ignore_errors=True)
+    folder = spark_lake_folder(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     for name, (_, rows) in tables.tables.items():
         staging = folder / f".{name}.{os.getpid()}.new"

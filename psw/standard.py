@@ -231,13 +231,13 @@ def _data_quality(raw: dict, columns: tuple[Column, ...]) -> DataQuality:
     )
     by_name = {c.name: c for c in columns}
     if not 1 <= quality.due_day <= 28:
-        raise ValueError(f"data_quality: due_day must be 1-28, not {quality.due_day}")
+        raise StandardError(f"data_quality: due_day must be 1-28, not {quality.due_day}")
     for name in quality.completeness_columns:
         if name not in by_name or by_name[name].is_required or not by_name[name].landed:
-            raise ValueError(f"data_quality: {name} is not an optional landed column")
+            raise StandardError(f"data_quality: {name} is not an optional landed column")
     for name in quality.not_stated_columns:
         if name not in by_name or not by_name[name].codes:
-            raise ValueError(f"data_quality: {name} is not a coded column")
+            raise StandardError(f"data_quality: {name} is not a coded column")
     return quality
 
 
@@ -246,7 +246,7 @@ def _disclosure(raw: dict) -> Disclosure:
         int(raw["largest_suppressed"]), int(raw["rounding_base"]), dict(raw["exempt_columns"])
     )
     if disclosure.largest_suppressed < 1 or disclosure.rounding_base < 1:
-        raise ValueError(f"disclosure: threshold and rounding base must be positive: {raw}")
+        raise StandardError(f"disclosure: threshold and rounding base must be positive: {raw}")
     return disclosure
 
 

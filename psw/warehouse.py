@@ -15,13 +15,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
-
-if TYPE_CHECKING:
-    pass
 
 
 def warehouse_path(data_dir: Path) -> Path:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from psw.periods import period_of
@@ -115,19 +116,26 @@ def register(
     return decorate
 
 
-def registry() -> dict[str, Check]:
-    """Every registered check, by rule id (importing the modules that register them)."""
+@cache
+def _load_kinds() -> None:
+    """Import the modules that register the checks (once)."""
     from psw.validation import column_rules, file_rules, personal, quality  # noqa: F401
 
+
+def registry() -> dict[str, Check]:
+    """Every registered check, by rule id."""
+    _load_kinds()
     return dict(_CHECKS)
 
 
 def checks(kind: str, standard: Standard) -> list[Check]:
     """The checks of one kind, in the order of the rules in the standard."""
-    found = registry()
-    return [found[r] for r in standard.rules if r in found and found[r].kind == kind]
+    _load_kinds()
+    return [_CHECKS[r] for r in standard.rules if r in _CHECKS and _CHECKS[r].kind == kind]
 
 
 def wording(rule_id: str) -> Wording | None:
-    check = registry().get(rule_id)
+    """How a rule's findings are worded (None: by the hit's placeholders alone)."""
+    _load_kinds()
+    check = _CHECKS.get(rule_id)
     return check.wording if check else None

@@ -151,16 +151,14 @@ def run_suites(
         for stage in stages
         for e in suites[SUITES[stage][0]]["expectations"]
         if by_rule[e["meta"]["rule_id"]].options["applies"](e["meta"], run)
-        and _columns_present(e["kwargs"], typed, standard)
+        and _columns_of(e["kwargs"], standard) - set(BAND_BOUNDS) <= set(typed.columns)
     ]
     # Table-level expectations (the column set) run on the header alone; the rest on the
     # columns they read. GX's row conditions cost a pandas query over every column of the
     # frame, so a narrow frame makes the stage several times faster.
     table_level = [e for e in expectations if e["type"].startswith("expect_table_")]
     column_level = [e for e in expectations if e not in table_level]
-    needed = {c for e in column_level for c in _columns_of(e["kwargs"])} | {
-        c for e in column_level for c in typed.columns if c in e["kwargs"].get("row_condition", "")
-    }
+    needed = {c for e in column_level for c in _columns_of(e["kwargs"], standard)}
     narrow = typed[[c for c in typed.columns if c in needed]].copy()
     if needed & set(BAND_BOUNDS):
         # Each row's band range as two columns: two expectations check every band at once
@@ -217,15 +215,11 @@ def _batch_definition():
     )
 
 
-def _columns_of(kwargs: dict) -> set[str]:
-    """The columns an expectation reads; a band bound needs afc_band to be worked out."""
+def _columns_of(kwargs: dict, standard: Standard) -> set[str]:
+    """The columns an expectation reads: those it names, those its row condition names,
+    and afc_band for a band bound (worked out from it). An expectation on a column the
+    file lacks is skipped: the contract reports the missing column."""
     named = {str(kwargs[k]) for k in ("column", "column_A", "column_B") if kwargs.get(k)}
-    return named | ({"afc_band"} if named & set(BAND_BOUNDS) else set())
-
-
-def _columns_present(kwargs: dict, typed: pd.DataFrame, standard: Standard) -> bool:
-    """An expectation on a column the file lacks is skipped (the contract reports it)."""
-    needed = _columns_of(kwargs) - set(BAND_BOUNDS)
     condition = kwargs.get("row_condition", "")
-    needed |= {c for c in standard.column_names if re.search(rf"\b{c}\b", condition)}
-    return all(c in typed.columns for c in needed)
+    named |= {c for c in standard.column_names if re.search(rf"\b{c}\b", condition)}
+    return named | ({"afc_band"} if named & set(BAND_BOUNDS) else set())
