@@ -89,37 +89,56 @@ geographies as (
             and rollup.geography_level = 'trust'
 ),
 
-figures as (
+-- Every trust month that counts anywhere: open that month (expected), with a return in
+-- force, or both (a return may come for a month the registry has closed).
+trust_months_counted as (
     select
-        trust_figures.period_end,
-        rollup.geography_level,
-        rollup.geography_code,
-        cast(sum(trust_figures.headcount) as bigint) as headcount,
-        sum(trust_figures.fte) as fte,
-        cast(sum(trust_figures.joiners) as bigint) as joiners,
-        cast(sum(trust_figures.leavers) as bigint) as leavers,
-        cast(count(*) as bigint) as trusts_submitted,
-        cast(count(*) filter (where trust_figures.is_compared) as bigint) as trusts_compared,
-        cast(sum(trust_figures.compared_headcount) as bigint) as compared_headcount,
-        cast(sum(trust_figures.compared_previous_headcount) as bigint)
-            as compared_previous_headcount,
-        bool_or(trust_figures.merger_in_month) as merger_in_month
+        coalesce(trust_figures.period_end, open_trusts.period_end) as period_end,
+        coalesce(trust_figures.trust_ods_code, open_trusts.trust_ods_code) as trust_ods_code,
+        open_trusts.trust_ods_code is not null as is_expected,
+        trust_figures.trust_ods_code is not null as has_return,
+        trust_figures.headcount,
+        trust_figures.fte,
+        trust_figures.is_compared,
+        trust_figures.joiners,
+        trust_figures.leavers,
+        trust_figures.compared_headcount,
+        trust_figures.compared_previous_headcount,
+        trust_figures.merger_in_month
     from trust_figures
-    inner join rollup
-        on trust_figures.trust_ods_code = rollup.trust_ods_code
-    group by trust_figures.period_end, rollup.geography_level, rollup.geography_code
+    full outer join open_trusts
+        on
+            trust_figures.trust_ods_code = open_trusts.trust_ods_code
+            and trust_figures.period_end = open_trusts.period_end
 ),
 
-expected as (
+-- The trust months rolled up: each counts towards itself, its region and England.
+figures as (
     select
-        open_trusts.period_end,
+        trust_months_counted.period_end,
         rollup.geography_level,
         rollup.geography_code,
-        cast(count(*) as bigint) as trusts_expected
-    from open_trusts
+        cast(sum(trust_months_counted.headcount) as bigint) as headcount,
+        sum(trust_months_counted.fte) as fte,
+        cast(sum(trust_months_counted.joiners) as bigint) as joiners,
+        cast(sum(trust_months_counted.leavers) as bigint) as leavers,
+        cast(count(*) filter (where trust_months_counted.has_return) as bigint)
+            as trusts_submitted,
+        cast(count(*) filter (where trust_months_counted.is_expected) as bigint)
+            as trusts_expected,
+        cast(count(*) filter (where trust_months_counted.is_compared) as bigint)
+            as trusts_compared,
+        cast(sum(trust_months_counted.compared_headcount) as bigint) as compared_headcount,
+        cast(sum(trust_months_counted.compared_previous_headcount) as bigint)
+            as compared_previous_headcount,
+        bool_or(trust_months_counted.merger_in_month) as merger_in_month
+    from trust_months_counted
     inner join rollup
-        on open_trusts.trust_ods_code = rollup.trust_ods_code
-    group by open_trusts.period_end, rollup.geography_level, rollup.geography_code
+        on trust_months_counted.trust_ods_code = rollup.trust_ods_code
+    group by
+        trust_months_counted.period_end,
+        rollup.geography_level,
+        rollup.geography_code
 ),
 
 all_levels as (
@@ -130,7 +149,7 @@ all_levels as (
         figures.joiners,
         figures.leavers,
         coalesce(figures.trusts_submitted, 0) as trusts_submitted,
-        coalesce(expected.trusts_expected, 0) as trusts_expected,
+        coalesce(figures.trusts_expected, 0) as trusts_expected,
         coalesce(figures.trusts_compared, 0) as trusts_compared,
         figures.compared_headcount,
         figures.compared_previous_headcount,
@@ -141,11 +160,6 @@ all_levels as (
             geographies.period_end = figures.period_end
             and geographies.geography_level = figures.geography_level
             and geographies.geography_code = figures.geography_code
-    left join expected
-        on
-            geographies.period_end = expected.period_end
-            and geographies.geography_level = expected.geography_level
-            and geographies.geography_code = expected.geography_code
 )
 
 select
