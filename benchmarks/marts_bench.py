@@ -52,62 +52,6 @@ def timed(label: str, command: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def land_directly(data: Path, periods: list[str], staff: int) -> int:
-    """Validated Parquet and ledger entries written as the platform writes them."""
-    import datetime as dt
-    import hashlib
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from psw.lake import Lake
-    from psw.periods import parse_period
-    from psw.reference import trusts
-    from psw.standard import load_standard
-    from psw.synth import simulate
-    from psw.validation.typed import arrow_schema
-
-    standard = load_standard()
-    lake = Lake(data)
-    count = 0
-    for i, trust in enumerate(trusts().values()):
-        for period, rows in simulate(trust, periods, seed=100 + i, staff=staff):
-            sid = hashlib.sha256(f"{trust.ods_code}{period}".encode()).hexdigest()[:20]
-            numbered = [dict(r, source_row=i) for i, r in enumerate(rows, start=2)]
-            table = pa.Table.from_pylist(numbered, schema=arrow_schema(standard))
-            keys = [hashlib.sha256(r["staff_id"].encode()).hexdigest() for r in rows]
-            table = table.drop_columns(["staff_id"]).add_column(1, "staff_key", pa.array(keys))
-            received = dt.datetime.combine(parse_period(period), dt.time(9), dt.UTC)
-            for name, value in [("source_key", f"returns/{period}/r.csv"), ("submission_id", sid)]:
-                table = table.append_column(name, pa.array([value] * table.num_rows))
-            table = table.append_column(
-                "received_at", pa.array([received] * table.num_rows, pa.timestamp("us", tz="UTC"))
-            )
-            buffer = pa.BufferOutputStream()
-            pq.write_table(table, buffer)
-            lake.write_landed(trust.ods_code, period, sid, buffer.getvalue().to_pybytes())
-            lake.write_outcome(
-                trust.ods_code,
-                period,
-                sid,
-                {
-                    "submission_id": sid,
-                    "trust_ods_code": trust.ods_code,
-                    "period": period,
-                    "status": "accepted",
-                    "source_key": f"returns/{period}/r.csv",
-                    "received_at": received.isoformat(),
-                    "processed_at": received.isoformat(),
-                    "rows": len(rows),
-                    "errors": 0,
-                    "warnings": 0,
-                    "landed": lake.store.url(lake.landed_key(trust.ods_code, period, sid)),
-                },
-            )
-            count += len(rows)
-    return count
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--staff", type=int, default=100)
@@ -119,6 +63,7 @@ def main() -> int:
     from psw.reference import trusts
     from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
     from psw.synth import simulate, to_csv_bytes
+    from psw.synth.landing import land_directly
     from psw.warehouse import dbt_environment, dbt_executable, serving_path, warehouse_path
 
     work = args.workdir.resolve()

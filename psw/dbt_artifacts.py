@@ -7,7 +7,7 @@ dbt reads the return standard through these generated files, never a copy kept b
   dbt_project/seeds/ethnic_groups.csv                ethnic category -> aggregation group
   dbt_project/models/staging/_platform__sources.yml  the landed Parquet and the ledger
   dbt_project/macros/last_good_file_wins.sql         which submission is in force
-  dbt_project/macros/disclosure_settings.sql         threshold, rounding base, exempt columns
+  dbt_project/macros/disclosure_settings.sql         method, noise ratio and bound, columns
   dbt_project/models/disclosure_docs.md              the rule as dbt doc blocks
 
 `make spec` rewrites them; a test fails when the committed copies are out of step.
@@ -70,10 +70,14 @@ LEDGER_DESCRIPTIONS = {
     "report_key": "Key of the report in the trust's bucket, without .json or .html.",
     "error": "For operators: the platform's own fault while checking the file, if any.",
     "rule_counts": "Findings per rule id (JSON object; empty before the history existed).",
+    "values_given": "Values given in the data-quality measure's optional columns (null in "
+    "entries written before they were kept).",
+    "values_not_stated": "Coded values that are not stated / not known in the measure's "
+    "columns (null in entries written before they were kept).",
 }
 
 
-LEDGER_TYPES = {"int": "bigint", "dict[str, int]": "json"}
+LEDGER_TYPES = {"int": "bigint", "int | None": "bigint", "dict[str, int]": "json"}
 
 
 def ledger_columns() -> list[tuple[str, str, str]]:
@@ -218,15 +222,20 @@ def last_good_file_wins() -> str:
 
 
 def disclosure_settings(standard: Standard) -> str:
-    """The standard's disclosure control as dbt macros (used by disclosure_control.sql
-    and the no_small_counts test)."""
+    """The standard's disclosure control as dbt macros (used by disclosure_control.sql,
+    the published disclosure_control table and the only_perturbed_counts test)."""
     rules = standard.disclosure
+    perturbed = ", ".join(f"'{name}'" for name in rules.perturbed_columns)
     exempt = ", ".join(f"'{name}'" for name in rules.exempt_columns)
     return (
         "{#- " + GENERATED.strip().lstrip("# ") + " -#}\n"
         "{#- Statistical disclosure control: see `disclosure` in the standard. -#}\n"
-        f"{{% macro sdc_largest_suppressed() %}}{rules.largest_suppressed}{{% endmacro %}}\n\n"
-        f"{{% macro sdc_rounding_base() %}}{rules.rounding_base}{{% endmacro %}}\n\n"
+        f"{{% macro sdc_method() %}}{rules.method}{{% endmacro %}}\n\n"
+        f"{{% macro sdc_perturbation_ratio() %}}{rules.perturbation_ratio}{{% endmacro %}}\n\n"
+        f"{{% macro sdc_key_bits() %}}{rules.KEY_BITS}{{% endmacro %}}\n\n"
+        f"{{% macro sdc_largest_perturbation() %}}{rules.largest_perturbation}{{% endmacro %}}\n\n"
+        "{#- Integer columns that count people, so are perturbed. -#}\n"
+        f"{{% macro sdc_perturbed_columns() %}}{{{{ return([{perturbed}]) }}}}{{% endmacro %}}\n\n"
         "{#- Integer columns that count no people, so are published exactly. -#}\n"
         f"{{% macro sdc_exempt_columns() %}}{{{{ return([{exempt}]) }}}}{{% endmacro %}}\n"
     )
@@ -259,19 +268,22 @@ def data_quality_settings(standard: Standard) -> str:
 def disclosure_docs(standard: Standard) -> str:
     """The dbt doc blocks that state the rule, so column descriptions cannot drift from it."""
     rules = standard.disclosure
-    small, base = f"1-{rules.largest_suppressed}", rules.rounding_base
+    ratio, largest = rules.perturbation_ratio, rules.largest_perturbation
     return (
         "{#- " + GENERATED.strip().lstrip("# ") + " -#}\n"
-        "{% docs flag %}How the published count relates to the true one: `exact` (national, "
-        f"or zero), `rounded` (to the nearest {base}), `suppressed` ({small}, shown as NULL) "
-        "or `secondary` (shown as NULL so that another suppressed count cannot be worked out "
-        "from the totals).{% enddocs %}\n"
-        "{% docs sdc_count %}Below national level suppressed (NULL, see its flag) when "
-        f"{small}, else rounded to the nearest {base}.{{% enddocs %}}\n"
-        "{% docs sdc_rule %}below national level counts of "
-        f"{small} suppressed, others rounded to the nearest {base}, with secondary "
-        "suppression{% enddocs %}\n"
+        "{% docs sdc_count %}Perturbed (cell-key perturbation, every level): the true count "
+        f"plus noise that is 0 for about {_share_unchanged(ratio):.0%} of counts and at most "
+        f"{largest} either way, never below 0; a true 0 stays 0. The same people give the same "
+        "published count wherever they are counted (see published.disclosure_control)."
+        "{% enddocs %}\n"
+        "{% docs sdc_rule %}every count perturbed by cell-key perturbation (noise ratio "
+        f"{ratio}, at most {largest}), at every level including England{{% enddocs %}}\n"
     )
+
+
+def _share_unchanged(ratio: float) -> float:
+    """P(noise = 0) of the two-sided geometric noise."""
+    return (1 - ratio) / (1 + ratio)
 
 
 def artifacts(standard: Standard | None = None) -> dict[str, str]:

@@ -79,6 +79,10 @@ class Outcome:
     error: str | None = None
     # Findings per rule (the trust's data-quality history compares them across trusts).
     rule_counts: dict[str, int] = field(default_factory=dict)
+    # What the data-quality measure counts, so the trust's own history shows its own score
+    # exactly (None in entries written before they were kept).
+    values_given: int | None = None
+    values_not_stated: int | None = None
 
 
 @dataclass(frozen=True)
@@ -322,12 +326,26 @@ def _write_feedback(s3, bucket: str, key: str, report) -> None:
     )
 
 
-def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -> str:
-    """Accepted rows with the staff id replaced by its keyed hash, plus lineage columns."""
+def pseudonymise_ids(table: pa.Table, hash_id: Callable[[str | None], str | None]) -> pa.Table:
+    """staff_id -> staff_key (its keyed hash); assignment_id -> the keyed hash of
+    "assignment:" and the id (prefixed, so it never equals a staff key)."""
     staff = table.column("staff_id").to_pylist()
-    table = table.drop_columns(["staff_id"]).add_column(
+    assignments = [
+        None if v is None else hash_id(f"assignment:{v}")
+        for v in table.column("assignment_id").to_pylist()
+    ]
+    position = table.schema.get_field_index("assignment_id")
+    table = table.set_column(position, "assignment_id", pa.array(assignments, type=pa.string()))
+    return table.drop_columns(["staff_id"]).add_column(
         1, "staff_key", pa.array([hash_id(v) for v in staff], type=pa.string())
     )
+
+
+def _land(table: pa.Table, submission, placement, lake: Lake, digest, hash_id) -> str:
+    """Accepted rows with the staff id replaced by its keyed hash and the assignment id by
+    its own (an identifier a trust may have built from something personal: nothing it
+    wrote lands as written), plus lineage columns."""
+    table = pseudonymise_ids(table, hash_id)
     lineage = {
         "source_bucket": submission.bucket,
         "source_key": submission.key,
@@ -381,6 +399,8 @@ def _record(
         report_key=None if replaced else placement.report_key,
         error="replaced in the bucket before it could be read" if replaced else error,
         rule_counts=report.rule_counts() if report else {},
+        values_given=report.values_given if report else None,
+        values_not_stated=report.values_not_stated if report else None,
     )
     settings.lake.write_outcome(
         outcome.trust_ods_code, outcome.period, submission.id, asdict(outcome)

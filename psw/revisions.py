@@ -12,9 +12,10 @@ measured tables carry `revised` (true when any of their figures ever changed). T
 history travels from one serving file to the next, with a copy beside it
 (`revisions.parquet`) in case the serving file is lost.
 
-Values are compared as published, so a change hidden by rounding or suppression is not
-a revision (analysts could not see it), and a count that crossed the threshold shows as
-a change of flag.
+Values are compared as published (perturbed, docs/disclosure-control.md), so a change
+the noise hides is not a revision (analysts could not see it), and no revision pairs an
+exact change with its cause: the previous and the new value are each the true count plus
+the noise of its own cell key.
 """
 
 from __future__ import annotations
@@ -62,13 +63,14 @@ COLUMNS = {
         "dimension of a diversity index, or 'total' for psw_headcount.",
     ),
     "measure": ("varchar", "The column that changed (headcount, fte, joiners, ...)."),
-    "previous_value": ("double", "The value published before (NULL: suppressed or absent)."),
+    "previous_value": ("double", "The value published before (NULL: absent, or withheld)."),
     "previous_flag": (
         "varchar",
-        "Its disclosure flag, or 'not published' when the row did not exist.",
+        "'not published' when the row did not exist (revisions recorded before cell-key "
+        "perturbation hold the disclosure flag of the time).",
     ),
-    "new_value": ("double", "The value published now (NULL: suppressed or absent)."),
-    "new_flag": ("varchar", "Its disclosure flag, or 'not published' when the row is gone."),
+    "new_value": ("double", "The value published now (NULL: absent, or withheld)."),
+    "new_flag": ("varchar", "'not published' when the row is gone."),
     "revised_at": ("timestamp", "When the new value was published (UTC)."),
     "caused_by": (
         "varchar",

@@ -7,6 +7,7 @@ synthetic generator and the dbt seeds and sources (psw/dbt_artifacts.py).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -83,11 +84,23 @@ class PersonalColumnPattern:
 
 @dataclass(frozen=True)
 class Disclosure:
-    """Statistical disclosure control of published counts below national level."""
+    """Statistical disclosure control of every published count: cell-key perturbation
+    (docs/disclosure-control.md)."""
 
-    largest_suppressed: int
-    rounding_base: int
+    method: str
+    perturbation_ratio: float  # P(noise = k + 1) / P(noise = k) for k >= 0
+    perturbed_columns: dict[str, str]  # integer columns that count people -> what
     exempt_columns: dict[str, str]  # integer columns that count no people -> why
+
+    KEY_BITS = 32  # a cell key is a sum of record keys modulo 2 ** KEY_BITS
+
+    @property
+    def largest_perturbation(self) -> int:
+        """The largest noise a cell key can pick: the inverse of the noise's distribution
+        at the smallest key, (0.5 / 2 ** KEY_BITS) * (1 + ratio) = ratio ** k."""
+        ratio = self.perturbation_ratio
+        smallest = 0.5 / 2**self.KEY_BITS * (1 + ratio)
+        return math.floor(math.log(smallest) / math.log(ratio))
 
 
 @dataclass(frozen=True)
@@ -243,10 +256,18 @@ def _data_quality(raw: dict, columns: tuple[Column, ...]) -> DataQuality:
 
 def _disclosure(raw: dict) -> Disclosure:
     disclosure = Disclosure(
-        int(raw["largest_suppressed"]), int(raw["rounding_base"]), dict(raw["exempt_columns"])
+        str(raw["method"]),
+        float(raw["perturbation_ratio"]),
+        dict(raw["perturbed_columns"]),
+        dict(raw["exempt_columns"]),
     )
-    if disclosure.largest_suppressed < 1 or disclosure.rounding_base < 1:
-        raise StandardError(f"disclosure: threshold and rounding base must be positive: {raw}")
+    if disclosure.method != "cell_key_perturbation":
+        raise StandardError(f"disclosure: unknown method {disclosure.method!r}")
+    if not 0 < disclosure.perturbation_ratio < 1:
+        raise StandardError(f"disclosure: perturbation_ratio must be in (0, 1): {raw}")
+    both = disclosure.perturbed_columns.keys() & disclosure.exempt_columns.keys()
+    if both:
+        raise StandardError(f"disclosure: both perturbed and exempt: {sorted(both)}")
     return disclosure
 
 

@@ -97,9 +97,15 @@ def test_uploads_are_archived_reported_and_landed_without_raw_ids(
     table = pq.read_table(fixed.landed)
     assert "staff_id" not in table.column_names
     assert len(table.column("staff_key")[0].as_py()) == 64
+    # Neither identifier lands as written (issue 20: an assignment id can be built from
+    # something personal, as NHS_543_231_9489); each is a keyed hash.
     raw_ids = {r["staff_id"] for r in clean_rows}
     for column in table.column_names:
         assert not raw_ids & {str(v) for v in table.column(column).to_pylist()}
+    raw_assignments = {str(r["assignment_id"]) for r in clean_rows}
+    landed_assignments = set(table.column("assignment_id").to_pylist())
+    assert not raw_assignments & landed_assignments
+    assert {len(v) for v in landed_assignments} == {64}
     assert set(table.column("submission_id").to_pylist()) == {fixed.submission_id}
     ledgers = sorted((data_dir / "submissions").rglob("*.json"))
     assert [json.loads(p.read_text())["status"] for p in ledgers].count("rejected") == 2

@@ -25,7 +25,15 @@ def test_json_has_counts_and_every_finding_field():
     error = Finding("CODE_INVALID", "error", "Not allowed", row=2, column="afc_band", value="1")
     data = json.loads(_report([error], rows=5, staff_in_post=4).to_json())
     assert data["status"] == "rejected"
-    assert data["counts"] == {"rows": 5, "staff_in_post": 4, "errors": 1, "warnings": 0, "notes": 0}
+    assert data["counts"] == {
+        "rows": 5,
+        "staff_in_post": 4,
+        "values_given": 0,
+        "values_not_stated": 0,
+        "errors": 1,
+        "warnings": 0,
+        "notes": 0,
+    }
     assert data["rule_counts"] == {"CODE_INVALID": 1}
     assert data["findings"] == [
         {
@@ -35,6 +43,7 @@ def test_json_has_counts_and_every_finding_field():
             "row": 2,
             "column": "afc_band",
             "value": "1",
+            "value_withheld": False,
         }
     ]
 

@@ -39,6 +39,15 @@ def make_warehouse(data: Path, trust_headcount: int, extra_column: str | None = 
             "t(geography_level, headcount, joiners, leavers)"
         )
         db.execute("comment on table published.psw_headcount is 'Headcount by month'")
+        add_disclosure_control(db)
+
+
+def add_disclosure_control(db) -> None:
+    """The published table of the method's parameters, which every build must have."""
+    db.execute(
+        "create table published.disclosure_control as "
+        "select 'method' as parameter, 'cell_key_perturbation' as value"
+    )
 
 
 def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
@@ -46,6 +55,7 @@ def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
     published = publish_serving(tmp_path)
     assert published.path == serving_path(tmp_path)
     assert published.tables == {
+        "disclosure_control": 1,
         "psw_headcount": 2,
         "psw_pay_bands": 1,
         "psw_role_diversity": 1,
@@ -60,17 +70,21 @@ def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("headcount", "column", "message"),
-    [(5, None, "1-7"), (12, None, "not rounded"), (10, "staff_key", "row-level")],
+    ("column", "message"),
+    [
+        ("staff_key", "row-level"),
+        ("headcount_key", "key"),  # with a cell key, the noise could be taken off
+        ("rows_key", "key"),
+    ],
 )
-def test_publish_refuses_disclosive_tables_and_keeps_the_old_file(
-    tmp_path, headcount, column, message
+def test_publish_refuses_row_level_and_key_columns_and_keeps_the_old_file(
+    tmp_path, column, message
 ):
     good = tmp_path / "good"
     make_warehouse(good, trust_headcount=10)
     publish_serving(good)
     bad = tmp_path / "bad"
-    make_warehouse(bad, trust_headcount=headcount, extra_column=column)
+    make_warehouse(bad, trust_headcount=10, extra_column=column)
     serving_path(bad).parent.mkdir(parents=True)
     serving_path(bad).write_bytes(serving_path(good).read_bytes())
     before = serving_path(bad).read_bytes()
@@ -79,23 +93,31 @@ def test_publish_refuses_disclosive_tables_and_keeps_the_old_file(
     assert serving_path(bad).read_bytes() == before
 
 
+def test_publish_refuses_a_build_without_its_disclosure_control_table(tmp_path):
+    make_warehouse(tmp_path, trust_headcount=10)
+    with duckdb.connect(str(warehouse_path(tmp_path))) as db:
+        db.execute("drop table published.disclosure_control")
+    with pytest.raises(DisclosureError, match="disclosure_control is missing"):
+        publish_serving(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("table", "refused"),
     [
-        # every integer column counts, in any table; per-trust tables have no national rows
-        ("select 'RV3' as trust_ods_code, 3 as data_rows", True),
+        # every integer column of any table is a perturbed count or exempt, at every level
+        ("select 'RV3' as trust_ods_code, 3 as data_rows", False),  # perturbed
         ("select 'RV3' as trust_ods_code, 10 as warnings, 3 as files_received", False),
         ("select 'region' as geography_level, 4 as new_count_nobody_listed", True),
-        ("select 'national' as geography_level, 4 as new_count_nobody_listed", False),
+        ("select 'national' as geography_level, 4 as new_count_nobody_listed", True),
         ("select 'region' as geography_level, 3 as trusts_submitted", False),  # exempt
     ],
 )
-def test_the_guard_checks_every_integer_column_of_every_table(tmp_path, table, refused):
+def test_the_guard_knows_every_integer_column_of_every_table(tmp_path, table, refused):
     make_warehouse(tmp_path, trust_headcount=10)
     with duckdb.connect(str(warehouse_path(tmp_path))) as db:
         db.execute(f"create table published.another as {table}")
     if refused:
-        with pytest.raises(DisclosureError, match="published|another"):
+        with pytest.raises(DisclosureError, match="another.new_count_nobody_listed"):
             publish_serving(tmp_path)
     else:
         assert "another" in publish_serving(tmp_path).tables
@@ -110,12 +132,13 @@ def publish_month_figures(data: Path, may_rv3: int, june_rv3: int, may_uploaded:
         db.execute("create schema published")
         db.execute(
             "create table published.psw_headcount as select * from (values "
-            f"(date '2025-05-31', 'national', 'ENG', {may_rv3}, 'exact'), "
-            f"(date '2025-05-31', 'trust', 'RV3', {may_rv3}, 'rounded'), "
-            f"(date '2025-06-30', 'national', 'ENG', {june_rv3}, 'exact'), "
-            f"(date '2025-06-30', 'trust', 'RV3', {june_rv3}, 'rounded')) "
-            "t(period_end, geography_level, geography_code, headcount, headcount_flag)"
+            f"(date '2025-05-31', 'national', 'ENG', {may_rv3}), "
+            f"(date '2025-05-31', 'trust', 'RV3', {may_rv3}), "
+            f"(date '2025-06-30', 'national', 'ENG', {june_rv3}), "
+            f"(date '2025-06-30', 'trust', 'RV3', {june_rv3})) "
+            "t(period_end, geography_level, geography_code, headcount)"
         )
+        add_disclosure_control(db)
         for table in ("psw_pay_bands", "psw_role_diversity"):
             db.execute(
                 f"create table published.{table} as select date '2025-06-30' as period_end, "
@@ -213,13 +236,15 @@ def test_dbt_seeds_and_sources_are_generated_from_the_standard():
         assert committed == content, f"{relative} is stale: run `make spec`"
 
 
-def test_the_readme_states_the_disclosure_rule_of_the_standard():
+def test_the_readme_and_the_method_page_state_the_disclosure_rule_of_the_standard():
     from psw.paths import project_root
 
     rules = load_standard().disclosure
     readme = (project_root() / "README.md").read_text()
-    assert f"counts of 1-{rules.largest_suppressed} are NULL" in readme
-    assert f"rounded to\nthe nearest {rules.rounding_base}" in readme
+    method = (project_root() / "docs" / "disclosure-control.md").read_text()
+    for text in (readme, method):
+        assert f"`perturbation_ratio` = {rules.perturbation_ratio}" in text
+        assert f"`largest_perturbation` = {rules.largest_perturbation}" in text
 
 
 def test_dbt_gets_its_environment_for_the_call_only(tmp_path, monkeypatch):

@@ -150,3 +150,16 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+{#- A 32-bit whole number from the first 8 hex digits of the MD5 of a text (a record
+    key, for disclosure control), the same on every warehouse. -#}
+{% macro md5_bits32(text) -%}{{ return(adapter.dispatch('md5_bits32', 'psw')(text)) }}{%- endmacro %}
+{% macro duckdb__md5_bits32(text) -%}
+    cast('0x' || substr(md5({{ text }}), 1, 8) as bigint)
+{%- endmacro %}
+{% macro postgres__md5_bits32(text) -%}
+    cast(cast('x' || lpad(substr(md5({{ text }}), 1, 8), 16, '0') as bit(64)) as bigint)
+{%- endmacro %}
+{% macro spark__md5_bits32(text) -%}
+    cast(conv(substr(md5({{ text }}), 1, 8), 16, 10) as bigint)
+{%- endmacro %}

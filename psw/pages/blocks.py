@@ -12,7 +12,6 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-SUPPRESSED = "c"  # the ONS mark for a figure withheld to protect confidentiality
 STATUS_MARK = {
     "accepted": "✓",
     "accepted_with_warnings": "✓!",
@@ -42,12 +41,10 @@ def bar_chart(
     *,
     series: str | None = None,
     field: str = "share",
-    x_title: str = "share (c: withheld)",
+    x_title: str = "share",
 ) -> str:
     """Horizontal bars of `field` (a share, or a count) by `category`, and `series` side
-    by side when given.
-
-    A withheld figure is drawn as a "c" at zero (`mark`), so it is not read as nobody."""
+    by side when given."""
     y = {"field": "category", "type": "nominal", "sort": None, "title": None}
     x = {"field": field, "type": "quantitative"}
     # Shares read as percentages; counts in steps of 10 at least, so no label reads as one.
@@ -56,15 +53,10 @@ def bar_chart(
         "mark": "bar",
         "encoding": {"y": y, "x": {**x, "axis": axis, "title": x_title}},
     }
-    label: dict = {
-        "mark": {"type": "text", "align": "left", "dx": 3, "fontWeight": "bold"},
-        "encoding": {"y": y, "x": x, "text": {"field": "mark"}},
-    }
     if series:
         offset = {"field": series, "type": "nominal", "sort": None}
         bars["encoding"] |= {"yOffset": offset, "color": {**offset, "title": None}}
-        label["encoding"] |= {"yOffset": offset}
-    spec = {"data": {"values": values}, "layer": [bars, label], "width": 420}
+    spec = {"data": {"values": values}, "layer": [bars], "width": 420}
     if series:
         spec["config"] = {"legend": {"orient": "bottom"}}
     return chart(spec, title)
@@ -101,13 +93,8 @@ def line_chart(
 
 
 def share(category: str, share: float | None, field: str = "share", **more: Any) -> dict:
-    """A bar of `bar_chart`: a withheld figure (None) is drawn at zero with the mark "c"."""
-    return {
-        "category": category,
-        field: share or 0,
-        "mark": "" if share is not None else SUPPRESSED,
-        **more,
-    }
+    """A bar of `bar_chart` (None, where there is nothing to divide by, at zero)."""
+    return {"category": category, field: share or 0, **more}
 
 
 def headline(items: list[tuple[str, str]], label: str = "") -> str:
@@ -118,19 +105,14 @@ def headline(items: list[tuple[str, str]], label: str = "") -> str:
 
 
 def quality_cells(
-    status: str,
-    parts: Sequence[float | None],
-    on_time: bool | None,
-    score: float | None,
-    withheld: bool,
+    status: str, parts: Sequence[float | None], on_time: bool | None, score: float | None
 ) -> list[str]:
-    """The data-quality measure's cells after the month (QUALITY_COLUMNS): parts and
-    score as "c" when the published figures withhold them."""
+    """The data-quality measure's cells after the month (QUALITY_COLUMNS)."""
     return [
         status.replace("_", " "),
-        *((SUPPRESSED,) * 3 if withheld else (percent(p) for p in parts)),
+        *(percent(p) for p in parts),
         "yes" if on_time else "no",
-        SUPPRESSED if withheld else percent(score),
+        percent(score),
     ]
 
 
@@ -151,11 +133,9 @@ def section(title: str, *parts: str) -> str:
     return f"<section><h2>{html.escape(title)}</h2>{''.join(parts)}</section>"
 
 
-def count(value: int | None, flag: str | None = None) -> str:
-    """A published count: "c" where withheld, blank where there is none."""
-    if value is None:
-        return SUPPRESSED if flag in ("suppressed", "secondary") else ""
-    return f"{value:,}"
+def count(value: int | None) -> str:
+    """A published count, blank where there is none."""
+    return "" if value is None else f"{value:,}"
 
 
 def number(value: float | None, places: int) -> str:

@@ -21,16 +21,16 @@ def ethnicity(data: Published, rows: list[tuple], title: str) -> str:
     """England's workforce by ethnic group beside the population (a cited reference),
     both as shares of those whose group is stated."""
     reference = _reference()["ethnic_group"]
-    stated = [r for r in rows if r[4] in reference["shares"]]
+    stated = [r for r in rows if r[3] in reference["shares"]]
     total = sum(r[1] or 0 for r in stated)
     values, body = [], []
-    for label, headcount, flag, share, code in rows:
+    for label, headcount, share, code in rows:
         population = reference["shares"].get(code)
         of_stated = headcount / total if population is not None and total else None
         body.append(
             [
                 label,
-                b.count(headcount, flag),
+                b.count(headcount),
                 b.percent(share),
                 b.percent(of_stated),
                 "" if population is None else f"{population:.1f}%",

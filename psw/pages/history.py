@@ -8,9 +8,11 @@ What it holds is the trust's own: every upload with its status and counts, the r
 breaks most and what to fix first. The one figure from elsewhere is the national picture
 of each rule (the share of all trusts' months in which an upload broke it), shown only
 when at least MIN_OTHER_TRUSTS other trusts have uploaded and rounded to a whole percent,
-so it never reveals another trust. Like every page below national level, the history
-shows no count from 1 to 7: such a count reads "under 8" (each upload's own report has
-the exact figures). Forwarded into a board paper, the page is still safe.
+so it never reveals another trust, and the median score of all trusts, worked out from
+the published (perturbed) scores. The trust's own figures are its own and shown exactly:
+its row and finding counts, and its data-quality score, worked out here from its ledger
+entries as `data_quality` in the standard defines it (the published score is worked out
+from perturbed counts, docs/disclosure-control.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from psw.lake import Lake, Status, recency
+from psw.pages.own_quality import own_quality
 from psw.pages.published import Published
 from psw.submissions import FEEDBACK_PREFIX
 
@@ -34,15 +37,9 @@ if TYPE_CHECKING:
 HISTORY_KEY = f"{FEEDBACK_PREFIX}history"  # .json and .html
 HISTORY_FORMAT_VERSION = 1
 MIN_OTHER_TRUSTS = 5
-FEWER = "under 8"
 FIX_FIRST = 3
 
 log = logging.getLogger(__name__)
-
-
-def protect(count: int | None) -> int | str | None:
-    """A count as the history shows it: from 1 to 7 it is FEWER."""
-    return FEWER if count is not None and 1 <= count <= 7 else count
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,8 @@ def history(
     built_at: str,
 ) -> dict:
     """The history as plain data (history.json); `records` are the trust's ledger entries,
-    `quality` its rows of the published data-quality measure (Published.quality)."""
+    `quality` its rows of the published data-quality measure (Published.quality), read
+    for the median of all trusts."""
     from psw.standard import load_standard
 
     standard = load_standard()
@@ -126,7 +124,7 @@ def history(
                 "last_seen": seen[-1],
                 "in_latest_month": seen[-1] == last_month,
                 "still_in_latest_upload": rule_id in standing,
-                "findings_in_last_seen_month": protect(broken[(ods, seen[-1])][rule_id]),
+                "findings_in_last_seen_month": broken[(ods, seen[-1])][rule_id],
                 "national_share_of_months": None if nationally is None else round(nationally, 2),
                 "compared": _compared(share, nationally),
             }
@@ -146,8 +144,8 @@ def history(
         "trust_ods_code": ods,
         "trust_name": name,
         "built_at": built_at,
-        "counts_note": f"Counts from 1 to 7 are given as '{FEWER}'; each upload's report "
-        "in this folder has the exact figures.",
+        "counts_note": "Your own figures, exactly as in each upload's report; only the "
+        "medians and national shares are of other trusts.",
         "national_note": (
             "National shares are of all trusts' months in which an upload broke the rule, "
             f"shown when at least {MIN_OTHER_TRUSTS} other trusts have uploaded, to the "
@@ -157,7 +155,7 @@ def history(
         "uploads": [_upload(u) for u in reversed(uploads)],
         "rules": rules,
         "fix_first": [_fix(r) for r in rules[:FIX_FIRST]],
-        "data_quality": [_quality(row) for row in quality],
+        "data_quality": own_quality(uploads, quality, standard),
     }
 
 
@@ -179,9 +177,9 @@ def _month(period: str, uploads: list[dict]) -> dict:
     return {
         "month": period,
         "status": standing["status"],
-        "rows": protect(standing["rows"]),
-        "errors": protect(standing["errors"]),
-        "warnings": protect(standing["warnings"]),
+        "rows": standing["rows"],
+        "errors": standing["errors"],
+        "warnings": standing["warnings"],
         "later_upload_rejected": uploads[-1] is not standing,
     }
 
@@ -193,9 +191,9 @@ def _upload(record: dict) -> dict:
         "file": record["source_key"],
         "received_at": record["received_at"],
         "status": record["status"],
-        "rows": protect(record["rows"]),
-        "errors": protect(record["errors"]),
-        "warnings": protect(record["warnings"]),
+        "rows": record["rows"],
+        "errors": record["errors"],
+        "warnings": record["warnings"],
         "report": f"{report}.html" if report else None,
         "rules": sorted(record.get("rule_counts") or {}),
     }
@@ -211,22 +209,6 @@ def _fix(rule: dict) -> dict:
         "rule_id": rule["rule_id"],
         "what_it_checks": rule["what_it_checks"],
         "why": f"{why}; {where}; {rule['share_of_your_months']:.0%} of your months",
-    }
-
-
-def _quality(row: tuple) -> dict:
-    month, status, completeness, stated, clean, on_time, score, flag, national, _ = row
-    withheld = flag == "suppressed"
-    return {
-        "month": month,
-        "status": status,
-        "completeness": None if withheld else completeness,
-        "stated": None if withheld else stated,
-        "clean": None if withheld else clean,
-        "on_time": on_time,
-        "score": None if withheld else score,
-        "median_of_all_trusts": national,
-        "withheld": withheld,
     }
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import html
 
 from psw.pages import blocks as b
-from psw.pages.history import protect
 
 NOTE = (
-    "This page is your trust's own: only the national shares come from other trusts, and "
-    "only when enough have uploaded that none can be told apart. Counts from 1 to 7 read "
-    "<i>under 8</i> so the page is safe to forward; each upload's report, linked below, has "
-    "the exact figures and every row to fix."
+    "This page is your trust's own, with your own figures exactly as in each upload's "
+    "report (linked below, with every row to fix). Only the medians and national shares "
+    "come from other trusts: medians of their published scores, and shares only when "
+    "enough trusts have uploaded that none can be told apart. Keep it within your trust."
 )
 
 
@@ -49,7 +48,7 @@ def _headline(data: dict) -> str:
             + (" (a later upload was rejected)" if last["later_upload_rejected"] else ""),
             last["status"].replace("_", " "),
         ),
-        ("months with a return", _cell(protect(len(data["months"])))),
+        ("months with a return", _cell(len(data["months"]))),
     ]
     if scored:
         q = scored[-1]
@@ -157,13 +156,12 @@ def _quality(data: dict) -> str:
     )
     body = [
         [
-            q["month"],
+            q["month"] + (" (as published)" if q.get("as_published") else ""),
             *b.quality_cells(
                 q["status"],
                 (q["completeness"], q["stated"], q["clean"]),
                 q["on_time"],
                 q["score"],
-                q["withheld"],
             ),
             b.percent(q["median_of_all_trusts"]),
         ]
@@ -171,10 +169,11 @@ def _quality(data: dict) -> str:
     ]
     header = [*b.QUALITY_COLUMNS, "median of all trusts"]
     explain = (
-        "<p>As published in the national figures: the mean of completeness of optional "
-        "fields, demographic codes other than not stated, rows without warnings, and a "
-        "return in by the due day. <b>c</b>: withheld in the published figures (a return of "
-        "under 8 rows).</p>"
+        "<p>Your score, worked out exactly from your returns: the mean of completeness of "
+        "optional fields, demographic codes other than not stated, rows without warnings, "
+        "and a return in by the due day. The median of all trusts is of their published "
+        "scores, which come from perturbed counts (disclosure control), so it is "
+        "approximate; a month marked <i>as published</i> predates the exact figures.</p>"
     )
     return b.section(
         "Data-quality score", explain, chart, b.table(header, body, "Data quality by month")

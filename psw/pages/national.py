@@ -2,8 +2,8 @@
 
 Pages: `index.html` (England), one per region (`region-<code>.html`) and one per trust
 (`trust-<ods>.html`), written to a temporary folder and swapped in whole, so a reader never
-sees half a report. Suppressed counts show as "c", as the ONS does; rounded ones as
-published.
+sees half a report. Every count is shown as published: perturbed, as the ONS did for
+Census 2021 (docs/disclosure-control.md).
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ DIVERSITY = [
     ("disability", "Disability"),
 ]
 NOTE = (
-    "Figures below national level are protected: counts of 1 to 7 are shown as "
-    f"<b>{b.SUPPRESSED}</b> (withheld), a few more are withheld so they cannot be worked out "
-    "from totals, and other counts are rounded to the nearest 5. National figures are exact. "
+    "Every count is protected by adding a little noise (about a third are unchanged, most "
+    "move by 1 or 2), the same wherever the same people are counted, so no small count can "
+    "be worked out from totals or tables together: a region need not add up to its trusts "
+    "exactly, and small counts are approximate. Shares and rates come from these counts. "
     "The latest month is provisional and grows as trusts' returns arrive; a month marked "
     "<i>revised</i> changed after a later month was published (a late or corrected return)."
 )

@@ -1,7 +1,7 @@
 """The serving database's `published` tables, as the pages read them.
 
 Only `published` is read: every figure a page shows is one analysts can already see, with
-its disclosure control (suppressed counts NULL with a flag, others rounded).
+its disclosure control (every count perturbed; docs/disclosure-control.md).
 """
 
 from __future__ import annotations
@@ -51,27 +51,27 @@ class Published:
         return dict(self.regions).get(code, code)
 
     def trend(self, level: str, code: str) -> list[tuple]:
-        """(period_end, headcount, flag, fte, joiners, flag, leavers, flag, turnover,
-        trusts submitted, trusts expected, revised) by month."""
+        """(period_end, headcount, fte, joiners, leavers, turnover, trusts submitted,
+        trusts expected, revised) by month."""
         return self.rows(
-            "select period_end, headcount, headcount_flag, fte, joiners, joiners_flag, leavers, "
-            "leavers_flag, turnover_rate, trusts_submitted, trusts_expected, revised "
+            "select period_end, headcount, fte, joiners, leavers, turnover_rate, "
+            "trusts_submitted, trusts_expected, revised "
             "from published.psw_headcount where geography_level = ? and geography_code = ? "
             "order by period_end",
             [level, code],
         )
 
     def breakdown(self, level: str, code: str, dimension: str) -> list[tuple]:
-        """(label, headcount, flag, share, code) of the latest month, in the standard's order."""
+        """(label, headcount, share, code) of the latest month, in the standard's order."""
         if dimension == "afc_band":
             sql = (
-                "select afc_band_label, headcount, headcount_flag, headcount_share, afc_band "
+                "select afc_band_label, headcount, headcount_share, afc_band "
                 "from published.psw_pay_bands where geography_level = ? and geography_code = ? "
                 "and period_end = ? order by sort_order"
             )
             return self.rows(sql, [level, code, self.latest])
         sql = (
-            "select category_label, headcount, headcount_flag, headcount_share, category "
+            "select category_label, headcount, headcount_share, category "
             "from published.psw_role_diversity where geography_level = ? and geography_code = ? "
             "and period_end = ? and dimension = ? order by sort_order"
         )
@@ -96,9 +96,9 @@ class Published:
         )
 
     def headline(self, level: str, code: str) -> tuple | None:
-        """(headcount, flag, fte, turnover, trusts submitted, expected) of the latest month."""
+        """(headcount, fte, turnover, trusts submitted, expected) of the latest month."""
         rows = self.rows(
-            "select headcount, headcount_flag, fte, turnover_rate, trusts_submitted, "
+            "select headcount, fte, turnover_rate, trusts_submitted, "
             "trusts_expected from published.psw_headcount where geography_level = ? "
             "and geography_code = ? and period_end = ?",
             [level, code, self.latest],
@@ -114,9 +114,9 @@ class Published:
         )
 
     def regions_latest(self) -> list[tuple]:
-        """(code, name, headcount, flag, fte, turnover, submitted, expected) per region."""
+        """(code, name, headcount, fte, turnover, submitted, expected) per region."""
         return self.rows(
-            "select geography_code, geography_name, headcount, headcount_flag, fte, "
+            "select geography_code, geography_name, headcount, fte, "
             "turnover_rate, trusts_submitted, trusts_expected from published.psw_headcount "
             "where geography_level = 'region' and period_end = ? order by geography_name",
             [self.latest],
@@ -124,8 +124,8 @@ class Published:
 
     def quality(self, ods: str) -> list[tuple]:
         """A trust's data-quality measure by month beside the median of all trusts and of
-        its region: (month, status, completeness, stated, clean, on time, score, flag,
-        national median, region median)."""
+        its region: (month, status, completeness, stated, clean, on time, score, national
+        median, region median)."""
         return self.rows(
             "with scored as (select q.*, t.region_code as home from published.data_quality q "
             "join published.trusts t using (trust_ods_code)), "
@@ -134,7 +134,7 @@ class Published:
             "region as (select period_end, home, median(score) as regional from scored "
             "group by period_end, home) "
             "select strftime(q.period_end, '%Y-%m'), q.status, q.completeness, q.stated, "
-            "q.clean, q.is_on_time, q.score, q.quality_flag, nation.national, region.regional "
+            "q.clean, q.is_on_time, q.score, nation.national, region.regional "
             "from scored as q join nation using (period_end) "
             "join region on region.period_end = q.period_end and region.home = q.home "
             "where q.trust_ods_code = ? order by q.period_end",

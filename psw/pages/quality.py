@@ -13,8 +13,8 @@ def quality(data: Published, ods: str) -> str:
     if not rows:
         return ""
     values = []
-    for month, *_, score, flag, national, regional in rows:
-        if flag != "suppressed" and score is not None:
+    for month, *_, score, national, regional in rows:
+        if score is not None:
             values.append({"month": month, "score": score, "series": "this trust"})
         values += [
             {"month": month, "score": regional, "series": "median of its region"},
@@ -36,9 +36,8 @@ def quality(data: Published, ods: str) -> str:
 
 
 def _quality_row(row: tuple) -> list[str]:
-    month, status, completeness, stated, clean, on_time, score, flag, national, regional = row
-    parts = (completeness, stated, clean)
-    cells = b.quality_cells(status, parts, on_time, score, flag == "suppressed")
+    month, status, completeness, stated, clean, on_time, score, national, regional = row
+    cells = b.quality_cells(status, (completeness, stated, clean), on_time, score)
     return [month, *cells, b.percent(regional), b.percent(national)]
 
 

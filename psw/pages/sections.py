@@ -18,15 +18,12 @@ def headline(data: Published, level: str, code: str) -> str:
     row = data.headline(level, code)
     if row is None:
         return ""
-    headcount, flag, fte, turnover, submitted, expected = row
+    headcount, fte, turnover, submitted, expected = row
     items = [
-        ("peer support workers", b.count(headcount, flag)),
-        ("full-time equivalent", b.number(fte, 1) or b.SUPPRESSED),
-        # no rate: withheld below national level; nationally, no month before to compare
-        (
-            "turnover in the month",
-            b.percent(turnover) or (b.SUPPRESSED if level != "national" else "not comparable"),
-        ),
+        ("peer support workers", b.count(headcount)),
+        ("full-time equivalent", b.number(fte, 1)),
+        # no rate: no month before to compare with
+        ("turnover in the month", b.percent(turnover) or "not comparable"),
         ("trusts submitted", f"{submitted} of {expected}"),
     ]
     if level == "trust":  # one trust: its return's status, not a count of trusts
@@ -48,13 +45,13 @@ def trend(data: Published, level: str, code: str, where: str) -> str:
     header += ["trusts submitted / expected"] if wide else []
     body = [
         [
-            str(r[0])[:7] + (" (revised)" if r[11] else ""),
-            b.count(r[1], r[2]),
-            b.number(r[3], 1),
-            b.count(r[4], r[5]),
-            b.count(r[6], r[7]),
-            b.percent(r[8]),
-            *([f"{r[9]} / {r[10]}"] if wide else []),
+            str(r[0])[:7] + (" (revised)" if r[8] else ""),
+            b.count(r[1]),
+            b.number(r[2], 1),
+            b.count(r[3]),
+            b.count(r[4]),
+            b.percent(r[5]),
+            *([f"{r[6]} / {r[7]}"] if wide else []),
         ]
         for r in trend
     ]
@@ -77,10 +74,10 @@ def breakdown(
         return ""
     if dimension == "ethnic_group" and level == "national":
         return diversity.ethnicity(data, rows, title)
-    values = [b.share(r[0], r[3]) for r in rows]
+    values = [b.share(r[0], r[2]) for r in rows]
     heading = f"{title}, {data.latest:%B %Y}"
     chart = b.bar_chart(values, f"{title}: share of headcount, {data.latest:%B %Y}")
-    body = [[r[0], b.count(r[1], r[2]), b.percent(r[3])] for r in rows]
+    body = [[r[0], b.count(r[1]), b.percent(r[2])] for r in rows]
     return b.section(
         heading, chart, extra, b.table(["category", "headcount", "share"], body, title)
     )
@@ -115,12 +112,12 @@ def bands(data: Published, level: str, code: str) -> str:
             "height": 220,
             "config": {"legend": {"orient": "bottom", "columns": 5}},
         },
-        "Agenda for Change band mix by month (withheld shares left out)",
+        "Agenda for Change band mix by month",
     )
     header = ["month", *dict.fromkeys(band for _, band, _ in months)]
     table: dict[str, dict[str, str]] = {}
     for month, band, share in months:
-        table.setdefault(month, {})[band] = b.percent(share) if share is not None else "c"
+        table.setdefault(month, {})[band] = b.percent(share)
     body = [[m, *(cells.get(h, "") for h in header[1:])] for m, cells in table.items()]
     return latest + b.section(
         "Band mix over time",
@@ -131,7 +128,7 @@ def bands(data: Published, level: str, code: str) -> str:
 
 def roles(data: Published, level: str, code: str) -> str:
     index = data.effective_categories(level, code, "role_category")
-    shown = b.number(index, 1) if index is not None else b.SUPPRESSED
+    shown = b.number(index, 1)
     roles = len(data.breakdown(level, code, "role_category"))
     extra = (
         f"<p><b>Role diversity index: {shown}</b> effective role categories of {roles} "
@@ -155,10 +152,10 @@ def regions(data: Published) -> str:
     body = [
         [
             f"<a href='region-{r[0]}.html'>{html.escape(r[1])}</a>",
-            b.count(r[2], r[3]),
-            b.number(r[4], 1),
-            b.percent(r[5]) or b.SUPPRESSED,
-            f"{r[6]} / {r[7]}",
+            b.count(r[2]),
+            b.number(r[3], 1),
+            b.percent(r[4]),
+            f"{r[5]} / {r[6]}",
         ]
         for r in rows
     ]
@@ -180,13 +177,13 @@ def compared(data: Published, ods: str, region: str) -> str:
     values: list[dict] = []
     shares: dict[str, dict[str, str]] = {}
     for level, code, name in places:
-        for label, _, _, share, _ in data.breakdown(level, code, "afc_band"):
+        for label, _, share, _ in data.breakdown(level, code, "afc_band"):
             values.append(b.share(label, share, place=name))
-            shares.setdefault(label, {})[name] = b.percent(share) or b.SUPPRESSED
+            shares.setdefault(label, {})[name] = b.percent(share)
     if not values:
         return ""
     # Bands nobody is on in any of the three places are left out of the chart.
-    held = {v["category"] for v in values if v["share"] or v["mark"]}
+    held = {v["category"] for v in values if v["share"]}
     values = [v for v in values if v["category"] in held]
     chart = b.bar_chart(
         values,
@@ -198,8 +195,7 @@ def compared(data: Published, ods: str, region: str) -> str:
     turnover = []
     for level, code, _ in places:
         row = data.headline(level, code)  # none: no figures for that place this month
-        rate = b.percent(row[3]) if row else ""
-        turnover.append(rate or (b.SUPPRESSED if row and level != "national" else ""))
+        turnover.append(b.percent(row[2]) if row else "")
     body.append(["turnover in the month", *turnover])
     return b.section(
         f"Compared with its region and England, {data.latest:%B %Y}",

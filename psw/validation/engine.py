@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from psw.periods import previous_period
 from psw.standard import Standard, load_standard
-from psw.validation import personal
+from psw.validation import personal, shown
 from psw.validation.contract import run_contract
 from psw.validation.quality import PreviousReturn, in_post
 from psw.validation.reading import RawReturn, UnreadableFile, read_return
@@ -65,7 +65,9 @@ def validate_return(
     findings = _Findings(standard, ctx)
     timings: dict[str, float] = {}
 
-    def report(raw: RawReturn | None = None, staff_in_post: int = 0) -> Report:
+    def report(
+        raw: RawReturn | None = None, staff_in_post: int = 0, counted: tuple[int, int] = (0, 0)
+    ) -> Report:
         rows = raw.row_count if raw else 0
         return Report(
             trust_ods_code=ctx.trust_ods_code,
@@ -75,6 +77,8 @@ def validate_return(
             findings=findings.finish(raw),
             rows=rows,
             staff_in_post=staff_in_post,
+            values_given=counted[0],
+            values_not_stated=counted[1],
             nil_return=raw is not None and rows == 0,
             max_findings_listed=int(standard.limits["max_findings_listed"]),
         )
@@ -102,18 +106,31 @@ def validate_return(
         return ValidationResult(report(raw), None, timings)
 
     started = time.perf_counter()
-    _file_rules(standard, ctx, raw, findings)
+    try:
+        _file_rules(standard, ctx, raw, findings)
+    except personal.ScanTooLong:  # built to be slow to check: refused, nothing more read
+        findings.add(
+            "FILE_UNREADABLE",
+            detail=f"checking it for personal data took over {personal.SCAN_SECONDS:.0f} s",
+        )
+        return ValidationResult(report(raw), None, timings)
     findings.extend(run_contract(standard, ctx, raw.frame))
     findings.explain_duplicates(raw.frame)
     timings["contract"] = time.perf_counter() - started
 
     typed = typed_frame(standard, raw.frame)
 
-    started = time.perf_counter()
-    findings.extend(_quality(standard, ctx, findings.personal_columns, typed, previous, staff_key))
-    timings["quality"] = time.perf_counter() - started
+    # A file with personal data is answered with its errors alone: it must be fixed and sent
+    # again anyway, and its data is read no further than it must be (this also keeps a
+    # hostile file's answer to seconds: the warning checks load Great Expectations).
+    if not findings.has_personal_data:
+        started = time.perf_counter()
+        findings.extend(
+            _quality(standard, ctx, findings.personal_columns, typed, previous, staff_key)
+        )
+        timings["quality"] = time.perf_counter() - started
 
-    result = report(raw, staff_in_post=len(_in_post(typed)))
+    result = report(raw, len(_in_post(typed)), _quality_counts(standard, typed))
     table = to_arrow(standard, typed) if result.accepted else None
     return ValidationResult(result, table, timings)
 
@@ -127,8 +144,24 @@ def _file_rules(standard: Standard, ctx: Context, raw: RawReturn, findings: _Fin
     for check in checks("file", standard):
         if not check.options["before_reading"]:
             findings.extend(check.function(raw, ctx, standard))
-    for rule_id, row, column in personal.scan_values(raw.frame):
-        findings.extend([Hit(rule_id, row=row, column=column, personal="cell")])
+    until = time.process_time() + personal.SCAN_SECONDS  # one budget for every sheet
+    for frame in (raw.frame, *raw.other_sheets.values()):
+        for rule_id, row, column in personal.scan_values(frame, until):
+            findings.extend([Hit(rule_id, row=row, column=column, personal="cell")])
+
+
+def _quality_counts(standard: Standard, typed: pd.DataFrame) -> tuple[int, int]:
+    """What the data-quality measure counts of a return (`data_quality` in the standard):
+    values given in its optional columns, and coded values that are not stated. Kept in
+    the ledger, so a trust's history shows its own score exactly."""
+    quality = standard.data_quality
+    given = sum(int(typed[c].notna().sum()) for c in quality.completeness_columns if c in typed)
+    not_stated = 0
+    for name in quality.not_stated_columns:
+        if name in typed:
+            codes = standard.code_lists[standard.column(name).code_list]
+            not_stated += int(typed[name].isin([c.code for c in codes if c.not_stated]).sum())
+    return given, not_stated
 
 
 def _in_post(typed: pd.DataFrame) -> dict[str, int]:
@@ -179,6 +212,10 @@ class _Findings:
             Finding(rule_id, rule.severity, rule.message.format(**values), row, column, value)
         )
 
+    @property
+    def has_personal_data(self) -> bool:
+        return any(f.rule_id.startswith("PERSONAL_DATA_") for f in self.items)
+
     def extend(self, hits: Iterable[Hit]) -> None:
         for hit in hits:
             if hit.personal == "column" and hit.column:  # named as the trust wrote it
@@ -206,7 +243,10 @@ class _Findings:
             self.add("ASSIGNMENT_DUPLICATE", row=f.row, column=f.column, detail=rows)
 
     def finish(self, raw: RawReturn | None) -> list[Finding]:
-        """Blank every value that is sensitive, or sits in a personal column or cell."""
+        """What the report may repeat (psw/validation/shown.py): a value only when it is
+        known to be safe and not in a sensitive or personal column or cell (else "value
+        withheld"), a column name only when it is the standard's or plain (else its
+        position)."""
         sensitive = {c.name for c in self.standard.columns if c.sensitive}
         originals = raw.original_names if raw else {}
         personal_names = self.personal_columns | {
@@ -214,14 +254,35 @@ class _Findings:
         }
         out = []
         for f in self.items:
-            if f.value is not None and (
+            normalised = self.normalised.get(f.column or "", f.column)
+            value, withheld = f.value, f.value_withheld
+            if value is not None and (
                 f.column in sensitive
                 or f.column in personal_names
                 or (f.row, f.column) in self.personal_cells
+                or not shown.safe_value(self.standard, normalised, value)
             ):
-                f = Finding(f.rule_id, f.severity, f.message, f.row, f.column, None)
+                value, withheld = None, True
+            column = self._column_shown(f.column, raw)
+            if (value, withheld, column) != (f.value, f.value_withheld, f.column):
+                f = replace(f, value=value, value_withheld=withheld, column=column)
             out.append(f)
         return out
+
+    def _column_shown(self, column: str | None, raw: RawReturn | None) -> str | None:
+        """A column as the report names it: as written when that is safe to repeat, else
+        by its position in row 1."""
+        if column is None or column.startswith("(column ") or raw is None:
+            return column
+        if any(column in frame.columns for frame in raw.other_sheets.values()):
+            return column  # "sheet 2, hidden, column C": the platform's own words
+        normalised = self.normalised.get(column, column)
+        written = raw.original_names.get(normalised, column)
+        if shown.safe_column_name(self.standard, written, normalised):
+            return column
+        if normalised in raw.columns:
+            return f"(column {raw.columns.index(normalised) + 1}: name not shown)"
+        return "(a column: name not shown)"
 
 
 def previous_from_file(source: Path | str | bytes) -> PreviousReturn:

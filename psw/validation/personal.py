@@ -1,4 +1,4 @@
-"""Detecting personal data in a return: column names, header cells and values.
+"""Detecting personal data in a return: column names, header cells, values, every sheet.
 
 A file with personal data is rejected and its content never reaches the platform's data.
 The findings name the column and row, never the value: callers blank the value of every
@@ -8,12 +8,21 @@ personal is replaced by its position before anything else sees it
 
 People write identifiers in many ways, so every check reads the text in one canonical
 form first (`canonical`): compatibility forms folded (full-width digits and letters read
-as ASCII), every dash, dot, slash and space between the groups allowed.
+as ASCII), invisible characters dropped (zero-width spaces and joiners, soft hyphens, word
+joiners, direction marks, control characters), runs of white space read as one space, and
+every dash, dot, slash, underscore and space between the groups allowed.
+
+Every pattern runs in time linear in the text: no unbounded quantifier sits beside
+another that can match the same characters (the backtracking that let a date-of-birth
+pattern spend 0.4 s on one cell of padded text), separators are bounded ({0,3}), and
+white space is collapsed before any pattern sees it. A scan also has a CPU budget
+(`SCAN_SECONDS`), like the read deadline.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from functools import cache
@@ -27,11 +36,13 @@ from psw.validation.rules import checks, register
 if TYPE_CHECKING:
     from psw.validation.reading import RawReturn
 
-# Between the groups of an identifier: spaces (any), dots, slashes and dashes of any kind,
-# at most three (so "943 - 476 - 5919" is one number and "943 ... 476" is not).
-_SEP = r"[\s./\\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d\uff0e\uff0f]{0,3}"
-# 10 digits written 3-3-4 with or without separators, not inside a longer number. Python's
-# \d is Unicode-aware, so the cheap pre-filter also catches full-width digits.
+# CPU seconds the value scan of one file may take (a real return takes well under 1 s).
+SCAN_SECONDS = 5.0
+
+# Between the groups of an identifier: spaces, dots, slashes, underscores and dashes of any
+# kind, at most three (so "943 - 476 - 5919" is one number and "943 ... 476" is not).
+_SEP = r"[ ._/\\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d\uff0e\uff0f]{0,3}"
+# 10 digits written 3-3-4 with or without separators, not inside a longer number.
 _NHS_CANDIDATE = re.compile(rf"(?<!\d)(\d{{3}}){_SEP}(\d{{3}}){_SEP}(\d{{4}})(?!\d)")
 # HMRC format: two prefix letters (not D, F, I, Q, U, V; second not O; not the
 # administrative prefixes BG GB KN NK NT TN ZZ), six digits, suffix A-D.
@@ -39,25 +50,66 @@ _NI_NUMBER = re.compile(
     r"(?<![A-Z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
     rf"{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}[A-D](?![A-Z0-9])"
 )
-# "DOB 01/02/1980", "date of birth: 1 Feb 1980", "born 1980-02-01": a birth word, then a date.
-_DATE_OF_BIRTH = re.compile(
-    r"\b(?:d\s*\.?\s*o\s*\.?\s*b\b|date\s+of\s+birth|birth\s*date|born)\W{0,4}"
-    r"(?:\d{1,4}\W{1,3}(?:\d{1,2}|[a-z]{3,9})\W{1,3}\d{2,4})",
-    re.IGNORECASE,
+# A birth word ("DOB", "D.O.B.", "date of birth", "birth date", "birthday", "born", "born
+# on", "born in"), then a date: in figures (01/03/1981, 1981-03-01), in words (1st March
+# 1981, March 1, 1981, 1 of March 81) or a year alone ("born in 1981").
+_MONTH = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]{0,6}"
+_DAY = r"\d{1,2}(?:ST|ND|RD|TH)?"
+_DATE = (
+    rf"(?:\d{{1,4}}[ ./\-]{{1,3}}(?:\d{{1,2}}|{_MONTH})[ ./\-]{{1,3}}\d{{2,4}}"
+    rf"|{_DAY}(?: OF)? {_MONTH},? \d{{2,4}}"
+    rf"|{_MONTH} {_DAY},? \d{{2,4}}"
+    r"|(?:19|20)\d\d(?!\d))"
 )
-# One pass over each column finds the candidates of all three checks: 3-3-4 digits, a
-# letter before three pairs of digits, or a birth word. Dates and amounts are not
-# candidates, so the exact checks run on few cells.
+_DATE_OF_BIRTH = re.compile(
+    r"(?:\bD\.? ?O\.? ?B\b\.?|\bDATE OF BIRTH|\bBIRTH ?DATE|\bBIRTHDAY|\bBORN\b(?: ON| IN)?)"
+    rf"[ :,;=\-(]{{0,4}}(?:THE )?{_DATE}"
+)
+# An email address, also written with (at) / [at] and (dot). Possessive quantifiers: a
+# part never gives back characters (the at sign and the dots are not in the parts'
+# classes, so no match is lost), which keeps a long run of would-be local parts from
+# being tried at every length.
+_EMAIL = re.compile(
+    r"[A-Z0-9._%+\-]{1,64}+ ?(?:@|\(AT\)|\[AT\]) ?[A-Z0-9\-]{1,63}+"
+    r"(?:(?:\.| ?\(DOT\) ?| ?\[DOT\] ?)[A-Z0-9\-]{1,63}+){1,8}+"
+)
+# A UK phone number: +44 or 0, a non-zero digit, then 8 or 9 more digits, with spaces,
+# dots, dashes, underscores or brackets between them; not inside a longer code.
+_PHONE = re.compile(
+    r"(?<![A-Z0-9])(?:\+ ?44 ?(?:\(0\) ?)?|\(?0)[1-9](?:[ ._\-)]{0,2}\d){8,9}(?!\d)"
+)
+# A UK postcode (outward code, optional space, inward code), not inside a longer code.
+_POSTCODE = re.compile(
+    r"(?<![A-Z0-9])(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})(?![A-Z0-9])"
+)
+# One pass over each column finds the candidates of every check: 3-3-4 digits, a letter
+# before three pairs of digits, a birth word, an at sign, a phone's start, a postcode's
+# inward code. Most cells (codes, dates, amounts) are not candidates, so the exact checks
+# run on few cells.
 _PREFILTER = (
     rf"\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{4}}"
     rf"|[^\W\d_]{_SEP}\d\d{_SEP}\d\d{_SEP}\d\d"
-    r"|(?i:d\W?o\W?b|birth|born)"
+    r"|(?i:d\W?o\W?b|birth|born|@|\(at\)|\[at\])"
+    r"|\+ ?44|(?<![\d.,])\(?0[1-9]"
+    r"|(?i:\d[a-z]{2}\b)"
 )
+# Characters no identifier is written with but that can hide one: format characters
+# (zero-width space and joiners, soft hyphen, word joiner, direction marks and overrides,
+# byte-order mark) and control characters.
+_INVISIBLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+_SPACES = re.compile(r"\s+")
+# A cell that needs the full canonical form: anything beyond printable ASCII.
+_NOT_PLAIN = r"[^\x20-\x7e]"
 
 
 def canonical(text: str) -> str:
-    """Full-width and other compatibility forms as their plain equivalents, upper case."""
-    return unicodedata.normalize("NFKC", text).upper()
+    """Compatibility forms as their plain equivalents, invisible characters dropped (tabs
+    and line breaks are white space), white space collapsed, upper case."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c" else "", text)
+    return _SPACES.sub(" ", text).upper()
 
 
 def is_valid_nhs_number(digits: str) -> bool:
@@ -88,6 +140,21 @@ def has_ni_number(text: str) -> bool:
 @register("PERSONAL_DATA_DATE_OF_BIRTH", "text")
 def has_date_of_birth(text: str) -> bool:
     return _DATE_OF_BIRTH.search(text) is not None
+
+
+@register("PERSONAL_DATA_EMAIL", "text")
+def has_email(text: str) -> bool:
+    return _EMAIL.search(text) is not None
+
+
+@register("PERSONAL_DATA_PHONE", "text")
+def has_phone_number(text: str) -> bool:
+    return _PHONE.search(text) is not None
+
+
+@register("PERSONAL_DATA_POSTCODE", "text")
+def has_postcode(text: str) -> bool:
+    return _POSTCODE.search(text) is not None
 
 
 @cache
@@ -125,19 +192,41 @@ def personal_column_kind(normalised_name: str, standard: Standard) -> str | None
     return None
 
 
-def scan_values(frame: pd.DataFrame) -> list[tuple[str, int, str]]:
-    """Cells holding an NHS number, NI number or date of birth: (rule id, row, column), in
-    row order. Cheap vectorised pre-filters keep the exact checks to the few candidates."""
+class ScanTooLong(Exception):
+    """The value scan ran over its CPU budget (a file built to be slow to check)."""
+
+
+def scan_values(frame: pd.DataFrame, until: float | None = None) -> list[tuple[str, int, str]]:
+    """Cells holding personal data: (rule id, row, column), in row order. Each distinct
+    value of a column is read once (codes and dates repeat on every row), through cheap
+    vectorised steps (the canonical form only for values beyond plain ASCII, white space
+    collapsed, a pre-filter) that keep the exact checks to the few candidates. Raises
+    ScanTooLong once the process's CPU time passes `until` (default: SCAN_SECONDS on)."""
+    until = time.process_time() + SCAN_SECONDS if until is None else until
     hits: list[tuple[str, int, str]] = []
     for column in frame.columns:
         values = frame[column].dropna()
         if values.empty:
             continue
-        text = values.astype(str)
-        for row, value in text[text.str.contains(_PREFILTER, regex=True)].items():
+        written = values.astype(str)
+        distinct = written.unique()
+        text = pd.Series(distinct)
+        unusual = text.str.contains(_NOT_PLAIN, regex=True)
+        if unusual.any():
+            text = text.where(~unusual, text[unusual].map(canonical))
+        text = text.str.replace(r"\s{2,}", " ", regex=True)
+        found: dict[str, str] = {}
+        for position, value in text[text.str.contains(_PREFILTER, regex=True)].items():
             rule = personal_value_rule(value)
             if rule:
-                hits.append((rule, int(row), column))
+                found[distinct[position]] = rule
+            if time.process_time() > until:
+                raise ScanTooLong
+        if found:
+            for row, value in written[written.isin(list(found))].items():
+                hits.append((found[value], int(row), column))
+        if time.process_time() > until:
+            raise ScanTooLong
     hits.sort(key=lambda h: (h[1], h[2]))
     return hits
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -89,6 +89,10 @@ class RawReturn:
     # Rows with more values than the header has names: row number -> count of values.
     overlong_rows: dict[int, int] = field(default_factory=dict)
     encoding: str | None = None
+    # A workbook's other sheets, hidden ones too (only checked for personal data): a label
+    # such as "sheet 2, hidden" (never the sheet's name, which is the trust's text) ->
+    # its cells, columns named by letter, rows numbered as in Excel.
+    other_sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -140,8 +144,9 @@ def _read(source, max_bytes, max_rows, limits: ReadLimits) -> RawReturn:
         head = handle.read(CHUNK)
         handle.seek(0)
         kind = _sniff(head)
+        workbook = None
         if kind == "xlsx":
-            header, rows = _xlsx_rows(handle, limits)
+            header, rows, workbook = _xlsx_rows(handle, limits)
         elif kind == "parquet":
             header, rows = _parquet_rows(handle, max_rows, limits)
         else:
@@ -151,6 +156,8 @@ def _read(source, max_bytes, max_rows, limits: ReadLimits) -> RawReturn:
         raw = _build(kind, header, rows, max_rows, limits)
         if kind == "csv":
             raw.encoding = encoding
+        if workbook is not None:
+            raw.other_sheets = _other_sheets(workbook, max_rows, limits)
         return raw
 
 
@@ -242,7 +249,7 @@ def _csv_rows(
     return header, rows()
 
 
-def _xlsx_rows(handle: IO[bytes], limits: ReadLimits) -> tuple[list[str], Iterator[list]]:
+def _xlsx_rows(handle: IO[bytes], limits: ReadLimits) -> tuple[list[str], Iterator[list], Any]:
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     _check_unpacked_size(handle, limits)
@@ -261,7 +268,37 @@ def _xlsx_rows(handle: IO[bytes], limits: ReadLimits) -> tuple[list[str], Iterat
     header = next(rows, None)
     if header is None:
         raise UnreadableFile("FILE_EMPTY")
-    return [_cell_text(v) or "" for v in header], (list(map(_cell_text, r)) for r in rows)
+    header_text = [_cell_text(v) or "" for v in header]
+    return header_text, (list(map(_cell_text, r)) for r in rows), workbook
+
+
+def _other_sheets(workbook: Any, max_rows: int, limits: ReadLimits) -> dict[str, pd.DataFrame]:
+    """Every sheet after the first, visible or not, as text, within the same bounds as
+    the return itself: a return is its first sheet, but personal data on any sheet (a
+    "very hidden" one full of names and NHS numbers) must still be found."""
+    from openpyxl.utils import get_column_letter
+
+    sheets: dict[str, pd.DataFrame] = {}
+    deadline = time.monotonic() + limits.seconds
+    for number, sheet in enumerate(workbook.worksheets[1:], start=2):
+        state = getattr(sheet, "sheet_state", "visible")
+        label = f"sheet {number}" + ("" if state == "visible" else f", {state}")
+        data, index = [], []
+        for row_number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if row_number > max_rows + 1 or time.monotonic() > deadline:
+                raise UnreadableFile(
+                    "FILE_UNREADABLE", f"its {label} is far larger than a return can be"
+                )
+            cells = [_trim(_cell_text(v), limits.max_cell_chars) for v in row[: limits.max_columns]]
+            if any(cells):
+                data.append(cells)
+                index.append(row_number)
+        if data:
+            width = max(len(r) for r in data)
+            columns = [f"{label}, column {get_column_letter(i + 1)}" for i in range(width)]
+            rows = [r + [None] * (width - len(r)) for r in data]
+            sheets[label] = pd.DataFrame(rows, columns=columns, index=index, dtype=object)
+    return sheets
 
 
 def _check_unpacked_size(handle: IO[bytes], limits: ReadLimits) -> None:

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from html import escape
 
+from psw.validation.shown import WITHHELD, printable
+
 REPORT_FORMAT_VERSION = 1
 
 
@@ -23,7 +25,8 @@ class Finding:
     message: str
     row: int | None = None  # spreadsheet row (header is row 1); None for the whole file
     column: str | None = None
-    value: str | None = None  # None when personal, sensitive or not cell-specific
+    value: str | None = None  # None when withheld or not cell-specific
+    value_withheld: bool = False  # a value was there but is not safe to repeat
 
     def sort_key(self) -> tuple:
         order = {"error": 0, "warning": 1, "info": 2}[self.severity]
@@ -39,6 +42,10 @@ class Report:
     findings: list[Finding]
     rows: int = 0
     staff_in_post: int = 0
+    # What the data-quality measure counts (the standard's data_quality): values given in
+    # its optional columns, coded values that are "not stated / not known".
+    values_given: int = 0
+    values_not_stated: int = 0
     nil_return: bool = False
     max_findings_listed: int = 5000
     validated_at: str = field(
@@ -74,12 +81,14 @@ class Report:
             "status": self.status,
             "trust_ods_code": self.trust_ods_code,
             "period": self.period,
-            "file_name": self.file_name,
+            "file_name": printable(self.file_name),
             "validated_at": self.validated_at,
             "nil_return": self.nil_return,
             "counts": {
                 "rows": self.rows,
                 "staff_in_post": self.staff_in_post,
+                "values_given": self.values_given,
+                "values_not_stated": self.values_not_stated,
                 "errors": self.count("error"),
                 "warnings": self.count("warning"),
                 "notes": self.count("info"),
@@ -87,7 +96,7 @@ class Report:
             "rule_counts": self.rule_counts(),
             "findings_listed": len(listed),
             "findings_truncated": len(listed) < len(self.findings),
-            "findings": [asdict(f) for f in listed],
+            "findings": [_printable(asdict(f)) for f in listed],
         }
 
     def to_json(self) -> str:
@@ -96,7 +105,7 @@ class Report:
     def to_text(self) -> str:
         """A short summary for a terminal."""
         lines = [
-            f"{self.file_name}: {self.status.upper().replace('_', ' ')} "
+            f"{printable(self.file_name)}: {self.status.upper().replace('_', ' ')} "
             f"(trust {self.trust_ods_code}, period {self.period}, "
             f"standard v{self.standard_version})",
             f"  {self.rows} rows, {self.staff_in_post} staff in post"
@@ -110,7 +119,9 @@ class Report:
                 or "file"
             )
             value = f" [{f.value}]" if f.value is not None else ""
-            lines.append(f"  {f.severity.upper():7} {f.rule_id:28} {where}: {f.message}{value}")
+            value = f" [{WITHHELD}]" if f.value_withheld else value
+            line = f"  {f.severity.upper():7} {f.rule_id:28} {where}: {f.message}{value}"
+            lines.append(printable(line))
         if len(listed) < len(self.findings):
             lines.append(f"  ... and {len(self.findings) - len(listed)} more (see --json)")
         return "\n".join(lines)
@@ -173,7 +184,8 @@ def render_html(report: Report) -> str:
             f'<td data-label="Column">{e(f["column"] or "-")}</td>'
             f'<td data-label="Problem">{e(f["message"])}</td>'
             f'<td data-label="Value" class="value">'
-            f"{e(f['value']) if f['value'] is not None else ''}</td>"
+            f"{e(f['value']) if f['value'] is not None else ''}"
+            f"{'<i>' + WITHHELD + '</i>' if f['value_withheld'] else ''}</td>"
             f'<td data-label="Rule">{e(f["rule_id"])}</td>'
             "</tr>"
         )
@@ -209,7 +221,7 @@ def render_html(report: Report) -> str:
 <h1>PSW workforce return report</h1>
 <div class="status" style="background:{colour}"><strong>{e(title)}</strong>{e(advice)}</div>
 <dl>
-<dt>File</dt><dd>{e(report.file_name)}</dd>
+<dt>File</dt><dd>{e(data["file_name"])}</dd>
 <dt>Trust</dt><dd>{e(report.trust_ods_code)}</dd>
 <dt>Month</dt><dd>{e(report.period)}</dd>
 <dt>Rows read</dt><dd>{counts["rows"]}{nil}</dd>
@@ -228,3 +240,8 @@ def render_html(report: Report) -> str:
 </body>
 </html>
 """
+
+
+def _printable(finding: dict) -> dict:
+    """A finding's texts with control and direction characters shown as codes."""
+    return {k: printable(v) if isinstance(v, str) else v for k, v in finding.items()}

@@ -1,8 +1,7 @@
--- Every count analysts see below national level, with its suppression decided once:
--- primary (1-7), then secondary within each breakdown (the categories of one geography),
--- then among the children of one parent (trusts of a region; regions of England, whose
--- total is exact, so there a zero region may have to be suppressed too), then once more
--- within breakdowns. Not served: the published models read it.
+-- Every count analysts see, at every level, with its published value decided once:
+-- the true count plus the noise its cell key picks (macros/disclosure_control.sql).
+-- published_total is a breakdown's sum of published counts, the denominator of its
+-- published shares. Not served: the published models read it.
 with breakdowns as (
     select * from {{ ref('int_geography_breakdowns') }}
 ),
@@ -17,10 +16,10 @@ cells as (
         period_end,
         geography_level,
         geography_code,
-        parent_geography_code,
         dimension,
         category,
-        headcount as value
+        headcount as value,
+        cell_key
     from breakdowns
     {% for measure in ['headcount', 'joiners', 'leavers', 'compared_headcount', 'compared_previous_headcount'] %}
         union all
@@ -29,51 +28,20 @@ cells as (
             period_end,
             geography_level,
             geography_code,
-            parent_geography_code,
             '{{ measure }}' as dimension,
             '{{ measure }}' as category,
-            {{ measure }} as value
+            {{ measure }} as value,
+            {{ measure }}_key as cell_key
         from headcount
         where {{ measure }} is not null
     {% endfor %}
 ),
 
-primary_suppression as (
+perturbed as (
     select
         *,
-        geography_level != 'national' and {{ sdc_is_small('value') }} as is_primary
+        {{ sdc_perturb('value', 'cell_key') }} as published_value
     from cells
-),
-
-within_breakdowns as (
-    select
-        *,
-        is_primary or {{ sdc_secondary(
-            'source_table, period_end, geography_level, geography_code, dimension',
-            'value', 'is_primary', 'category') }} as is_suppressed_a
-    from primary_suppression
-),
-
-among_siblings as (
-    select
-        *,
-        is_suppressed_a or (
-            geography_level != 'national'
-            and {{ sdc_secondary(
-                'source_table, period_end, geography_level, parent_geography_code, dimension, category',
-                'value', 'is_suppressed_a', 'geography_code',
-                zero_allowed="geography_level = 'region'") }}
-        ) as is_suppressed_b
-    from within_breakdowns
-),
-
-within_breakdowns_again as (
-    select
-        *,
-        is_suppressed_b or {{ sdc_secondary(
-            'source_table, period_end, geography_level, geography_code, dimension',
-            'value', 'is_suppressed_b', 'category') }} as is_suppressed
-    from among_siblings
 )
 
 select
@@ -81,11 +49,12 @@ select
     period_end,
     geography_level,
     geography_code,
-    parent_geography_code,
     dimension,
     category,
     value,
-    is_primary,
-    is_suppressed,
-    {{ sdc_flag('value', 'is_primary', 'is_suppressed', 'geography_level') }} as flag
-from within_breakdowns_again
+    cell_key,
+    published_value,
+    sum(published_value) over (
+        partition by source_table, period_end, geography_level, geography_code, dimension
+    ) as published_total
+from perturbed

@@ -1,6 +1,7 @@
 -- Breakdowns at trust, region and national level: the trust counts rolled up through
 -- int_geography_rollup. Shares are of the breakdown total (the sum of its category
 -- counts), so a breakdown's shares sum to 1 even where a person counts in two categories.
+-- A cell's key is the sum of its trusts' cell keys (the same people, the same key).
 with trust_breakdowns as (
     select * from {{ ref('int_trust_breakdowns') }}
 ),
@@ -21,7 +22,8 @@ all_levels as (
         min(trust_breakdowns.category_label) as category_label,
         min(trust_breakdowns.sort_order) as sort_order,
         cast(sum(trust_breakdowns.headcount) as bigint) as headcount,
-        sum(trust_breakdowns.fte) as fte
+        sum(trust_breakdowns.fte) as fte,
+        {{ sdc_cell_key('sum(trust_breakdowns.cell_key)') }} as cell_key
     from trust_breakdowns
     inner join rollup
         on trust_breakdowns.trust_ods_code = rollup.trust_ods_code

@@ -1,5 +1,6 @@
 -- One row per trust, month and person (staff_key): in post when any of their assignments
--- has no leaving_date (two assignments count once).
+-- has no leaving_date (two assignments count once). record_key is the person's key for
+-- disclosure control (macros/disclosure_control.sql).
 with assignments as (
     select * from {{ ref('int_assignments_in_force') }}
 )
@@ -8,6 +9,7 @@ select
     trust_ods_code,
     period_end,
     staff_key,
+    {{ sdc_record_key('staff_key') }} as record_key,
     bool_or(is_in_post) as is_in_post,
     bool_or(not is_in_post) as has_leaving_date,
     coalesce(sum(fte) filter (where is_in_post), 0) as fte_in_post,

@@ -1,6 +1,7 @@
 -- Distinct staff in post and their FTE per trust month, dimension and category. Every
 -- category of the code list appears, with zeros, so secondary suppression and the
 -- diversity index see the whole breakdown. A person in two categories counts in both.
+-- cell_key is the sum of the cell's people's record keys (disclosure control).
 with assignments as (
     select * from {{ ref('int_assignments_in_force') }}
     where is_in_post
@@ -28,15 +29,28 @@ long_form as (
     {% endfor %}
 ),
 
+people as (
+    select
+        trust_ods_code,
+        period_end,
+        dimension,
+        category,
+        staff_key,
+        sum(fte) as fte
+    from long_form
+    group by trust_ods_code, period_end, dimension, category, staff_key
+),
+
 counted as (
     select
         trust_ods_code,
         period_end,
         dimension,
         category,
-        count(distinct staff_key) as headcount,
-        sum(fte) as fte
-    from long_form
+        count(*) as headcount,
+        sum(fte) as fte,
+        {{ sdc_cell_key('sum(' ~ sdc_record_key('staff_key') ~ ')') }} as cell_key
+    from people
     group by trust_ods_code, period_end, dimension, category
 ),
 
@@ -65,7 +79,8 @@ select
     grid.category_label,
     grid.sort_order,
     coalesce(counted.headcount, 0) as headcount,
-    coalesce(counted.fte, 0) as fte
+    coalesce(counted.fte, 0) as fte,
+    coalesce(counted.cell_key, 0) as cell_key
 from grid
 left join counted
     on

@@ -46,6 +46,10 @@ parts as (
     select
         in_force.trust_ods_code,
         in_force.period_end,
+        in_force.warnings,
+        row_values.assignment_rows,
+        row_values.values_given,
+        row_values.values_not_stated,
         cast(row_values.values_given as {{ type_double() }})
         / (row_values.assignment_rows * {{ completeness_columns | length }}) as completeness,
         1 - cast(row_values.values_not_stated as {{ type_double() }})
@@ -77,6 +81,10 @@ parts as (
 select
     trust_ods_code,
     period_end,
+    assignment_rows,
+    values_given,
+    values_not_stated,
+    warnings,
     completeness,
     stated,
     clean,

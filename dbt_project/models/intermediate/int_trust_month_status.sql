@@ -1,7 +1,8 @@
 -- One row per registered trust and reporting month in which it is open (valid_from to
 -- valid_to) or sent a file: the file in force, else the latest rejected file, else
 -- missing. A trust is never missing outside its open months, and a closed trust keeps
--- the months it submitted.
+-- the months it submitted. rows_key is the return's disclosure-control key (none for a
+-- file with no landed rows).
 with trusts as (
     select * from {{ ref('stg_reference__trusts') }}
 ),
@@ -16,6 +17,10 @@ in_force as (
 
 submissions as (
     select * from {{ ref('stg_platform__submissions') }}
+),
+
+submission_keys as (
+    select * from {{ ref('int_submission_keys') }}
 ),
 
 latest_file as (
@@ -65,7 +70,8 @@ select
     coalesce(in_force.data_rows, latest_file.data_rows) as data_rows,
     coalesce(in_force.errors, latest_file.errors) as errors,
     coalesce(in_force.warnings, latest_file.warnings) as warnings,
-    coalesce(latest_file.files_received, 0) as files_received
+    coalesce(latest_file.files_received, 0) as files_received,
+    submission_keys.rows_key
 from grid
 left join in_force
     on
@@ -76,3 +82,5 @@ left join latest_file
         grid.trust_ods_code = latest_file.trust_ods_code
         and grid.period_end = latest_file.period_end
         and latest_file.recency = 1
+left join submission_keys
+    on coalesce(in_force.submission_id, latest_file.submission_id) = submission_keys.submission_id

@@ -2,7 +2,8 @@
 -- Joiners and leavers need the previous calendar month in force too, else they are null.
 -- A leaver is a person not in post at this month end who either has a leaving_date this
 -- month or was in post last month and is absent now; someone ending one of two
--- assignments is still in post, so is not a leaver.
+-- assignments is still in post, so is not a leaver. Each count has its cell key: the sum
+-- of its people's record keys (disclosure control).
 with in_force as (
     select * from {{ ref('int_submissions_in_force') }}
 ),
@@ -16,7 +17,9 @@ totals as (
         in_force.trust_ods_code,
         in_force.period_end,
         count(staff.staff_key) filter (where staff.is_in_post) as headcount,
-        coalesce(sum(staff.fte_in_post), 0) as fte
+        coalesce(sum(staff.fte_in_post), 0) as fte,
+        {{ sdc_cell_key('sum(staff.record_key) filter (where staff.is_in_post)') }}
+            as headcount_key
     from in_force
     left join staff
         on
@@ -43,6 +46,7 @@ staff_now as (
         pairs.trust_ods_code,
         pairs.period_end,
         staff.staff_key,
+        staff.record_key,
         staff.is_in_post,
         staff.has_leaving_date
     from pairs
@@ -56,7 +60,8 @@ staff_before as (
     select
         pairs.trust_ods_code,
         pairs.period_end,
-        staff.staff_key
+        staff.staff_key,
+        staff.record_key
     from pairs
     inner join staff
         on
@@ -69,6 +74,7 @@ compared as (
     select
         coalesce(staff_now.trust_ods_code, staff_before.trust_ods_code) as trust_ods_code,
         coalesce(staff_now.period_end, staff_before.period_end) as period_end,
+        coalesce(staff_now.record_key, staff_before.record_key) as record_key,
         coalesce(staff_now.is_in_post, false) as in_post_now,
         coalesce(staff_now.has_leaving_date, false) as left_this_month,
         staff_before.staff_key is not null as in_post_before
@@ -87,7 +93,12 @@ movements as (
         count(*) filter (where in_post_now and not in_post_before) as joiners,
         count(*) filter (
             where not in_post_now and (left_this_month or in_post_before)
-        ) as leavers
+        ) as leavers,
+        {{ sdc_cell_key('sum(record_key) filter (where in_post_now and not in_post_before)') }}
+            as joiners_key,
+        {{ sdc_cell_key(
+            'sum(record_key) filter (where not in_post_now and (left_this_month or in_post_before))'
+        ) }} as leavers_key
     from compared
     group by trust_ods_code, period_end
 )
@@ -96,11 +107,15 @@ select
     totals.trust_ods_code,
     totals.period_end,
     totals.headcount,
+    totals.headcount_key,
     totals.fte,
     pairs.trust_ods_code is not null as has_previous_month,
     case when pairs.trust_ods_code is not null then coalesce(movements.joiners, 0) end as joiners,
     case when pairs.trust_ods_code is not null then coalesce(movements.leavers, 0) end as leavers,
-    previous_totals.headcount as previous_headcount
+    coalesce(movements.joiners_key, 0) as joiners_key,
+    coalesce(movements.leavers_key, 0) as leavers_key,
+    previous_totals.headcount as previous_headcount,
+    previous_totals.headcount_key as previous_headcount_key
 from totals
 left join pairs
     on

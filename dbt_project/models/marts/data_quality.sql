@@ -1,6 +1,7 @@
 -- The data-quality measure per trust and month (the months of submission_status): its
 -- parts and score where a return is in force; a month without one has no score and is
--- not on time.
+-- not on time. The counts the shares are of are kept for the published table, which works
+-- its shares out from perturbed counts.
 with status as (
     select * from {{ ref('int_trust_month_status') }}
 ),
@@ -16,6 +17,10 @@ select
     status.region_code,
     status.status,
     status.data_rows,
+    status.rows_key,
+    quality.values_given,
+    quality.values_not_stated,
+    quality.warnings,
     quality.completeness,
     quality.stated,
     quality.clean,

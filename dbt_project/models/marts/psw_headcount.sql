@@ -5,7 +5,8 @@
 -- trusts_expected counts the trusts open that month (registry dates). In a merger month
 -- (int_merger_months) the successor's joiners and leavers cannot be linked to the closed
 -- trust's staff, so they are left out (the trust is not compared) and merger_in_month
--- flags the row and the rows above it.
+-- flags the row and the rows above it. The *_key columns are the counts' cell keys for
+-- disclosure control (sums of their trusts' keys); they are not published.
 with trust_months as (
     select * from {{ ref('int_trust_months') }}
 ),
@@ -50,6 +51,11 @@ trust_figures as (
         case when is_compared then leavers end as leavers,
         case when is_compared then headcount end as compared_headcount,
         case when is_compared then previous_headcount end as compared_previous_headcount,
+        headcount_key,
+        case when is_compared then joiners_key end as joiners_key,
+        case when is_compared then leavers_key end as leavers_key,
+        case when is_compared then headcount_key end as compared_headcount_key,
+        case when is_compared then previous_headcount_key end as compared_previous_headcount_key,
         merger_in_month
     from trust_months_compared
 ),
@@ -104,6 +110,11 @@ trust_months_counted as (
         trust_figures.leavers,
         trust_figures.compared_headcount,
         trust_figures.compared_previous_headcount,
+        trust_figures.headcount_key,
+        trust_figures.joiners_key,
+        trust_figures.leavers_key,
+        trust_figures.compared_headcount_key,
+        trust_figures.compared_previous_headcount_key,
         trust_figures.merger_in_month
     from trust_figures
     full outer join open_trusts
@@ -131,6 +142,9 @@ figures as (
         cast(sum(trust_months_counted.compared_headcount) as bigint) as compared_headcount,
         cast(sum(trust_months_counted.compared_previous_headcount) as bigint)
             as compared_previous_headcount,
+        {% for measure in ['headcount', 'joiners', 'leavers', 'compared_headcount', 'compared_previous_headcount'] %}
+            {{ sdc_cell_key('sum(trust_months_counted.' ~ measure ~ '_key)') }} as {{ measure }}_key,
+        {% endfor %}
         bool_or(trust_months_counted.merger_in_month) as merger_in_month
     from trust_months_counted
     inner join rollup
@@ -153,6 +167,9 @@ all_levels as (
         coalesce(figures.trusts_compared, 0) as trusts_compared,
         figures.compared_headcount,
         figures.compared_previous_headcount,
+        {% for measure in ['headcount', 'joiners', 'leavers', 'compared_headcount', 'compared_previous_headcount'] %}
+            figures.{{ measure }}_key,
+        {% endfor %}
         coalesce(figures.merger_in_month, false) as merger_in_month
     from geographies
     left join figures
@@ -181,5 +198,10 @@ select
     trusts_compared,
     compared_headcount,
     compared_previous_headcount,
-    merger_in_month
+    merger_in_month,
+    headcount_key,
+    joiners_key,
+    leavers_key,
+    compared_headcount_key,
+    compared_previous_headcount_key
 from all_levels

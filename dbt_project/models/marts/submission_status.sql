@@ -16,5 +16,6 @@ select
     data_rows,
     errors,
     warnings,
-    files_received
+    files_received,
+    rows_key
 from status

@@ -1,5 +1,6 @@
 {{ config(alias='psw_pay_bands') }}
--- psw_pay_bands with disclosure control below national level.
+-- psw_pay_bands with disclosure control at every level (the afc_band cells of
+-- int_disclosure_cells, so the same figures as psw_role_diversity's afc_band rows).
 with pay_bands as (
     select * from {{ ref('psw_pay_bands') }}
 ),

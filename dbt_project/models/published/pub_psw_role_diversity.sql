@@ -1,5 +1,5 @@
 {{ config(alias='psw_role_diversity') }}
--- psw_role_diversity with disclosure control below national level.
+-- psw_role_diversity with disclosure control at every level.
 with role_diversity as (
     select * from {{ ref('psw_role_diversity') }}
 ),

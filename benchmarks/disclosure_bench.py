@@ -1,0 +1,182 @@
+"""How much disclosure control costs and what an attacker still gets: prints numbers.
+
+Builds the national scenario of tests/test_disclosure.py (49 trusts, mostly small, four
+months, five corrected returns) with dbt on DuckDB and publishes it, or measures a serving
+and warehouse pair you name (`--serving`, `--warehouse`: an older build, say), then prints
+per table and level:
+- cells: published counts whose true value is not 0 (0 stays 0);
+- withheld: the share of those published as NULL (the suppression of issues 4-9);
+- changed: the share whose published value differs from the true one;
+- mean |error|: the mean absolute difference, published - true, where both exist;
+- 1-7 exact: of the true counts of 1-7, the share published as exactly the true value
+  (what a reader who takes a figure at face value gets right);
+and what attackers get: the independent attacker of tests/attacker.py (figures
+recovered exactly by arithmetic), and a guessing one who takes the median of every
+published view of a trust's headcount of 1-7 (its own figure and each breakdown's total).
+
+    .venv/bin/python benchmarks/disclosure_bench.py [--workdir /tmp/psw-sdc-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.attacker, tests.test_disclosure
+
+QUERIES = {
+    "psw_headcount": (
+        "select geography_level, m.{c}, p.{c} from marts.psw_headcount m "
+        "join {s}.psw_headcount p using (period_end, geography_level, geography_code)"
+    ),
+    "psw_role_diversity": (
+        "select geography_level, m.headcount, p.headcount from marts.psw_role_diversity m "
+        "join {s}.psw_role_diversity p "
+        "using (period_end, geography_level, geography_code, dimension, category)"
+    ),
+    "psw_pay_bands": (
+        "select geography_level, m.headcount, p.headcount from marts.psw_pay_bands m "
+        "join {s}.psw_pay_bands p using (period_end, geography_level, geography_code, afc_band)"
+    ),
+    "submission_status": (
+        "select 'trust', m.{c}, p.{c} from marts.submission_status m "
+        "join {s}.submission_status p using (period_end, trust_ods_code) "
+        "where m.status != 'rejected'"
+    ),
+}
+COLUMNS = {
+    "psw_headcount": ["headcount", "joiners", "leavers"],
+    "psw_role_diversity": [None],
+    "psw_pay_bands": [None],
+    "submission_status": ["data_rows", "warnings"],
+}
+
+
+def measure(serving: Path, warehouse: Path) -> None:
+    import duckdb
+
+    from tests import attacker
+
+    stats: dict[tuple, list] = defaultdict(list)
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        db.execute(f"attach '{serving}' as serving (read_only)")
+        for table, sql in QUERIES.items():
+            for column in COLUMNS[table]:
+                name = f"{table}.{column}" if column else table
+                for level, true, shown in db.execute(
+                    sql.format(c=column, s="serving.published")
+                ).fetchall():
+                    if true:
+                        stats[(name, level)].append((true, shown))
+    print(
+        f"{'table':32} {'level':9} {'cells':>7} {'withheld':>9} {'changed':>8} "
+        f"{'mean |error|':>12} {'1-7 exact':>10}"
+    )
+    for (name, level), pairs in sorted(stats.items()):
+        shown = [(t, s) for t, s in pairs if s is not None]
+        small = [(t, s) for t, s in pairs if 1 <= t <= 7]
+        withheld = 1 - len(shown) / len(pairs)
+        changed = sum(1 for t, s in shown if s != t) / len(shown) if shown else 0
+        error = sum(abs(s - t) for t, s in shown) / len(shown) if shown else float("nan")
+        exact_small = sum(1 for t, s in small if s == t) / len(small) if small else float("nan")
+        print(
+            f"{name:32} {level:9} {len(pairs):7} {withheld:9.1%} {changed:8.1%} "
+            f"{error:12.2f} {exact_small:10.1%}"
+        )
+    guessing(serving, warehouse)
+    started = time.monotonic()
+    attack = attacker.attack(serving, **attacker.public_rules())
+    found = attack.recovered()
+    small = sum(1 for v in found.values() if 1 <= v <= 7)
+    print(
+        f"attacker: {len(found)} figures recovered exactly, {small} of them 1-7 "
+        f"({len(attack.low)} unknowns, {len(attack.constraints)} relations, "
+        f"{time.monotonic() - started:.1f} s)"
+    )
+
+
+def guessing(serving: Path, warehouse: Path) -> None:
+    """How often the median of a trust headcount's published views is its true 1-7."""
+    import statistics
+
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        db.execute(f"attach '{serving}' as serving (read_only)")
+        true = db.execute(
+            "select period_end, geography_code, headcount from marts.psw_headcount "
+            "where geography_level = 'trust' and headcount between 1 and 7"
+        ).fetchall()
+        direct = {
+            (period, code): value
+            for period, code, value in db.execute(
+                "select period_end, geography_code, headcount "
+                "from serving.published.psw_headcount where geography_level = 'trust'"
+            ).fetchall()
+        }
+        views: dict[tuple, list] = defaultdict(list)
+        for period, code, value in db.execute(
+            "select period_end, geography_code, sum(headcount) "
+            "from serving.published.psw_role_diversity where geography_level = 'trust' "
+            "group by period_end, geography_code, dimension union all "
+            "select period_end, geography_code, sum(headcount) "
+            "from serving.published.psw_pay_bands where geography_level = 'trust' "
+            "group by period_end, geography_code"
+        ).fetchall():
+            views[(period, code)].append(value)
+    if not true:
+        return
+    for where, value in direct.items():
+        views[where].append(value)
+    face = sum(1 for p, c, t in true if direct[(p, c)] == t) / len(true)
+    median = sum(1 for p, c, t in true if round(statistics.median(views[(p, c)])) == t)
+    print(
+        f"guessing: of {len(true)} trust headcounts of 1-7, the published figure is the true "
+        f"one for {face:.0%}; the median of its {len(views[true[0][:2]])} views for "
+        f"{median / len(true):.0%}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/psw-sdc-bench"))
+    parser.add_argument("--serving", type=Path)
+    parser.add_argument("--warehouse", type=Path)
+    args = parser.parse_args()
+    if args.serving and args.warehouse:
+        measure(args.serving, args.warehouse)
+        return 0
+
+    import datetime as dt
+
+    from psw.periods import parse_period
+    from psw.reference import trusts
+    from psw.synth import simulate
+    from psw.synth.landing import land_directly, land_return
+    from tests.test_disclosure import CORRECTED, PERIODS, SECRET, STAFF, build_and_publish
+
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    data = args.workdir / "data"
+    started = time.monotonic()
+    rows = land_directly(data, PERIODS, STAFF, secret=SECRET)
+    build_and_publish(data)
+    for i, trust in enumerate(list(trusts().values())[:CORRECTED]):
+        may = dict(simulate(trust, PERIODS, seed=100 + i, staff=STAFF[i % len(STAFF)]))["2025-05"]
+        later = dt.datetime.combine(parse_period("2025-08"), dt.time(9), dt.UTC)
+        land_return(data, trust.ods_code, "2025-05", may[:-1], later, SECRET)
+    published = build_and_publish(data)
+    print(
+        f"{len(trusts())} trusts x {len(PERIODS)} months, {rows} rows, built and published "
+        f"twice in {time.monotonic() - started:.0f} s; {published.tables['revisions']} revisions"
+    )
+    measure(published.path, data / "warehouse.duckdb")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
