@@ -3,7 +3,7 @@
 Builds the national scenario of tests/test_disclosure.py (49 trusts, mostly small, four
 months, five corrected returns) with dbt on DuckDB and publishes it, or measures a serving
 and warehouse pair you name (`--serving`, `--warehouse`: an older build, say), then prints
-per table and level:
+per table and level (and dimension, for psw_role_diversity):
 - cells: published counts whose true value is not 0 (0 stays 0);
 - withheld: the share of those published as NULL (the suppression of issues 4-9);
 - changed: the share whose published value differs from the true one;
@@ -35,7 +35,8 @@ QUERIES = {
         "join {s}.psw_headcount p using (period_end, geography_level, geography_code)"
     ),
     "psw_role_diversity": (
-        "select geography_level, m.headcount, p.headcount from marts.psw_role_diversity m "
+        "select m.dimension || ', ' || geography_level, m.headcount, p.headcount "
+        "from marts.psw_role_diversity m "
         "join {s}.psw_role_diversity p "
         "using (period_end, geography_level, geography_code, dimension, category)"
     ),
@@ -74,7 +75,7 @@ def measure(serving: Path, warehouse: Path) -> None:
                     if true:
                         stats[(name, level)].append((true, shown))
     print(
-        f"{'table':32} {'level':9} {'cells':>7} {'withheld':>9} {'changed':>8} "
+        f"{'table':32} {'level':26} {'cells':>7} {'withheld':>9} {'changed':>8} "
         f"{'mean |error|':>12} {'1-7 exact':>10}"
     )
     for (name, level), pairs in sorted(stats.items()):
