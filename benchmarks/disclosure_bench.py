@@ -153,27 +153,18 @@ def main() -> int:
         measure(args.serving, args.warehouse)
         return 0
 
-    import datetime as dt
-
-    from psw.periods import parse_period
     from psw.reference import trusts
-    from psw.synth import simulate
-    from psw.synth.landing import land_directly, land_return
-    from tests.test_disclosure import CORRECTED, PERIODS, SECRET, STAFF, build_and_publish
+    from tests.test_disclosure import PERIODS, build_national_scenario
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     data = args.workdir / "data"
     started = time.monotonic()
-    rows = land_directly(data, PERIODS, STAFF, secret=SECRET)
-    build_and_publish(data)
-    for i, trust in enumerate(list(trusts().values())[:CORRECTED]):
-        may = dict(simulate(trust, PERIODS, seed=100 + i, staff=STAFF[i % len(STAFF)]))["2025-05"]
-        later = dt.datetime.combine(parse_period("2025-08"), dt.time(9), dt.UTC)
-        land_return(data, trust.ods_code, "2025-05", may[:-1], later, SECRET)
-    published = build_and_publish(data)
+    published = build_national_scenario(data)
+    rows = sum(published.tables.get(t, 0) for t in ("psw_headcount",))
     print(
-        f"{len(trusts())} trusts x {len(PERIODS)} months, {rows} rows, built and published "
-        f"twice in {time.monotonic() - started:.0f} s; {published.tables['revisions']} revisions"
+        f"{len(trusts())} trusts x {len(PERIODS)} months, built and published twice in "
+        f"{time.monotonic() - started:.0f} s ({rows} headcount rows, "
+        f"{published.tables['revisions']} revisions)"
     )
     measure(published.path, data / "warehouse.duckdb")
     return 0

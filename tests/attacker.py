@@ -396,41 +396,20 @@ def _shown(a: Attack, true: Key, noise: int, published: int | None = None) -> Ke
 def _revisions(a: Attack, published, noise, region_of) -> None:
     """A revised figure's previous value, and where one trust alone caused a month's
     revisions, the same true change at trust, region and England."""
-    current = {}
+    current = {}  # (period, level, code, table, breakdown, measure) -> (value, flag)
+
+    def keep(row, table, breakdown, measure):
+        where = (str(row["period_end"]), row["geography_level"], row["geography_code"])
+        current[(*where, table, breakdown, measure)] = (row[measure], row.get(f"{measure}_flag"))
+
     for row in published.get("psw_headcount", []):
         for measure in ("headcount", "joiners", "leavers"):
-            current[
-                (
-                    str(row["period_end"]),
-                    row["geography_level"],
-                    row["geography_code"],
-                    "psw_headcount",
-                    "total",
-                    measure,
-                )
-            ] = (row[measure], row.get(f"{measure}_flag"))
+            keep(row, "psw_headcount", "total", measure)
     for row in published.get("psw_pay_bands", []):
-        current[
-            (
-                str(row["period_end"]),
-                row["geography_level"],
-                row["geography_code"],
-                "psw_pay_bands",
-                f"afc_band={row['afc_band']}",
-                "headcount",
-            )
-        ] = (row["headcount"], row.get("headcount_flag"))
+        keep(row, "psw_pay_bands", f"afc_band={row['afc_band']}", "headcount")
     for row in published.get("psw_role_diversity", []):
-        current[
-            (
-                str(row["period_end"]),
-                row["geography_level"],
-                row["geography_code"],
-                "psw_role_diversity",
-                f"{row['dimension']}={row['category']}",
-                "headcount",
-            )
-        ] = (row["headcount"], row.get("headcount_flag"))
+        breakdown = f"{row['dimension']}={row['category']}"
+        keep(row, "psw_role_diversity", breakdown, "headcount")
     revisions = [
         r
         for r in published.get("revisions", [])
