@@ -211,8 +211,8 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                 progress(f"warning: {summary[SALARY_WARNING]}")
             if summary.get("replaced"):
                 progress(
-                    f"{summary['replaced']} uploads were overwritten before they were read; "
-                    "the newer versions are checked instead"
+                    f"{summary['replaced']} uploads were overwritten or deleted before they "
+                    "were read; the newer versions, if any, are checked instead"
                 )
         if not build:
             progress("intake only: the marts are left for the next full pass")

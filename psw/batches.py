@@ -3,11 +3,12 @@
 `process_batch` is what intake runs: many submissions in one warm process (each one by
 psw/ingest.py's `process_submission`), each claimed (an flock) so that two passes at once
 never process one twice, each isolated so that one file's fault never stops the others.
-`process_in_workers` shares a backlog between processes, a trust's uploads together.
+`process_in_workers` shares a backlog between processes (psw/workers.py).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,12 +42,17 @@ class BatchItem:
     skipped: str | None = None  # done already, or another pass holds it
     fault: str | None = None  # a platform fault: no outcome, the next pass retries
     seconds: float = 0.0
+    pid: int = 0  # the process that processed it
 
     @property
     def line(self) -> str:
         s = self.submission
         where = f"{s.trust_ods_code} {s.key}"
         if self.processed and self.processed.replaced:
+            from psw.ingest import GONE
+
+            if self.processed.outcome.error == GONE:
+                return f"{where}: deleted from the bucket before it was read (nothing to check)"
             return f"{where}: replaced by a newer upload before it was read (that one is checked)"
         if self.processed:
             o = self.processed.outcome
@@ -90,27 +96,29 @@ def process_batch(
         if submission.id in done:
             yield BatchItem(submission, skipped="already processed")
             continue
-        with settings.lake.claim(submission.id) as mine:
-            if not mine:
+        with settings.lake.claim(submission.id) as receipt:
+            if receipt is None:
                 yield BatchItem(submission, skipped="another pass is processing it")
                 continue
             if settings.lake.has_outcome(submission.trust_ods_code, submission.id):
                 yield BatchItem(submission, skipped="already processed")
                 continue
             try:
-                processed = process_submission(s3, submission, settings)
+                processed = process_submission(s3, submission, settings, receipt=receipt)
             except Exception as exc:  # the store or the disk: retried by the next pass
                 from psw.storage import store_unreachable
 
                 if store_unreachable(exc):
                     store_down = "the object store cannot be reached"
                 yield BatchItem(
-                    submission, fault=_short(exc), seconds=time.perf_counter() - started
+                    submission, fault=short_fault(exc), seconds=time.perf_counter() - started
                 )
                 continue
         done.add(submission.id)
         histories.changed = True
-        yield BatchItem(submission, processed, seconds=time.perf_counter() - started)
+        yield BatchItem(
+            submission, processed, seconds=time.perf_counter() - started, pid=os.getpid()
+        )
     if not store_down:
         histories.next_trust(None)
 
@@ -135,7 +143,7 @@ class _Histories:
         self.current, self.changed = ods, False
 
 
-def _short(exc: Exception) -> str:
+def short_fault(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}"[:300]
 
@@ -146,39 +154,14 @@ def process_in_workers(
     settings: Settings,
     workers: int = 1,
 ) -> Iterator[BatchItem]:
-    """`process_batch` over up to `workers` processes, each warm for its share.
-
-    A trust's submissions stay together and in order in one process (its history checks
-    need the month before landed first); trusts are shared out between the processes.
-    """
+    """`process_batch` in this process, or the backlog shared by `workers` processes
+    (psw/workers.py: each upload its own task)."""
     from psw.storage import s3_client
 
     pending = in_processing_order(submissions)
-    by_trust: dict[str, list[Submission]] = {}
-    for submission in pending:
-        by_trust.setdefault(submission.trust_ods_code, []).append(submission)
-    if workers <= 1 or len(by_trust) < 2:
+    if workers <= 1 or len(pending) < 2:
         yield from process_batch(s3_client(store), pending, settings)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from psw.workers import process_in_parallel
 
-    done = settings.lake.processed_ids()
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(_process_group, store, group, settings, done): group
-            for group in by_trust.values()
-        }
-        for future in as_completed(futures):
-            try:
-                yield from future.result()
-            except Exception as exc:  # a worker died (killed, out of memory)
-                for submission in futures[future]:
-                    yield BatchItem(submission, fault=f"worker died: {_short(exc)}")
-
-
-def _process_group(store, group, settings, done) -> list[BatchItem]:
-    from psw.storage import s3_client
-
-    return list(process_batch(s3_client(store), group, settings, set(done)))
+    yield from process_in_parallel(store, pending, settings, workers)

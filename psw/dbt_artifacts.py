@@ -74,6 +74,9 @@ LEDGER_DESCRIPTIONS = {
     "entries written before they were kept).",
     "values_not_stated": "Coded values that are not stated / not known in the measure's "
     "columns (null in entries written before they were kept).",
+    "receipt": "The platform's order of receipt, taken when it claimed the upload: the "
+    "newest upload of a trust-month has the greatest (null in entries written before "
+    "receipts; those are older than any with one).",
 }
 
 

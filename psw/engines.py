@@ -185,7 +185,9 @@ def load_postgres(tables: LakeTables) -> None:
         with db, db.cursor() as cursor:
             cursor.execute(f"create schema if not exists {SCHEMA}")
             for name, (columns, rows) in tables.tables.items():
-                cursor.execute(f"drop table if exists {SCHEMA}.{name}")
+                # cascade: dbt's staging views read these tables, and the build that
+                # follows makes them again (without it every second build failed).
+                cursor.execute(f"drop table if exists {SCHEMA}.{name} cascade")
                 body = ", ".join(f'"{n}" {POSTGRES_TYPES[k]}' for n, k in columns)
                 cursor.execute(f"create table {SCHEMA}.{name} ({body})")
                 if rows.num_rows == 0:

@@ -83,6 +83,9 @@ class Outcome:
     # exactly (None in entries written before they were kept).
     values_given: int | None = None
     values_not_stated: int | None = None
+    # The platform's own order of receipt (Lake.take_receipt), taken when the upload was
+    # claimed: the newest upload of a trust-month has the greatest (None before receipts).
+    receipt: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,19 +147,40 @@ def previous_accepted(lake: Lake, ods: str, period_end: dt.date) -> PreviousRetu
 
 
 class ObjectReplaced(Exception):
-    """The object was overwritten between listing and reading: the newer version is a
-    submission of its own and gets the report."""
+    """The object was overwritten between listing and reading (the newer version is a
+    submission of its own and gets the report), or deleted (nothing to report on)."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(f"{key}: {why}")
+        self.why = why
+
+
+REPLACED = "replaced in the bucket before it could be read"
+# Deleted by the trust, or a PUT the store refused that its listing still showed: the
+# trust's doing, not a platform fault (issue 21: it was retried, and failed, every pass).
+GONE = "gone from the bucket before it could be read"
 
 
 def process_submission(
-    s3: S3Client, submission: Submission, settings: Settings, archived: dict | None = None
+    s3: S3Client,
+    submission: Submission,
+    settings: Settings,
+    archived: dict | None = None,
+    receipt: int | None = None,
+    earlier_landed: Callable[[], None] | None = None,
 ) -> Processed:
     """One submission end to end. Raises only for faults of the store or the platform's
     disk (the next pass tries again); anything wrong with the file is a report.
 
+    `receipt`: the platform's order of receipt, taken when the upload was claimed.
+    `earlier_landed`: waits until the trust's earlier months in this pass are done, called
+    just before the history rules read the month before (psw/workers.py).
     `archived` (its archive record) processes the archived bytes instead, to make the lake
-    again (`rebuild_lake`): nothing is archived or reported to the trust a second time.
+    again (`rebuild_lake`): nothing is archived or reported to the trust a second time,
+    and the receipt is the one the archive kept.
     """
+    if archived is not None:
+        receipt = archived.get("receipt")
     # A rebuild makes the lake again as it was: a trust's dates, maybe set since, do not
     # turn away what was accepted then.
     registered = trust(submission.trust_ods_code) if archived is None else None
@@ -164,9 +188,11 @@ def process_submission(
     if archived is None:
         try:
             data, digest = _read(s3, submission)
-        except ObjectReplaced:
-            return _record(submission, placement, settings, Status.REJECTED, replaced=True)
-        archive_key = _archive(s3, submission, placement, settings.platform_bucket, data, digest)
+        except ObjectReplaced as exc:
+            return _record(
+                submission, placement, settings, Status.REJECTED, receipt, replaced=exc.why
+            )
+        archive_key = _archive(s3, submission, placement, settings, data, digest, receipt)
     else:
         archive_key, digest = archived["archive_key"], archived["content_sha256"]
         data = None
@@ -174,17 +200,27 @@ def process_submission(
             body = s3.get_object(Bucket=settings.platform_bucket, Key=archive_key)["Body"]
             data = body.read()
     hash_id = pseudonymiser(settings.secret)
-    # Read before the try: the lake out of reach is the platform's fault (raised, tried
-    # again by the next pass), not the file's.
-    previous = (
-        previous_accepted(settings.lake, submission.trust_ods_code, parse_period(placement.period))
-        if placement.filed and placement.period
-        else None
-    )
+    lake_faults: list[Exception] = []
+
+    def previous() -> PreviousReturn | None:
+        """Read only when the history rules run, after the month before has landed."""
+        if not (placement.filed and placement.period):
+            return None
+        try:
+            if earlier_landed is not None:
+                earlier_landed()
+            period_end = parse_period(placement.period)
+            return previous_accepted(settings.lake, submission.trust_ods_code, period_end)
+        except Exception as exc:
+            lake_faults.append(exc)
+            raise
+
     error = None
     try:
         result = _validate(submission, placement, settings, data, hash_id, previous)
     except Exception as exc:  # a crash on one file: the trust is told, operators see where
+        if lake_faults:  # the lake out of reach: the platform's fault, tried again next pass
+            raise lake_faults[0] from exc
         error = _where(exc)
         result = None
     report = _failure_report(submission, placement) if result is None else result.report
@@ -203,6 +239,7 @@ def process_submission(
         placement,
         settings,
         status,
+        receipt,
         report=report,
         archive_key=archive_key,
         digest=digest,
@@ -215,20 +252,24 @@ def _read(s3, submission: Submission) -> tuple[bytes | None, str | None]:
     """The object's bytes (None when over the size limit), pinned to the listed ETag."""
     if submission.size > load_standard().max_bytes:
         return None, None
-    response = s3.get_object(Bucket=submission.bucket, Key=submission.key)
+    try:
+        response = s3.get_object(Bucket=submission.bucket, Key=submission.key)
+    except s3.exceptions.NoSuchKey:
+        raise ObjectReplaced(submission.key, GONE) from None
     if response["ETag"].strip('"') != submission.etag:
         response["Body"].close()
-        raise ObjectReplaced(submission.key)
+        raise ObjectReplaced(submission.key, REPLACED)
     data = response["Body"].read()
     return data, hashlib.sha256(data).hexdigest()
 
 
-def _archive(s3, submission, placement, platform_bucket, data, digest) -> str:
+def _archive(s3, submission, placement, settings, data, digest, receipt) -> str:
     """The exact bytes validated, keyed by trust, month and content hash. A file too large
     to read is copied on the server (keyed by ETag) and rejected on its size alone.
 
     Beside it, a record of the submission (`archive/<ODS>/submissions/<id>.json`): the
-    archive alone can then make the lake again, every upload in its order."""
+    archive alone can then make the lake again, every upload in its order (its receipt)."""
+    platform_bucket = settings.platform_bucket
     tag = f"sha256-{digest}" if digest else f"etag-{submission.etag}"
     month = placement.period if placement.filed else "unfiled"
     name = placement.report_key.rsplit("/", 1)[-1].removesuffix(".report")  # short enough
@@ -241,7 +282,12 @@ def _archive(s3, submission, placement, platform_bucket, data, digest) -> str:
         )
     else:
         s3.put_object(Bucket=platform_bucket, Key=key, Body=data)
-    record = {"submission": submission.to_config(), "archive_key": key, "content_sha256": digest}
+    record = {
+        "submission": submission.to_config(),
+        "archive_key": key,
+        "content_sha256": digest,
+        "receipt": receipt,
+    }
     s3.put_object(
         Bucket=platform_bucket,
         Key=f"{ARCHIVE_PREFIX}{submission.trust_ods_code}/submissions/{submission.id}.json",
@@ -370,13 +416,14 @@ def _record(
     placement: Placement,
     settings: Settings,
     status: Status,
+    receipt: int | None,
     *,
     report=None,
     archive_key=None,
     digest=None,
     landed=None,
     error=None,
-    replaced=False,
+    replaced: str | None = None,
 ) -> Processed:
     """The ledger entry, written last and atomically: the submission is done."""
     filed = placement.filed and not replaced and error is None
@@ -397,10 +444,11 @@ def _record(
         warnings=report.count("warning") if report else 0,
         landed=str(landed) if landed else None,
         report_key=None if replaced else placement.report_key,
-        error="replaced in the bucket before it could be read" if replaced else error,
+        error=replaced or error,
         rule_counts=report.rule_counts() if report else {},
         values_given=report.values_given if report else None,
         values_not_stated=report.values_not_stated if report else None,
+        receipt=receipt,
     )
     settings.lake.write_outcome(
         outcome.trust_ods_code, outcome.period, submission.id, asdict(outcome)

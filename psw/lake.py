@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from psw.lakestore import Entry, LakeStore, LocalLakeStore, lake_url, open_store
 
@@ -57,15 +59,20 @@ class Status(StrEnum):
 
 
 # "The last good file wins", written once. Of a trust-month's submissions with a status
-# in force, the newest is the one the store received last, then processed last (a store
-# may give whole seconds), then the greatest id (a stable tie). The dbt macros
-# newest_file_first() and in_force_statuses() are generated from these (`make spec`).
-NEWEST_FIRST = ("received_at", "processed_at", "submission_id")
+# in force, the newest is the one the platform received last (its receipt, taken when it
+# claims the upload: a store's LastModified can be set by the client), then, for entries
+# written before receipts, the one the store received last, then processed last, then
+# the greatest id (a stable tie). The dbt macros newest_file_first() and
+# in_force_statuses() are generated from these (`make spec`).
+NEWEST_FIRST = ("receipt", "received_at", "processed_at", "submission_id")
 
 
-def recency(record: Mapping[str, object]) -> tuple[str, ...]:
-    """Sort key of a ledger record by NEWEST_FIRST: the greater is the newer."""
-    return tuple(str(record.get(name) or "") for name in NEWEST_FIRST)
+def recency(record: Mapping[str, object]) -> tuple:
+    """Sort key of a ledger record by NEWEST_FIRST: the greater is the newer (an entry
+    without a receipt is older than every one with one, as dbt's `nulls last`)."""
+    receipt = record.get("receipt")
+    rest = tuple(str(record.get(name) or "") for name in NEWEST_FIRST[1:])
+    return (-1 if receipt is None else int(str(receipt)), *rest)
 
 
 @dataclass(frozen=True)
@@ -205,27 +212,82 @@ class Lake:
                 yield json.loads(data)
 
     @contextmanager
-    def claim(self, submission_id: str) -> Iterator[bool]:
-        """An exclusive, non-blocking claim on one submission, across processes.
+    def claim(self, submission_id: str) -> Iterator[int | None]:
+        """`try_claim` for a `with` block: yields the receipt, or None when another
+        process holds the submission; released at the end of the block."""
+        held = self.try_claim(submission_id)
+        try:
+            yield None if held is None else held.receipt
+        finally:
+            if held is not None:
+                held.release()
 
-        Yields False when another process holds it. An flock: the kernel frees it when the
-        holder dies, so a killed pass never leaves an upload claimed for good. The claim
-        is this host's (docs/decisions/0089: with a shared Dagster instance, runs of other
-        hosts are kept apart by run keys, and an outcome written twice is the same).
+    def try_claim(self, submission_id: str) -> Claim | None:
+        """An exclusive, non-blocking claim on one submission, across processes, with the
+        platform's receipt of it (`take_receipt`); None when another process holds it.
+
+        An flock: the kernel frees it when the holder dies, so a killed pass never leaves
+        an upload claimed for good. The lock file goes when the claim is released (a
+        thousand uploads left a thousand files); a claim on a file another holder has
+        just removed is taken again on the new one. The claim is this host's
+        (docs/decisions/0089: with a shared Dagster instance, runs of other hosts are
+        kept apart by run keys, and an outcome written twice is the same).
         """
         folder = self.root / "claims"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{submission_id}.lock"
-        with path.open("a") as handle:
+        while True:
+            handle = path.open("a")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                yield False
-                return
+                handle.close()
+                return None
+            if _same_file(handle, path):
+                return Claim(path, handle, self.take_receipt())
+            handle.close()  # removed by the holder before us: claim the new file
+
+    def take_receipt(self) -> int:
+        """The next number of the platform's own order of receipt (issue 21: a store's
+        LastModified is the client's to set on some stores). Nanoseconds of this host's
+        clock, always above the last one taken: a lost counter file loses no order."""
+        path = self.root / "claims" / "receipts"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+") as counter:
+            fcntl.flock(counter, fcntl.LOCK_EX)
+            counter.seek(0)
             try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                last = int(counter.read().strip() or 0)
+            except ValueError:  # a torn write: the clock still orders what follows
+                last = 0
+            receipt = max(time.time_ns(), last + 1)
+            counter.seek(0)
+            counter.truncate()
+            counter.write(str(receipt))
+            counter.flush()
+            os.fsync(counter.fileno())
+        return receipt
+
+
+@dataclass
+class Claim:
+    """A held claim (Lake.try_claim): the lock file, open, and the receipt taken."""
+
+    path: Path
+    handle: IO[str]
+    receipt: int
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)  # before the unlock: no one claims a removed file
+        self.handle.close()
+
+
+def _same_file(handle, path: Path) -> bool:
+    """Whether an open file is still the one at `path` (not removed or replaced)."""
+    try:
+        return os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _stem(key: str) -> str:

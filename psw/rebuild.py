@@ -70,8 +70,8 @@ def rebuild_lake(s3: S3Client, settings: Settings) -> Iterator[BatchItem]:
             yield BatchItem(submission, skipped="in the lake")
             continue
         started = time.perf_counter()
-        with settings.lake.claim(submission.id) as mine:
-            if not mine:
+        with settings.lake.claim(submission.id) as receipt:
+            if receipt is None:
                 yield BatchItem(submission, skipped="another pass is processing it")
                 continue
             processed = process_submission(s3, submission, settings, archived[submission.id][1])

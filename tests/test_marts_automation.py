@@ -157,7 +157,7 @@ def run_upload(instance, partition: str, accepted: bool) -> None:
 
     @dg.op
     def report(context):
-        yield from upload_events([(outcome, None)], context.instance)
+        yield from upload_events([(outcome, None)], context.instance, context.run_id)
         yield dg.Output(None)
 
     @dg.job

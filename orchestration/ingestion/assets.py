@@ -11,7 +11,7 @@ processes a file (upload it again for that).
 # No `from __future__ import annotations`: Dagster resolves config and resource types
 # from these signatures at definition time.
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -82,35 +82,50 @@ def materialization_metadata(outcome: dict) -> dict:
 
 
 def upload_events(
-    uploads: "list[tuple[dict, Report | None]]", instance: dg.DagsterInstance
-) -> Iterator[dg.AssetMaterialization | dg.AssetCheckEvaluation]:
+    uploads: "list[tuple[dict, Report | None]]",
+    instance: dg.DagsterInstance,
+    run_id: str,
+    after: int | None = None,
+) -> Generator[dg.AssetMaterialization | dg.AssetCheckEvaluation, None, int | None]:
     """What a batch run reports for filed uploads (outcome, report): each trust-month's
     materialisation, then its two check evaluations (not blocking the batch: a rejection
-    is an answer).
+    is an answer). Returns the last materialisation record read, for the next call.
 
-    A generator: the materialisations are stored when yielded, then one query finds them
-    and the evaluations name them as their targets, as Dagster does for checks run inside
-    an asset. Without a target a partitioned check result does not count as current for
-    the marts' automation.
+    A generator: the materialisations are stored when yielded, then the records this run
+    wrote since `after` name them, and the evaluations name them as their targets, as
+    Dagster does for checks run inside an asset. Without a target a partitioned check
+    result does not count as current for the marts' automation. Only this run's records:
+    another pass at once may materialise the same trust-month (issue 21 found the newest
+    records of the partition taken for this run's, and a KeyError when they were not).
     """
     if not uploads:
-        return
+        return after
+    if after is None:  # the newest record before this run's first
+        newest = instance.fetch_materializations(SUBMISSION, limit=1, ascending=False).records
+        after = newest[0].storage_id if newest else 0
     partitions = [f"{o['period']}|{o['trust_ods_code']}" for o, _ in uploads]
     for (outcome, _), partition in zip(uploads, partitions, strict=True):
         yield dg.AssetMaterialization(
             SUBMISSION, partition=partition, metadata=materialization_metadata(outcome)
         )
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=SUBMISSION, asset_partitions=sorted(set(partitions))),
-        limit=len(partitions),
-    ).records
     targets: dict[str, list] = {}
-    for record in sorted(records, key=lambda r: r.storage_id):  # oldest first, as yielded
-        targets.setdefault(str(record.partition_key), []).append(record)
+    wanted = dg.AssetRecordsFilter(
+        asset_key=SUBMISSION, asset_partitions=sorted(set(partitions)), after_storage_id=after
+    )
+    cursor = None
+    while True:
+        page = instance.fetch_materializations(wanted, limit=500, cursor=cursor, ascending=True)
+        for record in page.records:  # oldest first, as yielded
+            after = max(after, record.storage_id)
+            if record.run_id == run_id:
+                targets.setdefault(str(record.partition_key), []).append(record)
+        cursor = page.cursor
+        if not page.has_more:
+            break
     for (outcome, report), partition in zip(uploads, partitions, strict=True):
         record = targets[partition].pop(0)
         target = AssetCheckEvaluationTargetMaterializationData(
-            storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+            storage_id=record.storage_id, run_id=run_id, timestamp=record.timestamp
         )
         for name, passed, metadata in check_outcomes(outcome, report):
             yield dg.AssetCheckEvaluation(
@@ -122,6 +137,7 @@ def upload_events(
                 partition=partition,
                 target_materialization_data=target,
             )
+    return after
 
 
 def latest_outcome(platform: PlatformResource, ods: str, period: str) -> dict | None:

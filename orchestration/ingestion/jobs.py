@@ -52,6 +52,7 @@ def process_uploads(
     filed: list[tuple[dict, Report | None]] = []
     lines: list[str] = []
     unchecked_pay_years: list[str] = []
+    events_read: int | None = None  # the last materialisation read (upload_events)
     for number, item in enumerate(
         process_in_workers(platform.settings(), batch, platform.intake_settings(), config.workers),
         start=1,
@@ -74,11 +75,13 @@ def process_uploads(
             faults.append(item.line)
         if len(lines) >= EVENTS_EVERY:
             context.log.info("\n".join(lines))
-            yield from upload_events(filed, context.instance)
+            events_read = yield from upload_events(
+                filed, context.instance, context.run_id, events_read
+            )
             filed, lines = [], []
     if lines:
         context.log.info("\n".join(lines))
-    yield from upload_events(filed, context.instance)
+    yield from upload_events(filed, context.instance, context.run_id, events_read)
     counts["faults"] = len(faults)
     metadata: dict[str, dg.MetadataValue] = {
         name: dg.MetadataValue.int(n) for name, n in sorted(counts.items())

@@ -43,14 +43,16 @@ def validate_return(
     trust_ods_code: str,
     period_end: dt.date,
     file_name: str | None = None,
-    previous: PreviousReturn | None = None,
+    previous: PreviousReturn | Callable[[], PreviousReturn | None] | None = None,
     staff_key: StaffKey | None = None,
     today: dt.date | None = None,
     standard: Standard | None = None,
 ) -> ValidationResult:
     """Validate a return for a trust and month.
 
-    previous:  the trust's previous accepted return, for the history rules.
+    previous:  the trust's previous accepted return, for the history rules; or a function
+               that gives it, called only when the history rules run (intake's workers
+               read and check a month while the month before it is still landing).
     staff_key: maps this file's staff ids into the form `previous` uses (the platform's
                keyed hash); identity when omitted.
     """
@@ -124,6 +126,8 @@ def validate_return(
     # again anyway, and its data is read no further than it must be (this also keeps a
     # hostile file's answer to seconds: the warning checks load Great Expectations).
     if not findings.has_personal_data:
+        if callable(previous):
+            previous = previous()
         started = time.perf_counter()
         findings.extend(
             _quality(standard, ctx, findings.personal_columns, typed, previous, staff_key)

@@ -13,6 +13,7 @@ renamed as (
         cast(source_key as {{ type_text() }}) as source_key,
         cast(received_at as {{ type_instant() }}) as submitted_at,
         cast(processed_at as {{ type_instant() }}) as processed_at,
+        cast(receipt as bigint) as receipt,
         cast(rows as integer) as data_rows,
         cast(errors as integer) as errors,
         cast(warnings as integer) as warnings,

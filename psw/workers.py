@@ -1,0 +1,203 @@
+"""A backlog shared by worker processes: every upload its own task, both cores busy.
+
+`process_in_workers` (psw/batches.py) hands a backlog here when it has more than one
+worker. Issue 21 found a thousand uploads of one bucket in one process: a trust's uploads
+were one task, to keep its months in order. Now this process (the coordinator) claims
+each upload and takes its receipt in processing order, so the order of receipt does not
+depend on which worker finishes first, and hands uploads to the workers one by one, the
+same month of every trust first. A worker reads and checks a month while the month
+before it is still landing elsewhere; only the history rules wait for that month (they
+compare with it). The coordinator releases each claim when its upload is done, refreshes
+a trust's history once its last upload is done, and stops handing out uploads when the
+store cannot be reached.
+
+The workers die with the coordinator: a watchdog thread in each ends it when its parent
+is gone (issue 21: a `psw run` killed alone left two workers of ~400 MB each for good).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from psw.batches import BatchItem, short_fault
+from psw.ingest import Settings, process_submission
+from psw.submissions import Submission
+
+if TYPE_CHECKING:
+    from psw.lake import Claim
+    from psw.storage import S3Settings
+
+IN_FLIGHT_PER_WORKER = 3  # handed out ahead: a worker never waits for the coordinator
+WATCH_SECONDS = 0.5
+WAIT_SECONDS = 0.02  # how often a worker looks whether the month before has landed
+
+# Each worker's own: its S3 client, the uploads done (set by the coordinator, shared
+# memory), the national picture for the histories it refreshes.
+_worker: dict[str, Any] = {}
+
+
+def dispatch_order(submissions: list[Submission]) -> list[Submission]:
+    """Month by month, every trust's upload of a month before any of the next, oldest
+    first within a trust-month: workers rarely wait for the month before, and the order
+    of receipt within a trust-month is the order of upload."""
+
+    def order(s: Submission) -> tuple:
+        month = s.key.split("/")[1] if s.key.count("/") >= 2 else ""
+        return (month, s.trust_ods_code, s.uploaded_at, s.key)
+
+    return sorted(submissions, key=order)
+
+
+def _month(s: Submission) -> str:
+    return s.key.split("/")[1] if s.key.count("/") >= 2 else ""
+
+
+def process_in_parallel(
+    store: S3Settings, submissions: list[Submission], settings: Settings, workers: int
+) -> Iterator[BatchItem]:
+    """Process uploads in `workers` processes; items in the order they finish."""
+    lake = settings.lake
+    order = dispatch_order(submissions)
+    index = {s.id: i for i, s in enumerate(order)}
+    done_ids = lake.processed_ids()
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    finished = context.Array("b", len(order), lock=False)  # 1 once an upload is done
+    left_of_trust = Counter(s.trust_ods_code for s in order)
+    changed: set[str] = set()
+    queue = deque(order)
+    running: dict[Future, tuple[Submission, Claim]] = {}
+    refreshing: list[Future] = []
+    stopped: str | None = None
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), store, finished),
+    ) as pool:
+
+        def finish(s: Submission, processed: bool) -> None:
+            finished[index[s.id]] = 1
+            left_of_trust[s.trust_ods_code] -= 1
+            changed.update([s.trust_ods_code] if processed else [])
+            if left_of_trust[s.trust_ods_code] == 0 and s.trust_ods_code in changed:
+                refreshing.append(pool.submit(_refresh_history, lake, s.trust_ods_code))
+
+        while queue or running:
+            while queue and len(running) < workers * IN_FLIGHT_PER_WORKER and not stopped:
+                submission = queue.popleft()
+                skipped, claim = _claim(lake, submission, done_ids)
+                if claim is None:
+                    finish(submission, processed=False)
+                    yield BatchItem(submission, skipped=skipped)
+                    continue
+                earlier = [
+                    index[s.id]
+                    for s in order[: index[submission.id]]
+                    if s.trust_ods_code == submission.trust_ods_code
+                    and _month(s) < _month(submission)
+                ]
+                try:
+                    future = pool.submit(_process, submission, settings, claim.receipt, earlier)
+                except BrokenProcessPool:  # a worker was killed: the next pass goes on
+                    claim.release()
+                    queue.appendleft(submission)
+                    stopped = "a worker process died"
+                    continue
+                running[future] = (submission, claim)
+            if not running:
+                break
+            ready, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in ready:
+                submission, claim = running.pop(future)
+                claim.release()
+                item = _item(future, submission)
+                if item.fault and item.fault.startswith(STORE_DOWN):
+                    stopped = "the object store cannot be reached"
+                elif item.fault and item.fault.startswith(WORKER_DIED):
+                    stopped = "a worker process died"
+                finish(submission, processed=item.processed is not None)
+                yield item
+        for submission in queue:  # the store went away, or a worker: none of these was tried
+            yield BatchItem(submission, fault=f"not tried: {stopped}")
+        for refresh in refreshing:
+            refresh.result()  # never raises for a trust: a history that fails is logged
+
+
+def _claim(lake, submission: Submission, done_ids: set[str]) -> tuple[str, Claim | None]:
+    if submission.id in done_ids:
+        return "already processed", None
+    claim = lake.try_claim(submission.id)
+    if claim is None:
+        return "another pass is processing it", None
+    if lake.has_outcome(submission.trust_ods_code, submission.id):
+        claim.release()
+        return "already processed", None
+    return "", claim
+
+
+def _item(future: Future, submission: Submission) -> BatchItem:
+    exc = future.exception()
+    if exc is None:
+        return future.result()
+    return BatchItem(submission, fault=f"{WORKER_DIED}{short_fault(exc)}")
+
+
+STORE_DOWN = "store unreachable: "
+WORKER_DIED = "worker died: "
+
+
+# ---- in the worker processes -------------------------------------------------------
+
+
+def _start_worker(parent: int, store: S3Settings, finished) -> None:
+    from psw.storage import s3_client
+
+    _worker.update(s3=s3_client(store), finished=finished)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)  # the coordinator is gone: so is the work it handed out
+
+    threading.Thread(target=watch, name="psw-watchdog", daemon=True).start()
+
+
+def _process(
+    submission: Submission, settings: Settings, receipt: int, earlier: list[int]
+) -> BatchItem:
+    """One upload in a worker: a platform fault is an item (retried by the next pass)."""
+    from psw.storage import store_unreachable
+
+    finished = _worker["finished"]
+
+    def earlier_landed() -> None:
+        while not all(finished[i] for i in earlier):
+            time.sleep(WAIT_SECONDS)
+
+    started = time.perf_counter()
+    try:
+        processed = process_submission(
+            _worker["s3"], submission, settings, receipt=receipt, earlier_landed=earlier_landed
+        )
+    except Exception as exc:  # the store or the disk: retried by the next pass
+        prefix = STORE_DOWN if store_unreachable(exc) else ""
+        return BatchItem(
+            submission, fault=prefix + short_fault(exc), seconds=time.perf_counter() - started
+        )
+    return BatchItem(submission, processed, seconds=time.perf_counter() - started, pid=os.getpid())
+
+
+def _refresh_history(lake, ods: str) -> bool:
+    from psw.pages.history import national_picture_of, refresh_history
+
+    if "national" not in _worker:  # once per worker and pass: the pool lives for one pass
+        _worker["national"] = national_picture_of(lake)
+    return refresh_history(_worker["s3"], lake, ods, _worker["national"])
