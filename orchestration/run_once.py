@@ -34,7 +34,7 @@ from psw.batches import parallelism
 from psw.discovery import StoreUnavailable, scan
 from psw.reference import trusts
 from psw.storage import data_dir
-from psw.warehouse import pid_alive, prepare_manifest, serving_is_stale
+from psw.warehouse import pid_alive, prepare_manifest, report_is_stale, serving_is_stale
 
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
@@ -233,6 +233,13 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             else:
                 counts["failed"] += 1
                 progress("the marts build failed: see the Dagster UI (run build_marts)")
+                for key in lake.quarantined():
+                    progress(f"  the ledger entry {key} is unreadable: set aside in quarantine/")
+                if lake.quarantined():
+                    progress(
+                        "  nothing was published (a trust's month would be wrong). "
+                        "`psw lake rebuild` makes these entries again from the archive."
+                    )
                 lost = lost_returns(lake.root)
                 for ods, period, key in lost:
                     progress(f"  {ods} {period}: the landed rows of {key} are missing")
@@ -247,6 +254,19 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                         "published (its history would vanish from every figure). A trust is "
                         "closed, never deleted: put it back with valid_to set to its last month."
                     )
+        elif report_is_stale(lake):  # a pass killed between the publish and the report
+            progress("the national report is older than the serving database: rebuilding it")
+            report = defs.resolve_job_def("publish_report").execute_in_process(
+                run_config=QUIET,
+                instance=instance,
+                tags={"psw/trigger": "psw run", **_this_process()},
+                raise_on_error=False,
+            )
+            if report.success:
+                progress("national report and trust histories written")
+            else:
+                counts["failed"] += 1
+                progress("the report failed: see the Dagster UI (run publish_report)")
         else:
             progress("nothing new: the marts and the serving database are up to date")
     return counts

@@ -226,7 +226,10 @@ def cmd_lake_rebuild(args: argparse.Namespace) -> int:
         f"done: {counts.get('rebuilt', 0)} submissions made again from the archive, "
         f"{counts.get('kept', 0)} already in the lake; `psw run` rebuilds the marts"
     )
-    return EXIT_OK
+    left = settings.lake.quarantined()
+    for key in left:  # set aside, with no archive record to make it from
+        print(f"{key}: unreadable and not in the archive; the trust must upload it again")
+    return EXIT_PLATFORM_FAILED if left else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -104,11 +104,7 @@ def read_lake(lake: Lake, registry: Path | None) -> LakeTables:
         if data is not None
     ]
     rows = pa.concat_tables(parts) if parts else _empty(row_columns)
-    entries = [
-        json.loads(data)
-        for data in lake.store.get_many([e.key for e in lake.ledger_entries(unfiled=False)])
-        if data is not None
-    ]
+    entries = list(lake.outcomes())  # each entry checked as it is read (psw/ledger.py)
     submissions = pa.table(
         {
             name: pa.array(

@@ -22,18 +22,24 @@ collection) get a report and a ledger entry, but no month: dbt's globs do not se
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
+from psw.claims import Claim, try_claim
 from psw.lakestore import Entry, LakeStore, LocalLakeStore, lake_url, open_store
+from psw.ledger import (
+    Quarantined,
+    UnreadableEntry,
+    is_quarantine_of,
+    log,
+    parse_entry,
+    quarantine_key,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -124,6 +130,12 @@ class Lake:
         return self.root / "serving" / "psw.duckdb"
 
     @property
+    def last_published(self) -> Path:
+        """The platform's own copy of the last serving file, which analysts never open:
+        the next publish compares with it (psw/publish.py)."""
+        return self.root / "published.duckdb"
+
+    @property
     def report(self) -> Path:
         """The national report's folder (psw/pages/national.py), rebuilt after each publish."""
         return self.root / "serving" / "report"
@@ -185,31 +197,76 @@ class Lake:
                 yield entry
 
     def processed_ids(self) -> set[str]:
-        """Submission ids with an outcome (filed or not): one listing, not a read per id."""
-        return {_stem(e.key) for e in self.ledger_entries()}
+        """Submission ids with an outcome (filed or not, or set aside in the quarantine):
+        one listing, not a read per id."""
+        return {_stem(e.key) for e in self.ledger_entries()} | {
+            q.rsplit("/", 1)[-1].removesuffix(".json") for q in self.quarantined()
+        }
 
     def trusts_with_uploads(self) -> list[str]:
         """ODS codes of the trusts with at least one ledger entry."""
         return sorted({e.key.split("/")[1].removeprefix("trust=") for e in self.ledger_entries()})
 
     def outcome(self, ods: str, submission_id: str) -> dict | None:
-        """A submission's ledger entry, filed under a month or not; None before it has one."""
+        """A submission's ledger entry, filed under a month or not; None before it has one
+        (or when it was unreadable, and set aside)."""
         for entry in self.ledger_entries(ods):
             if _stem(entry.key) == submission_id:
                 data = self.store.get(entry.key)
-                return None if data is None else json.loads(data)
+                return None if data is None else self.read_entry(entry.key, data)
         return None
 
     def has_outcome(self, ods: str, submission_id: str) -> bool:
-        return any(_stem(e.key) == submission_id for e in self.ledger_entries(ods))
+        return any(_stem(e.key) == submission_id for e in self.ledger_entries(ods)) or any(
+            _stem(key) == submission_id for key in self.quarantined(ods)
+        )
 
     def outcomes(self, ods: str | None = None, unfiled: bool = False) -> Iterator[dict]:
         """Every filed ledger entry (of one trust when given; with the unfiled ones too
-        when asked)."""
+        when asked). An unreadable entry is set aside (psw/ledger.py) and left out: the
+        build publishes nothing until `psw lake rebuild` has made it again."""
         keys = [e.key for e in self.ledger_entries(ods, unfiled=unfiled)]
-        for data in self.store.get_many(keys):
+        for key, data in zip(keys, self.store.get_many(keys), strict=True):
             if data is not None:  # gone between the listing and the read
-                yield json.loads(data)
+                record = self.read_entry(key, data)
+                if record is not None:
+                    yield record
+
+    def check_ledger(self) -> list[Quarantined]:
+        """Read every ledger entry and set aside the unreadable ones (before a build)."""
+        found: list[Quarantined] = []
+        keys = [e.key for e in self.ledger_entries()]
+        for key, data in zip(keys, self.store.get_many(keys), strict=True):
+            if data is not None:
+                self.read_entry(key, data, found)
+        return found
+
+    def quarantined(self, ods: str | None = None) -> list[str]:
+        """Keys of the ledger entries set aside and not yet made again."""
+        prefix = quarantine_key(f"submissions/trust={ods}/" if ods else "submissions/")
+        return sorted(e.key for e in self.store.entries(prefix) if is_quarantine_of(e.key))
+
+    def clear_quarantine(self, submission_id: str) -> None:
+        """Forget a set-aside entry once the ledger holds the submission again."""
+        for key in self.quarantined():
+            if _stem(key) == submission_id:
+                self.store.delete(key)
+
+    def read_entry(
+        self, key: str, data: bytes, found: list[Quarantined] | None = None
+    ) -> dict | None:
+        """A ledger entry's record; None when it is unreadable, and then set aside (and
+        added to `found` when given)."""
+        try:
+            return parse_entry(key, data)
+        except UnreadableEntry as exc:
+            self.store.put(quarantine_key(key), data)
+            self.store.delete(key)
+            moved = Quarantined(key, exc.reason, self.store.url(quarantine_key(key)))
+            log.error("%s: `psw lake rebuild` makes it again from the archive", moved.line)
+            if found is not None:
+                found.append(moved)
+            return None
 
     @contextmanager
     def claim(self, submission_id: str) -> Iterator[int | None]:
@@ -223,71 +280,8 @@ class Lake:
                 held.release()
 
     def try_claim(self, submission_id: str) -> Claim | None:
-        """An exclusive, non-blocking claim on one submission, across processes, with the
-        platform's receipt of it (`take_receipt`); None when another process holds it.
-
-        An flock: the kernel frees it when the holder dies, so a killed pass never leaves
-        an upload claimed for good. The lock file goes when the claim is released (a
-        thousand uploads left a thousand files); a claim on a file another holder has
-        just removed is taken again on the new one. The claim is this host's
-        (docs/decisions/0089: with a shared Dagster instance, runs of other hosts are
-        kept apart by run keys, and an outcome written twice is the same).
-        """
-        folder = self.root / "claims"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{submission_id}.lock"
-        while True:
-            handle = path.open("a")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                return None
-            if _same_file(handle, path):
-                return Claim(path, handle, self.take_receipt())
-            handle.close()  # removed by the holder before us: claim the new file
-
-    def take_receipt(self) -> int:
-        """The next number of the platform's own order of receipt (issue 21: a store's
-        LastModified is the client's to set on some stores). Nanoseconds of this host's
-        clock, always above the last one taken: a lost counter file loses no order."""
-        path = self.root / "claims" / "receipts"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a+") as counter:
-            fcntl.flock(counter, fcntl.LOCK_EX)
-            counter.seek(0)
-            try:
-                last = int(counter.read().strip() or 0)
-            except ValueError:  # a torn write: the clock still orders what follows
-                last = 0
-            receipt = max(time.time_ns(), last + 1)
-            counter.seek(0)
-            counter.truncate()
-            counter.write(str(receipt))
-            counter.flush()
-            os.fsync(counter.fileno())
-        return receipt
-
-
-@dataclass
-class Claim:
-    """A held claim (Lake.try_claim): the lock file, open, and the receipt taken."""
-
-    path: Path
-    handle: IO[str]
-    receipt: int
-
-    def release(self) -> None:
-        self.path.unlink(missing_ok=True)  # before the unlock: no one claims a removed file
-        self.handle.close()
-
-
-def _same_file(handle, path: Path) -> bool:
-    """Whether an open file is still the one at `path` (not removed or replaced)."""
-    try:
-        return os.fstat(handle.fileno()).st_ino == path.stat().st_ino
-    except FileNotFoundError:
-        return False
+        """An exclusive claim on one submission with its receipt (psw/claims.py)."""
+        return try_claim(self.root / "claims", submission_id)
 
 
 def _stem(key: str) -> str:

@@ -47,6 +47,10 @@ class LakeStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None:
+        """Remove an object (nothing when there is none)."""
+        ...
+
     def entries(self, prefix: str) -> Iterator[Entry]:
         """Every object under a prefix, in no particular order."""
         ...
@@ -100,6 +104,9 @@ class LocalLakeStore:
 
     def exists(self, key: str) -> bool:
         return (self.root / key).is_file()
+
+    def delete(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
 
     def entries(self, prefix: str) -> Iterator[Entry]:
         folder = self.root / prefix
@@ -158,6 +165,9 @@ class S3LakeStore:
             raise
         return True
 
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
     def entries(self, prefix: str) -> Iterator[Entry]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix + prefix
@@ -183,8 +193,20 @@ class S3LakeStore:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside, then rename: a reader sees the old file or the new one, never half."""
+    """Write beside, then rename: a reader sees the old file or the new one, never half.
+
+    The bytes reach the disk before the rename, and the rename before this returns: a
+    rename without them can leave a zero-length file after a power cut (issue 21 found
+    what a zero-length ledger entry did)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

@@ -5,26 +5,36 @@
 already published, checks disclosure control once more, and renames the file over the
 old one: a reader holding the old file keeps reading it (the inode lives on until they
 close it) and never blocks the pipeline; the next connection sees the new build.
+
+Publishing never reads the file analysts open (issue 21: a read-write connection, DuckDB's
+default, locked it and every publish failed; a corrupt one did the same). It compares
+with the platform's own copy of the last publish (`$PSW_DATA_DIR/published.duckdb`), and
+the served file is read-only, so analysts' tools open it read-only. What a killed publish
+left behind is removed by the next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from psw.lake import Lake
 from psw.revisions import TABLE as REVISIONS
 from psw.revisions import export_backup, record_revisions
 from psw.sql import scalar
-from psw.warehouse import serving_path, warehouse_path
+from psw.warehouse import remove_leftovers, warehouse_path
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 PUBLISHED_SCHEMA = "published"
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 # The tables a build must publish (the rest are checked as they come).
 REQUIRED_TABLES = ("psw_headcount", "psw_pay_bands", "psw_role_diversity", "disclosure_control")
 INTEGER_TYPES = (
@@ -61,10 +71,14 @@ def publish_serving(data_dir: Path) -> Published:
     import duckdb
 
     started = time.monotonic()
-    target = serving_path(data_dir)
+    lake = Lake(data_dir)
+    target, private = lake.serving, lake.last_published
     backup = target.with_name("revisions.parquet")
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target.parent, target.name)
+    remove_leftovers(private.parent, private.name)
     staging = target.with_name(f".{target.name}.{os.getpid()}.new")
+    copy = private.with_name(f".{private.name}.{os.getpid()}.new")
     staging.unlink(missing_ok=True)
     tables: dict[str, int] = {}
     try:
@@ -73,17 +87,48 @@ def publish_serving(data_dir: Path) -> Published:
             for name in _copy_published(db, data_dir):
                 tables[name] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{name}")
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            revised = record_revisions(db, target if target.exists() else None, backup, now)
+            revised = record_revisions(db, previous_publish(lake), backup, now)
             tables[REVISIONS] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}")
             check_disclosure(db)
             exported = export_backup(db, backup)
             db.execute("checkpoint")
+        shutil.copyfile(staging, copy)
+        os.chmod(staging, READ_ONLY)  # analysts' tools cannot open it for writing
+        # A write-ahead log beside the path is an analyst's writes to the file replaced:
+        # DuckDB would replay it into the new one.
+        Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(staging, target)
+        os.replace(copy, private)
         exported.replace(backup)  # only once the history it holds is published
     finally:
-        staging.unlink(missing_ok=True)
-        Path(f"{staging}.wal").unlink(missing_ok=True)
+        for leftover in (staging, copy, Path(f"{staging}.wal")):
+            leftover.unlink(missing_ok=True)
     return Published(target, tables, target.stat().st_size, time.monotonic() - started, revised)
+
+
+def previous_publish(lake: Lake) -> Path | None:
+    """What the last publish served, to compare the new build with: the platform's own
+    copy, never the file analysts open (issue 21: an analyst's read-write connection
+    locked it, and every publish failed; a corrupt serving file did the same). The
+    serving file itself only before there was a copy, and only when it can be read."""
+    for candidate in (lake.last_published, lake.serving):
+        if is_readable_database(candidate):
+            return candidate
+    return None
+
+
+def is_readable_database(path: Path) -> bool:
+    """Whether a DuckDB file opens read-only and holds the published tables."""
+    import duckdb
+
+    if not path.exists():
+        return False
+    try:
+        with duckdb.connect(str(path), read_only=True) as db:
+            db.execute(f"select count(*) from {PUBLISHED_SCHEMA}.psw_headcount").fetchone()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def _copy_published(db, data_dir: Path) -> list[str]:

@@ -47,9 +47,9 @@ def needs_rebuild(
     if submission.id not in ledger:
         return True
     data = lake.store.get(ledger[submission.id])
-    if data is None:
+    outcome = None if data is None else lake.read_entry(ledger[submission.id], data)
+    if outcome is None:  # gone, or unreadable (and now set aside)
         return True
-    outcome = json.loads(data)
     if not outcome["landed"]:
         return False
     return (
@@ -63,6 +63,7 @@ def rebuild_lake(s3: S3Client, settings: Settings) -> Iterator[BatchItem]:
     trust and month, and recorded as at first. The trust is not sent its report again."""
     archived = dict((s.id, (s, r)) for s, r in archived_submissions(s3, settings.platform_bucket))
     lake = settings.lake
+    lake.check_ledger()  # unreadable entries set aside: each is made again below
     ledger = {e.key.rsplit("/", 1)[-1].removesuffix(".json"): e.key for e in lake.ledger_entries()}
     landed = {e.key for e in lake.landed_entries()}
     for submission in in_processing_order(s for s, _ in archived.values()):
@@ -75,4 +76,5 @@ def rebuild_lake(s3: S3Client, settings: Settings) -> Iterator[BatchItem]:
                 yield BatchItem(submission, skipped="another pass is processing it")
                 continue
             processed = process_submission(s3, submission, settings, archived[submission.id][1])
+        lake.clear_quarantine(submission.id)  # made again: no longer set aside
         yield BatchItem(submission, processed, seconds=time.perf_counter() - started)

@@ -86,7 +86,7 @@ def record_revisions(
     """Create `published.revisions` in the new serving database `db` (its `published`
     schema complete), mark `revised` rows, and return how many revisions are new.
 
-    previous: the serving file being replaced (None when there is none yet)."""
+    previous: the last publish (psw.publish.previous_publish; None when there is none)."""
     history_source = _history_source(db, previous, backup)
     columns = ", ".join(f"{name} {kind}" for name, (kind, _) in COLUMNS.items())
     db.execute(f"create table {SCHEMA}.{TABLE} ({columns})")
@@ -114,8 +114,8 @@ def record_revisions(
 
 
 def _history_source(db, previous: Path | None, backup: Path) -> str | None:
-    """Where the revisions recorded so far are: the serving file being replaced, else the
-    copy beside it, else nowhere (the first publish)."""
+    """Where the revisions recorded so far are: the last publish (psw.publish
+    previous_publish), else the copy beside the serving file, else nowhere (the first)."""
     if previous is not None:
         db.execute(f"attach '{previous}' as previous (read_only)")
         found = db.execute(

@@ -154,6 +154,45 @@ def _is_dbt(pid: int) -> bool:
         return False
 
 
+def remove_leftovers(folder: Path, name: str) -> list[Path]:
+    """Files and folders a killed publish or report build left beside `name`
+    (`.<name>.<pid>.new`, `.old`, `.tmp`, and their `.wal`), when that process is gone."""
+    import shutil
+
+    removed = []
+    for path in folder.glob(f".{name}.*"):
+        parts = path.name.removeprefix(f".{name}.").split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and not pid_alive(int(parts[0])):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def serving_identity(path: Path) -> str:
+    """Which serving file this is (a publish makes a new one): the report records the one
+    it was built from, so a report left behind by a kill is known (issue 21)."""
+    info = path.stat()
+    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
+
+
+def report_is_stale(lake: Lake) -> bool:
+    """Whether the national report was built from another serving file than the one
+    served (or not at all): a pass killed between the publish and the report left it."""
+    if not lake.serving.exists():
+        return False
+    marker = lake.report / REPORT_SOURCE
+    try:
+        return marker.read_text().strip() != serving_identity(lake.serving)
+    except OSError:
+        return True
+
+
+REPORT_SOURCE = ".source"  # in the report's folder: serving_identity of its serving file
+
+
 def manifest_path() -> Path:
     return dbt_project_dir() / "target" / "manifest.json"
 
@@ -196,9 +235,19 @@ def prepare_manifest(data_dir: Path) -> Path:
 
 
 def serving_is_stale(lake: Lake) -> bool:
-    """Whether the serving file is missing or older than an outcome in the ledger (a new
-    upload, or a build that failed after one)."""
-    if not lake.serving.exists():
+    """Whether the serving file is missing, unreadable (issue 21: a corrupt one blocked
+    every publish) or older than an outcome in the ledger (a new upload, or a build that
+    failed after one)."""
+    if not lake.serving.exists() or not _looks_like_duckdb(lake.serving):
         return True
     built = lake.serving.stat().st_mtime
     return any(e.modified > built for e in lake.ledger_entries())
+
+
+def _looks_like_duckdb(path: Path) -> bool:
+    """A DuckDB file's magic bytes (offset 8): cheap, and an analyst's lock cannot fail it."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -204,3 +205,151 @@ def test_the_workers_die_with_a_pass_killed_alone(platform):
     assert _processes_of_session(victim.pid) == []
     assert psw_run(env, "--intake-only").returncode == 0  # and the next pass finishes the work
     assert len(list(lake.ledger_entries())) == 30
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "psw.cli", *args], env=env, capture_output=True, text=True
+    )
+
+
+def _national_headcount(serving: Path) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as db:
+        return db.execute(
+            "select period_end, headcount from published.psw_headcount "
+            "where geography_level = 'national' order by 1"
+        ).fetchall()
+
+
+def test_a_zero_length_ledger_entry_is_set_aside_and_made_again(platform):
+    """Fault 1: a zero-length ledger entry (a rename without fsync, then a power cut) made
+    the next pass publish a wrong national headcount and a revision "caused" by it, then
+    say "nothing new"; `psw lake rebuild` failed without naming the file. Now it is named
+    and set aside, nothing is published until `psw lake rebuild` has made it again from
+    the archive (with its receipt), and the figures come back as they were."""
+    client, env, lake = platform
+    for ods, seed in (("RV3", 5), ("RWK", 6)):
+        rows = dict(simulate(trusts()[ods], ["2025-06"], seed=seed, staff=30))["2025-06"]
+        client.put_object(
+            Bucket=f"psw-{ods.lower()}", Key="returns/2025-06/r.csv", Body=to_csv_bytes(rows)
+        )
+    psw_run(env)
+    published = _national_headcount(lake.serving)
+    [entry] = [e.key for e in lake.ledger_entries("RV3")]
+    before = lake.outcome("RV3", entry.rsplit("/", 1)[1].removesuffix(".json"))
+    (lake.root / entry).write_bytes(b"")  # what a power cut after an unsynced rename leaves
+
+    broken = _run(env, "run")
+    assert broken.returncode != 0
+    assert f"the ledger entry quarantine/{entry} is unreadable" in broken.stdout
+    assert "`psw lake rebuild` makes these entries again" in broken.stdout
+    assert _national_headcount(lake.serving) == published  # nothing wrong was published
+    assert (lake.root / "quarantine" / entry).exists() and not (lake.root / entry).exists()
+    again = _run(env, "run", "--intake-only")  # the upload is not taken for a new one
+    assert "0 new" in again.stdout
+
+    rebuilt = _run(env, "lake", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "1 submissions made again" in rebuilt.stdout
+    assert lake.outcome("RV3", before["submission_id"])["receipt"] == before["receipt"]
+    assert lake.quarantined() == []
+    assert "marts built" in psw_run(env).stdout
+    assert _national_headcount(lake.serving) == published
+    assert _revisions(lake.serving) == 0
+
+
+def _revisions(serving: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as db:
+        return db.execute("select count(*) from published.revisions").fetchone()[0]
+
+
+def _upload_month(client, ods: str, period: str, seed: int, staff: int = 30) -> None:
+    rows = dict(simulate(trusts()[ods], [period], seed=seed, staff=staff))[period]
+    client.put_object(
+        Bucket=f"psw-{ods.lower()}", Key=f"returns/{period}/r.csv", Body=to_csv_bytes(rows)
+    )
+
+
+def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(platform):
+    """Fault 3: DuckDB opens read-write by default (DBeaver too), and the lock it holds
+    made every publish fail. Publishing no longer reads the served file; the served file
+    is read-only; an analyst's write-ahead log is not carried into the new file; what a
+    killed publish left behind goes."""
+    import duckdb
+
+    client, env, lake = platform
+    _upload_month(client, "RV3", "2025-06", seed=5)
+    psw_run(env)
+    assert stat.S_IMODE(lake.serving.stat().st_mode) == 0o444
+    leftover = lake.serving.with_name(".psw.duckdb.999999999.new")
+    leftover.write_bytes(b"a killed publish")
+    analyst = duckdb.connect(str(lake.serving))  # read-write, held open
+    try:
+        analyst.execute("create table main.my_notes as select 1 as n")  # a write: a WAL
+        _upload_month(client, "RWK", "2025-06", seed=6)
+        assert "marts built" in psw_run(env).stdout
+        assert analyst.execute("select count(*) from published.psw_headcount").fetchone()[0]
+    finally:
+        analyst.close()
+    with duckdb.connect(str(lake.serving), read_only=True) as db:
+        trusts_served = db.execute(
+            "select count(distinct geography_code) from published.psw_headcount "
+            "where geography_level = 'trust'"
+        ).fetchone()[0]
+        notes = db.execute(
+            "select count(*) from duckdb_tables() where table_name = 'my_notes'"
+        ).fetchone()[0]
+    assert trusts_served >= 2 and notes == 0
+    assert not leftover.exists()
+
+
+def test_a_corrupt_serving_file_is_published_again(platform):
+    """Fault 4: a corrupt or empty serving file blocked every publish until someone
+    deleted it, with a generic message. The next pass sees it and publishes again from
+    the last build, with the revisions history kept."""
+    client, env, lake = platform
+    _upload_month(client, "RV3", "2025-06", seed=5)
+    psw_run(env)
+    published = _national_headcount(lake.serving)
+    for damage in (b"", b"not a database" * 100):
+        lake.serving.chmod(0o644)
+        lake.serving.write_bytes(damage)
+        again = psw_run(env)
+        assert "marts built" in again.stdout, again.stdout
+        assert _national_headcount(lake.serving) == published
+
+
+def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(platform):
+    """Fault 6: a kill between the serving swap and the report left the national report
+    and trust histories stale while every later pass said "nothing new", and report
+    folders behind. The report records the serving file it was built from; the next pass
+    sees the difference and writes the report again, and removes what the kill left."""
+    from psw.warehouse import report_is_stale, serving_identity
+
+    client, env, lake = platform
+    _upload_month(client, "RV3", "2025-06", seed=5)
+    psw_run(env)
+    assert not report_is_stale(lake)
+    _upload_month(client, "RWK", "2025-06", seed=6)
+    first = serving_identity(lake.serving)
+    victim = _spawn(env)
+    deadline = time.monotonic() + 300
+    while serving_identity(lake.serving) == first and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(victim.pid, signal.SIGKILL)  # just after the swap
+    victim.wait()
+    assert report_is_stale(lake)  # the kill beat the report
+    (lake.report.parent / f".report.{999999999}.new").mkdir()  # as a killed build leaves it
+
+    again = psw_run(env)
+    assert "national report and trust histories written" in again.stdout, again.stdout
+    assert not report_is_stale(lake)
+    assert "RWK" in (lake.report / "index.html").read_text() or any(
+        "RWK" in p.name for p in lake.report.iterdir()
+    )
+    assert not list(lake.report.parent.glob(".report.*"))
+    assert "nothing new" in psw_run(env).stdout

@@ -106,6 +106,7 @@ translator = PlatformTranslator(
 def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     folder = data_dir().resolve()
     with writer_lock(folder):
+        _check_ledger(Lake.from_env(folder))
         _load_lake(context, folder)
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published. dbt gets its environment (an
@@ -121,6 +122,19 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
                 invocation.process.kill()
                 invocation.process.wait()
         mark_build(folder, succeeded=True)  # only reached when dbt raised no error
+
+
+def _check_ledger(lake: Lake) -> None:
+    """Nothing is built while a ledger entry is unreadable: its trust's month would be
+    published as missing (psw/ledger.py). Entries found now are set aside too."""
+    lake.check_ledger()
+    held = lake.quarantined()
+    if held:
+        raise dg.Failure(
+            f"{len(held)} ledger entries are unreadable and set aside in the lake's "
+            f"quarantine/ ({', '.join(held[:5])}{', ...' if len(held) > 5 else ''}): nothing "
+            "is built or published until `psw lake rebuild` makes them again from the archive"
+        )
 
 
 def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
@@ -228,4 +242,10 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 marts_job = dg.define_asset_job(
     "build_marts",
     selection=dg.AssetSelection.assets(psw_dbt_models, serving_database, national_report),
+)
+
+# The report and histories alone, from the serving file as it is: `psw run` launches it
+# when the report was left behind by a kill after a publish (issue 21).
+report_job = dg.define_asset_job(
+    "publish_report", selection=dg.AssetSelection.assets(national_report)
 )

@@ -6,6 +6,7 @@ from orchestration.marts.assets import (
     marts_job,
     national_report,
     psw_dbt_models,
+    report_job,
     serving_database,
 )
 from orchestration.marts.resources import dbt_resource
@@ -13,7 +14,7 @@ from orchestration.marts.sensors import marts_automation
 
 defs = dg.Definitions(
     assets=[psw_dbt_models, serving_database, national_report],
-    jobs=[marts_job],
+    jobs=[marts_job, report_job],
     sensors=[marts_automation],
     resources={"dbt": dbt_resource()},
 )

@@ -18,6 +18,7 @@ from psw.pages import blocks as b
 from psw.pages import quality
 from psw.pages import sections as s
 from psw.pages.published import Published
+from psw.warehouse import REPORT_SOURCE, remove_leftovers, serving_identity
 
 # The breakdowns of psw_role_diversity shown on the national page, in this order.
 DIVERSITY = [
@@ -48,9 +49,12 @@ class ReportBuilt:
 def build_report(serving: Path, out: Path) -> ReportBuilt:
     """Write the site for the serving database at `serving` to the folder `out`."""
     started = time.monotonic()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out.parent, out.name)  # what a killed build left
     staging = out.with_name(f".{out.name}.{os.getpid()}.new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    source = serving_identity(serving)  # before reading: a publish meanwhile makes it stale
     with Published(serving) as data:
         pages = [("index.html", national_page(data))]
         for code, name in data.regions:
@@ -59,6 +63,7 @@ def build_report(serving: Path, out: Path) -> ReportBuilt:
             pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
     for name, text in pages:
         (staging / name).write_text(text, encoding="utf-8")
+    (staging / REPORT_SOURCE).write_text(source)
     old = out.with_name(f".{out.name}.{os.getpid()}.old")
     if out.exists():
         out.rename(old)
