@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from psw.lake import Claim
     from psw.storage import S3Settings
 
-IN_FLIGHT_PER_WORKER = 3  # handed out ahead: a worker never waits for the coordinator
+IN_FLIGHT_EXTRA = 1  # handed out ahead of the workers: none waits for the coordinator
 WATCH_SECONDS = 0.5
 WAIT_SECONDS = 0.02  # how often a worker looks whether the month before has landed
 
@@ -70,6 +70,7 @@ def process_in_parallel(
     done_ids = lake.processed_ids()
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
     finished = context.Array("b", len(order), lock=False)  # 1 once an upload is done
+    stop = context.Value("b", 0, lock=False)  # 1: the workers try no more uploads
     left_of_trust = Counter(s.trust_ods_code for s in order)
     changed: set[str] = set()
     queue = deque(order)
@@ -80,7 +81,7 @@ def process_in_parallel(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(os.getpid(), store, finished),
+        initargs=(os.getpid(), store, finished, stop),
     ) as pool:
 
         def finish(s: Submission, processed: bool) -> None:
@@ -91,7 +92,7 @@ def process_in_parallel(
                 refreshing.append(pool.submit(_refresh_history, lake, s.trust_ods_code))
 
         while queue or running:
-            while queue and len(running) < workers * IN_FLIGHT_PER_WORKER and not stopped:
+            while queue and len(running) < workers + IN_FLIGHT_EXTRA and not stopped:
                 submission = queue.popleft()
                 skipped, claim = _claim(lake, submission, done_ids)
                 if claim is None:
@@ -123,6 +124,8 @@ def process_in_parallel(
                     stopped = "the object store cannot be reached"
                 elif item.fault and item.fault.startswith(WORKER_DIED):
                     stopped = "a worker process died"
+                if stopped:
+                    stop.value = 1  # those handed out but not started are not tried
                 finish(submission, processed=item.processed is not None)
                 yield item
         for submission in queue:  # the store went away, or a worker: none of these was tried
@@ -151,16 +154,17 @@ def _item(future: Future, submission: Submission) -> BatchItem:
 
 
 STORE_DOWN = "store unreachable: "
+NOT_TRIED = "the pass stopped (the object store, or a worker)"
 WORKER_DIED = "worker died: "
 
 
 # ---- in the worker processes -------------------------------------------------------
 
 
-def _start_worker(parent: int, store: S3Settings, finished) -> None:
+def _start_worker(parent: int, store: S3Settings, finished, stop) -> None:
     from psw.storage import s3_client
 
-    _worker.update(s3=s3_client(store), finished=finished)
+    _worker.update(s3=s3_client(store), finished=finished, stop=stop)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -177,6 +181,8 @@ def _process(
     from psw.storage import store_unreachable
 
     finished = _worker["finished"]
+    if _worker["stop"].value:
+        return BatchItem(submission, fault=f"not tried: {NOT_TRIED}")
 
     def earlier_landed() -> None:
         while not all(finished[i] for i in earlier):
@@ -188,7 +194,10 @@ def _process(
             _worker["s3"], submission, settings, receipt=receipt, earlier_landed=earlier_landed
         )
     except Exception as exc:  # the store or the disk: retried by the next pass
-        prefix = STORE_DOWN if store_unreachable(exc) else ""
+        prefix = ""
+        if store_unreachable(exc):
+            prefix = STORE_DOWN
+            _worker["stop"].value = 1  # set here: this worker's next upload must see it
         return BatchItem(
             submission, fault=prefix + short_fault(exc), seconds=time.perf_counter() - started
         )

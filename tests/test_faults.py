@@ -353,3 +353,39 @@ def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(platform)
     )
     assert not list(lake.report.parent.glob(".report.*"))
     assert "nothing new" in psw_run(env).stdout
+
+
+def test_a_hung_store_costs_one_timeout_per_pass_not_one_per_upload(platform, tmp_path):
+    """Fault 9: a store that stops answering cost about 72 s per pending upload (a backlog
+    of 1,000 would have taken 20 hours). The first upload that times out stops the pass:
+    the rest are not tried (the next pass does), whatever the backlog."""
+    from psw.storage import s3_client
+    from psw.storage.client import ATTEMPTS, READ_TIMEOUT_S
+    from tests.hung_store import HangingProxy
+
+    client, env, lake = platform
+    months = [f"2024-{m:02}" for m in range(4, 13)]
+    for ods in ("RV3", "RWK", "TAJ"):
+        for number, month in enumerate(months):
+            _upload_month(client, ods, month, seed=number, staff=5)
+    port = int(env["PSW_S3_ENDPOINT_URL"].rsplit(":", 1)[1])
+    with HangingProxy(port) as proxy:
+        store = S3Settings.from_env({**env, "PSW_S3_ENDPOINT_URL": proxy.endpoint_url})
+        listed = [
+            s
+            for ods in ("RV3", "RWK", "TAJ")
+            for s in list_submissions(s3_client(store), trusts()[ods])
+        ]
+        assert len(listed) == 27
+        proxy.hang()
+        settings = Settings("psw-platform", lake, "k", today=TODAY)
+        for workers in (1, 2):
+            started = time.monotonic()
+            items = list(process_in_workers(store, listed, settings, workers))
+            seconds = time.monotonic() - started
+            print(f"hung store, {workers} worker(s): 27 uploads answered in {seconds:.0f} s")
+            assert all(item.fault for item in items) and len(items) == 27
+            tried = [item for item in items if not item.fault.startswith("not tried")]
+            assert len(tried) <= 3 * workers, [item.line for item in items]
+            assert seconds < 2 * ATTEMPTS * READ_TIMEOUT_S  # one timeout, not one per upload
+    assert lake.processed_ids() == set()  # nothing lost: every upload waits for the next pass

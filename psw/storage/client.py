@@ -57,11 +57,22 @@ def s3_client(settings: S3Settings | None = None) -> S3Client:
     """A boto3 S3 client that retries transient errors (throttling, 5xx, timeouts)."""
     settings = settings or S3Settings.from_env()
     path_style = {"addressing_style": "path"} if settings.endpoint_url else {}
-    return boto_client("s3", settings, read_timeout=60, s3=path_style, signature_version="s3v4")
+    return boto_client(
+        "s3", settings, read_timeout=READ_TIMEOUT_S, s3=path_style, signature_version="s3v4"
+    )
+
+
+# A store that stops answering (issue 21: a hung store cost about 72 s per pending upload)
+# costs at most ATTEMPTS x READ_TIMEOUT_S, once per pass: `store_unreachable` then stops
+# the pass. A healthy store sends within milliseconds; the timeout is per read, not per
+# object, so a large file is not cut short. Four attempts still ride out throttling and
+# 5xx answers (exponential backoff).
+READ_TIMEOUT_S = 10
+ATTEMPTS = 4
 
 
 def boto_client(service: str, settings: S3Settings, **config: Any) -> Any:
-    """A boto3 client for the configured store, retrying transient errors (6 attempts)."""
+    """A boto3 client for the configured store, retrying transient errors."""
     import boto3
     from botocore.config import Config
 
@@ -71,13 +82,16 @@ def boto_client(service: str, settings: S3Settings, **config: Any) -> Any:
         aws_access_key_id=settings.access_key,
         aws_secret_access_key=settings.secret_key,
         region_name=settings.region,
-        config=Config(retries={"max_attempts": 6, "mode": "standard"}, connect_timeout=5, **config),
+        config=Config(
+            retries={"max_attempts": ATTEMPTS, "mode": "standard"}, connect_timeout=5, **config
+        ),
     )
 
 
 def store_unreachable(exc: Exception) -> bool:
-    """Whether a client call failed because the store cannot be reached at all (after its
-    retries): trying further objects would only wait for the same retries."""
+    """Whether a client call failed because the store cannot be reached at all, or stopped
+    answering (after its retries): trying further objects would only wait as long again."""
     from botocore.exceptions import ConnectionError as StoreConnectionError
+    from botocore.exceptions import ReadTimeoutError
 
-    return isinstance(exc, StoreConnectionError)
+    return isinstance(exc, StoreConnectionError | ReadTimeoutError)
