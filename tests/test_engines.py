@@ -34,7 +34,13 @@ def _lake(tmp_path) -> Lake:
         buffer = io.BytesIO()
         pq.write_table(table, buffer)
         lake.write_landed("RV3", "2025-06", sid, buffer.getvalue())
-    record = {"submission_id": "b", "trust_ods_code": "RV3", "period": "2025-06", "rows": 2}
+    record = {
+        "submission_id": "b",
+        "trust_ods_code": "RV3",
+        "period": "2025-06",
+        "status": "accepted",
+        "rows": 2,
+    }
     lake.write_outcome("RV3", "2025-06", "b", dict(record, rule_counts={"X": 1}))
     lake.write_outcome("RV3", None, "c", dict(record, submission_id="c", period=None))
     return lake
