@@ -83,7 +83,7 @@ class Outcome:
     # exactly (None in entries written before they were kept).
     values_given: int | None = None
     values_not_stated: int | None = None
-    # The platform's own order of receipt (Lake.take_receipt), taken when the upload was
+    # The platform's own order of receipt (psw/claims.py), taken when the upload was
     # claimed: the newest upload of a trust-month has the greatest (None before receipts).
     receipt: int | None = None
 
@@ -192,7 +192,9 @@ def process_submission(
             return _record(
                 submission, placement, settings, Status.REJECTED, receipt, replaced=exc.why
             )
-        archive_key = _archive(s3, submission, placement, settings, data, digest, receipt)
+        archive_key = _archive(
+            s3, submission, placement, settings.platform_bucket, data, digest, receipt
+        )
     else:
         archive_key, digest = archived["archive_key"], archived["content_sha256"]
         data = None
@@ -263,13 +265,12 @@ def _read(s3, submission: Submission) -> tuple[bytes | None, str | None]:
     return data, hashlib.sha256(data).hexdigest()
 
 
-def _archive(s3, submission, placement, settings, data, digest, receipt) -> str:
+def _archive(s3, submission, placement, platform_bucket, data, digest, receipt) -> str:
     """The exact bytes validated, keyed by trust, month and content hash. A file too large
     to read is copied on the server (keyed by ETag) and rejected on its size alone.
 
     Beside it, a record of the submission (`archive/<ODS>/submissions/<id>.json`): the
     archive alone can then make the lake again, every upload in its order (its receipt)."""
-    platform_bucket = settings.platform_bucket
     tag = f"sha256-{digest}" if digest else f"etag-{submission.etag}"
     month = placement.period if placement.filed else "unfiled"
     name = placement.report_key.rsplit("/", 1)[-1].removesuffix(".report")  # short enough

@@ -17,6 +17,7 @@ is gone (issue 21: a `psw run` killed alone left two workers of ~400 MB each for
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from psw.lake import Claim
     from psw.storage import S3Settings
 
+log = logging.getLogger(__name__)
 IN_FLIGHT_EXTRA = 1  # handed out ahead of the workers: none waits for the coordinator
 WATCH_SECONDS = 0.5
 WAIT_SECONDS = 0.02  # how often a worker looks whether the month before has landed
@@ -49,14 +51,11 @@ def dispatch_order(submissions: list[Submission]) -> list[Submission]:
     first within a trust-month: workers rarely wait for the month before, and the order
     of receipt within a trust-month is the order of upload."""
 
-    def order(s: Submission) -> tuple:
-        month = s.key.split("/")[1] if s.key.count("/") >= 2 else ""
-        return (month, s.trust_ods_code, s.uploaded_at, s.key)
-
-    return sorted(submissions, key=order)
+    return sorted(submissions, key=lambda s: (_month(s), s.trust_ods_code, s.uploaded_at, s.key))
 
 
 def _month(s: Submission) -> str:
+    """The month folder of the key (`returns/<month>/<file>`), "" when it has none."""
     return s.key.split("/")[1] if s.key.count("/") >= 2 else ""
 
 
@@ -131,7 +130,10 @@ def process_in_parallel(
         for submission in queue:  # the store went away, or a worker: none of these was tried
             yield BatchItem(submission, fault=f"not tried: {stopped}")
         for refresh in refreshing:
-            refresh.result()  # never raises for a trust: a history that fails is logged
+            # A history that fails is logged by refresh_history; a worker that died while
+            # writing one loses nothing (the next publish refreshes every history).
+            if refresh.exception() is not None:
+                log.warning("a trust's history was not refreshed: %s", refresh.exception())
 
 
 def _claim(lake, submission: Submission, done_ids: set[str]) -> tuple[str, Claim | None]:
