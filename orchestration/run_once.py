@@ -173,21 +173,9 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         if pending:
             started = time.monotonic()
             workers = parallelism(len(pending))
-            intake = defs.resolve_job_def(INTAKE_JOB).execute_in_process(
-                run_config={
-                    **QUIET,
-                    "ops": {
-                        "process_uploads": {
-                            "config": {
-                                "submissions": [s.to_config() for s in pending],
-                                "workers": workers,
-                            }
-                        }
-                    },
-                },
-                instance=instance,
-                tags={"psw/trigger": "psw run", **_this_process()},
-                raise_on_error=False,
+            uploads = {"submissions": [s.to_config() for s in pending], "workers": workers}
+            intake = _execute(
+                defs, INTAKE_JOB, instance, {"ops": {"process_uploads": {"config": uploads}}}
             )
             summary = _output_metadata(intake)
             counts["rejected"] = summary.get("rejected", 0)
@@ -219,12 +207,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         elif counts["processed"] or serving_is_stale(lake):
             progress("building the marts (dbt build) and publishing the serving database ...")
             started = time.monotonic()
-            built = defs.resolve_job_def("build_marts").execute_in_process(
-                run_config=QUIET,
-                instance=instance,
-                tags={"psw/trigger": "psw run", **_this_process()},
-                raise_on_error=False,
-            )
+            built = _execute(defs, "build_marts", instance)
             if built.success:
                 counts["built"] = 1
                 progress(
@@ -233,9 +216,10 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             else:
                 counts["failed"] += 1
                 progress("the marts build failed: see the Dagster UI (run build_marts)")
-                for key in lake.quarantined():
+                set_aside = lake.quarantined()
+                for key in set_aside:
                     progress(f"  the ledger entry {key} is unreadable: set aside in quarantine/")
-                if lake.quarantined():
+                if set_aside:
                     progress(
                         "  nothing was published (a trust's month would be wrong). "
                         "`psw lake rebuild` makes these entries again from the archive."
@@ -256,12 +240,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                     )
         elif report_is_stale(lake):  # a pass killed between the publish and the report
             progress("the national report is older than the serving database: rebuilding it")
-            report = defs.resolve_job_def("publish_report").execute_in_process(
-                run_config=QUIET,
-                instance=instance,
-                tags={"psw/trigger": "psw run", **_this_process()},
-                raise_on_error=False,
-            )
+            report = _execute(defs, "publish_report", instance)
             if report.success:
                 progress("national report and trust histories written")
             else:
@@ -270,6 +249,18 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         else:
             progress("nothing new: the marts and the serving database are up to date")
     return counts
+
+
+def _execute(
+    defs: dg.Definitions, job: str, instance: dg.DagsterInstance, run_config: dict | None = None
+) -> dg.ExecuteInProcessResult:
+    """A job of the definitions in this process, recorded in the instance as this pass's."""
+    return defs.resolve_job_def(job).execute_in_process(
+        run_config={**QUIET, **(run_config or {})},
+        instance=instance,
+        tags={"psw/trigger": "psw run", **_this_process()},
+        raise_on_error=False,
+    )
 
 
 def _output_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:

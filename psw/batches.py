@@ -8,6 +8,7 @@ never process one twice, each isolated so that one file's fault never stops the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from psw.ingest import Processed, Settings, process_submission
-from psw.lake import Lake
+from psw.lake import Claim, Lake
 from psw.submissions import Submission
 
 if TYPE_CHECKING:
@@ -63,15 +64,28 @@ class BatchItem:
         return f"{where}: not processed, will retry ({self.fault})"
 
 
+def key_month(s: Submission) -> str:
+    """The month folder of the key (`returns/<month>/<file>`), "" when it has none."""
+    return s.key.split("/")[1] if s.key.count("/") >= 2 else ""
+
+
 def in_processing_order(submissions: Iterable[Submission]) -> list[Submission]:
     """Oldest first within each trust and month, months in order: each return's history
     checks then see the month before it, and the last upload is processed last."""
+    return sorted(submissions, key=lambda s: (s.trust_ods_code, key_month(s), s.uploaded_at, s.key))
 
-    def order(s: Submission) -> tuple:
-        month = s.key.split("/")[1] if s.key.count("/") >= 2 else ""
-        return (s.trust_ods_code, month, s.uploaded_at, s.key)
 
-    return sorted(submissions, key=order)
+def claim_pending(lake: Lake, submission: Submission, done: set[str]) -> tuple[str, Claim | None]:
+    """The claim on an upload not yet done, with its receipt; or why it is skipped."""
+    if submission.id in done:
+        return "already processed", None
+    claim = lake.try_claim(submission.id)
+    if claim is None:
+        return "another pass is processing it", None
+    if lake.has_outcome(submission.trust_ods_code, submission.id):
+        claim.release()
+        return "already processed", None
+    return "", claim
 
 
 def process_batch(
@@ -93,18 +107,13 @@ def process_batch(
         if store_down:  # no use trying the rest: each would wait for its retries
             yield BatchItem(submission, fault=f"not tried: {store_down}")
             continue
-        if submission.id in done:
-            yield BatchItem(submission, skipped="already processed")
+        skipped, claim = claim_pending(settings.lake, submission, done)
+        if claim is None:
+            yield BatchItem(submission, skipped=skipped)
             continue
-        with settings.lake.claim(submission.id) as receipt:
-            if receipt is None:
-                yield BatchItem(submission, skipped="another pass is processing it")
-                continue
-            if settings.lake.has_outcome(submission.trust_ods_code, submission.id):
-                yield BatchItem(submission, skipped="already processed")
-                continue
+        with contextlib.closing(claim):
             try:
-                processed = process_submission(s3, submission, settings, receipt=receipt)
+                processed = process_submission(s3, submission, settings, receipt=claim.receipt)
             except Exception as exc:  # the store or the disk: retried by the next pass
                 from psw.storage import store_unreachable
 

@@ -29,6 +29,8 @@ class Claim:
         self.path.unlink(missing_ok=True)  # before the unlock: no one claims a removed file
         self.handle.close()
 
+    close = release  # for contextlib.closing
+
 
 def try_claim(folder: Path, submission_id: str) -> Claim | None:
     """An exclusive, non-blocking claim on one submission, across processes, with the

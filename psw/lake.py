@@ -200,7 +200,7 @@ class Lake:
         """Submission ids with an outcome (filed or not, or set aside in the quarantine):
         one listing, not a read per id."""
         return {_stem(e.key) for e in self.ledger_entries()} | {
-            q.rsplit("/", 1)[-1].removesuffix(".json") for q in self.quarantined()
+            _stem(key) for key in self.quarantined()
         }
 
     def trusts_with_uploads(self) -> list[str]:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 QUARANTINE = "quarantine/"
-STATUSES = ("accepted", "accepted_with_warnings", "nil_return", "rejected")
 
 
 class UnreadableEntry(ValueError):
@@ -38,10 +37,6 @@ class Quarantined:
     key: str
     reason: str
     moved_to: str
-
-    @property
-    def submission_id(self) -> str:
-        return self.key.rsplit("/", 1)[-1].removesuffix(".json")
 
     @property
     def line(self) -> str:
@@ -68,7 +63,9 @@ def parse_entry(key: str, data: bytes) -> dict:
     for field, value in expected.items():
         if record.get(field) != value:
             raise UnreadableEntry(key, f"its {field} is not the one its key names")
-    if record.get("status") not in STATUSES:
+    from psw.lake import Status  # psw.lake reads the ledger through this module
+
+    if record.get("status") not in {status.value for status in Status} - {Status.MISSING}:
         raise UnreadableEntry(key, "no known status")
     return record
 

@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-from psw.batches import BatchItem, short_fault
+from psw.batches import BatchItem, claim_pending, key_month, short_fault
 from psw.ingest import Settings, process_submission
 from psw.submissions import Submission
 
@@ -50,13 +50,18 @@ def dispatch_order(submissions: list[Submission]) -> list[Submission]:
     """Month by month, every trust's upload of a month before any of the next, oldest
     first within a trust-month: workers rarely wait for the month before, and the order
     of receipt within a trust-month is the order of upload."""
+    return sorted(submissions, key=lambda s: (key_month(s), s.trust_ods_code, s.uploaded_at, s.key))
 
-    return sorted(submissions, key=lambda s: (_month(s), s.trust_ods_code, s.uploaded_at, s.key))
 
-
-def _month(s: Submission) -> str:
-    """The month folder of the key (`returns/<month>/<file>`), "" when it has none."""
-    return s.key.split("/")[1] if s.key.count("/") >= 2 else ""
+def _earlier_months(order: list[Submission]) -> dict[str, list[int]]:
+    """Upload id -> the places in `order` of the same trust's uploads of earlier months."""
+    seen: dict[str, list[tuple[str, int]]] = {}
+    earlier = {}
+    for place, s in enumerate(order):
+        mine = seen.setdefault(s.trust_ods_code, [])
+        earlier[s.id] = [i for month, i in mine if month < key_month(s)]
+        mine.append((key_month(s), place))
+    return earlier
 
 
 def process_in_parallel(
@@ -66,6 +71,7 @@ def process_in_parallel(
     lake = settings.lake
     order = dispatch_order(submissions)
     index = {s.id: i for i, s in enumerate(order)}
+    earlier = _earlier_months(order)
     done_ids = lake.processed_ids()
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
     finished = context.Array("b", len(order), lock=False)  # 1 once an upload is done
@@ -93,19 +99,15 @@ def process_in_parallel(
         while queue or running:
             while queue and len(running) < workers + IN_FLIGHT_EXTRA and not stopped:
                 submission = queue.popleft()
-                skipped, claim = _claim(lake, submission, done_ids)
+                skipped, claim = claim_pending(lake, submission, done_ids)
                 if claim is None:
                     finish(submission, processed=False)
                     yield BatchItem(submission, skipped=skipped)
                     continue
-                earlier = [
-                    index[s.id]
-                    for s in order[: index[submission.id]]
-                    if s.trust_ods_code == submission.trust_ods_code
-                    and _month(s) < _month(submission)
-                ]
                 try:
-                    future = pool.submit(_process, submission, settings, claim.receipt, earlier)
+                    future = pool.submit(
+                        _process, submission, settings, claim.receipt, earlier[submission.id]
+                    )
                 except BrokenProcessPool:  # a worker was killed: the next pass goes on
                     claim.release()
                     queue.appendleft(submission)
@@ -134,18 +136,6 @@ def process_in_parallel(
             # writing one loses nothing (the next publish refreshes every history).
             if refresh.exception() is not None:
                 log.warning("a trust's history was not refreshed: %s", refresh.exception())
-
-
-def _claim(lake, submission: Submission, done_ids: set[str]) -> tuple[str, Claim | None]:
-    if submission.id in done_ids:
-        return "already processed", None
-    claim = lake.try_claim(submission.id)
-    if claim is None:
-        return "another pass is processing it", None
-    if lake.has_outcome(submission.trust_ods_code, submission.id):
-        claim.release()
-        return "already processed", None
-    return "", claim
 
 
 def _item(future: Future, submission: Submission) -> BatchItem:

@@ -39,6 +39,8 @@ ROUNDING_HALF = 2  # rounded to 5: within 2 of the published value
 DQ_PLACES = 2
 # Flags that publish a count exactly (nothing to recover).
 EXACT = "exact"
+# What names one published figure in `published.revisions`.
+REVISED = ("period_end", "geography_level", "geography_code", "table_name", "breakdown", "measure")
 
 Key = tuple
 
@@ -410,31 +412,14 @@ def _revisions(a: Attack, published, noise, region_of) -> None:
     for row in published.get("psw_role_diversity", []):
         breakdown = f"{row['dimension']}={row['category']}"
         keep(row, "psw_role_diversity", breakdown, "headcount")
-    revisions = [
-        r
-        for r in published.get("revisions", [])
-        if (
-            str(r["period_end"]),
-            r["geography_level"],
-            r["geography_code"],
-            r["table_name"],
-            r["breakdown"],
-            r["measure"],
-        )
-        in current
-    ]
+
+    def revised_figure(r: dict) -> tuple:
+        return tuple(str(r[name]) if name == "period_end" else r[name] for name in REVISED)
+
+    revisions = [r for r in published.get("revisions", []) if revised_figure(r) in current]
     times_revised = defaultdict(int)
     for r in revisions:
-        times_revised[
-            (
-                str(r["period_end"]),
-                r["geography_level"],
-                r["geography_code"],
-                r["table_name"],
-                r["breakdown"],
-                r["measure"],
-            )
-        ] += 1
+        times_revised[revised_figure(r)] += 1
 
     def cell_of(period, level, code, table, breakdown, measure):
         if table == "psw_headcount":

@@ -190,3 +190,15 @@ def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     said = result.stdout[:1500] + "\n...\n" + result.stdout[-3000:]
     assert result.returncode == 0, said + result.stderr[-3000:]
     return result
+
+
+def spawn_psw_run(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """`psw run` started in its own session (a test may kill it, or its group)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "psw.cli", "run", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )

@@ -10,8 +10,6 @@ import csv
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from psw.storage import LocalS3Server, S3Settings, free_port, provision_buckets,
 from psw.submissions import place
 from psw.synth import simulate, to_csv_bytes
 from psw.warehouse import pid_alive
-from tests.helpers import TODAY, platform_env, psw_run
+from tests.helpers import TODAY, platform_env, psw_run, spawn_psw_run
 
 LONG_NAME = "RV3 June return " + "x" * 224 + ".csv"  # 244 characters
 
@@ -239,17 +237,6 @@ def _many_uploads(client, months, count: int) -> None:
         )
 
 
-def _spawn(env: dict[str, str], *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "psw.cli", "run", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
 def _exactly_once(client, lake: Lake, count: int) -> None:
     entries = ledger(lake)
     assert len(entries) == count
@@ -263,7 +250,7 @@ def _exactly_once(client, lake: Lake, count: int) -> None:
 def test_two_passes_at_once_process_each_upload_once(platform, months):
     client, env, lake = platform
     _many_uploads(client, months, 12)
-    passes = [_spawn(env, "--intake-only") for _ in range(2)]
+    passes = [spawn_psw_run(env, "--intake-only") for _ in range(2)]
     outputs = [p.communicate(timeout=600) for p in passes]
     assert [p.returncode for p in passes] == [0, 0], outputs
     _exactly_once(client, lake, 12)
@@ -275,7 +262,7 @@ def test_two_passes_at_once_process_each_upload_once(platform, months):
 def test_a_killed_pass_loses_nothing_and_blocks_nothing(platform, months):
     client, env, lake = platform
     _many_uploads(client, months, 12)
-    victim = _spawn(env, "--intake-only")
+    victim = spawn_psw_run(env, "--intake-only")
     deadline = time.monotonic() + 300
     while len(list(lake.ledger_entries())) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -296,7 +283,7 @@ def test_a_killed_pass_loses_nothing_and_blocks_nothing(platform, months):
     )
     record = lake.root / "warehouse.build"
     record.unlink(missing_ok=True)
-    builder = _spawn(env)
+    builder = spawn_psw_run(env)
     deadline = time.monotonic() + 300
     while not record.exists() and builder.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -384,7 +371,7 @@ def test_the_store_stopping_mid_pass_loses_nothing(tmp_path, months):
         provision_buckets(client, "psw-platform")
         env, lake = platform_env(server, tmp_path), Lake(tmp_path / "data")
         _many_uploads(client, months, 12)
-        victim = _spawn(env, "--intake-only")
+        victim = spawn_psw_run(env, "--intake-only")
         deadline = time.monotonic() + 300
         while len(list(lake.ledger_entries())) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
