@@ -192,7 +192,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     out = Path(args.out) if args.out else lake.report
-    built = build_report(lake.serving, out)
+    built = build_report(lake.serving, out, lake.chart_cache)
     print(
         f"national report: {built.pages} pages in {built.seconds:.1f} s; open {out / 'index.html'}"
     )

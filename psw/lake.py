@@ -140,6 +140,11 @@ class Lake:
         """The national report's folder (psw/pages/national.py), rebuilt after each publish."""
         return self.root / "serving" / "report"
 
+    @property
+    def chart_cache(self) -> Path:
+        """Charts already drawn, by the hash of their specification (psw/pages/charts.py)."""
+        return self.root / "cache" / "charts"
+
     # ---- the lake: landed returns ----------------------------------------------------
 
     @staticmethod

@@ -162,8 +162,19 @@ def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -
     ]
 
 
+# Charts are kept by the hash of their specification (psw/pages/charts.py), so every
+# test's data folder can share one cache: each test's report then draws only the charts
+# no earlier test drew (test_charts.py tests the cache itself).
+SHARED_CHARTS = Path(os.environ.get("TMPDIR", "/tmp")) / f"psw-test-charts-{os.getuid()}"
+
+
 def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
     """The environment of a `psw` process talking to a local S3 server, state under root."""
+    cache = root / "data" / "cache"
+    if not (cache / "charts").exists():
+        SHARED_CHARTS.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / "charts").symlink_to(SHARED_CHARTS, target_is_directory=True)
     env = {
         **os.environ,
         "PSW_S3_ENDPOINT_URL": server.endpoint_url,

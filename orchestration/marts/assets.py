@@ -35,6 +35,7 @@ from psw.warehouse import (
     environment_for_dbt,
     holds_successful_build,
     mark_build,
+    prune_build_folders,
     record_build,
     writer_lock,
 )
@@ -121,6 +122,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
             if invocation.process.poll() is None:
                 invocation.process.kill()
                 invocation.process.wait()
+            prune_build_folders(invocation.target_path.parent, context.op_execution_context.op.name)
         mark_build(folder, succeeded=True)  # only reached when dbt raised no error
 
 
@@ -228,7 +230,7 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         raise dg.Failure(
             f"no serving database at {lake.serving} yet: a successful build publishes it"
         )
-    report = build_report(lake.serving, lake.report)
+    report = build_report(lake.serving, lake.report, lake.chart_cache)
     _refresh_trust_histories(context, lake)
     return dg.MaterializeResult(
         metadata={

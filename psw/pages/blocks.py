@@ -1,9 +1,10 @@
 """Building blocks of every page: charts, tables, number formats and the page shell.
 
-Charts are Vega-Lite specifications drawn to SVG here, offline, by vl-convert (the
-Vega-Lite compiler and renderer in one wheel, no browser or server), and inlined: a page
-needs no script, no network and no folder beside it. Every chart carries a text
-alternative and is followed by a table of its figures, for screen readers and copying.
+Charts are Vega-Lite specifications drawn to SVG, offline, by vl-convert (the
+Vega-Lite compiler and renderer in one wheel, no browser or server; psw/pages/charts.py),
+and inlined: a page needs no script, no network and no folder beside it. Every chart
+carries a text alternative and is followed by a table of its figures, for screen readers
+and copying.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 def chart(spec: dict, description: str) -> str:
     """A Vega-Lite chart as an inline SVG figure with its description as text."""
-    import vl_convert  # the chart engine is loaded only where pages are built
+    from psw.pages.charts import svg as draw
 
-    svg = vl_convert.vegalite_to_svg({"$schema": SCHEMA, **spec, "description": description})
+    svg = draw({"$schema": SCHEMA, **spec, "description": description})
     return (
         f'<figure role="img" aria-label="{html.escape(description)}">{svg}'
         f"<figcaption>{html.escape(description)} (figures in the table below)</figcaption></figure>"

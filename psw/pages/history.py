@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from psw.lake import Lake, Status, recency
+from psw.pages.charts import cached_in
 from psw.pages.own_quality import own_quality
 from psw.pages.published import Published
 from psw.submissions import FEEDBACK_PREFIX
@@ -233,7 +234,8 @@ def refresh_history(
     refreshing many trusts passes them once. Never raises: a history that fails to
     refresh must not stop an upload's processing."""
     try:
-        return _write_history(s3, lake, ods, national or national_picture_of(lake), published)
+        with cached_in(lake.chart_cache):
+            return _write_history(s3, lake, ods, national or national_picture_of(lake), published)
     except Exception:  # logged for operators; the trust still has each upload's report
         log.exception("could not refresh the data-quality history of %s", ods)
         return False
@@ -245,7 +247,7 @@ def refresh_all(s3: S3Client, lake: Lake, trusts: Iterable[str]) -> int:
     from psw.storage import store_unreachable
 
     national, written = national_picture_of(lake), 0
-    with _serving(lake) as published:
+    with _serving(lake) as published, cached_in(lake.chart_cache):
         for ods in trusts:
             try:
                 written += _write_history(s3, lake, ods, national, published)

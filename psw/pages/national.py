@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from psw.pages import blocks as b
 from psw.pages import quality
 from psw.pages import sections as s
+from psw.pages.charts import cached_in
 from psw.pages.published import Published
 from psw.warehouse import REPORT_SOURCE, remove_leftovers, serving_identity
 
@@ -46,8 +48,9 @@ class ReportBuilt:
     seconds: float
 
 
-def build_report(serving: Path, out: Path) -> ReportBuilt:
-    """Write the site for the serving database at `serving` to the folder `out`."""
+def build_report(serving: Path, out: Path, charts: Path | None = None) -> ReportBuilt:
+    """Write the site for the serving database at `serving` to the folder `out`, keeping
+    the charts drawn in `charts` (Lake.chart_cache) when given."""
     started = time.monotonic()
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out.parent, out.name)  # what a killed build left
@@ -55,7 +58,7 @@ def build_report(serving: Path, out: Path) -> ReportBuilt:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     source = serving_identity(serving)  # before reading: a publish meanwhile makes it stale
-    with Published(serving) as data:
+    with Published(serving) as data, cached_in(charts) if charts else nullcontext():
         pages = [("index.html", national_page(data))]
         for code, name in data.regions:
             pages.append((f"region-{code}.html", region_page(data, code, name)))
