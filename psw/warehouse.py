@@ -108,12 +108,45 @@ def record_build(data_dir: Path, dbt_pid: int) -> None:
 def mark_build(data_dir: Path, succeeded: bool) -> None:
     """Whether the warehouse now holds a whole successful build. Unmarked when a build
     starts, marked when dbt finished without error: a build that failed or was killed
-    part way leaves a mix of new and old tables, which must never be published."""
+    part way leaves a mix of new and old tables, which must never be published. The mark
+    names the project's code it was built with (`needs_full_refresh`)."""
     marker = Lake(data_dir).build_outcome
     if succeeded:
-        marker.write_text(f"{time.time():.0f}\n")
+        marker.write_text(f"{time.time():.0f}\n{project_fingerprint()}\n")
     else:
         marker.unlink(missing_ok=True)
+
+
+def needs_full_refresh(data_dir: Path) -> bool:
+    """Whether the next build must rebuild the incremental models whole (dbt's
+    --full-refresh): after a failed or killed build (its tables may be part updated), or
+    when the project's code changed since the last successful one (a model, macro, seed
+    or setting: every row may be computed differently). Otherwise a build adds only the
+    submissions newly in force (dbt_project/macros/in_force_increments.sql)."""
+    try:
+        lines = Lake(data_dir).build_outcome.read_text().split()
+    except OSError:
+        return True
+    return lines[1:2] != [project_fingerprint()]
+
+
+def project_fingerprint() -> str:
+    """A hash of every file of the dbt project that decides what a build computes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(_project_sources()):
+        digest.update(f"{path.relative_to(dbt_project_dir())}\n".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _project_sources() -> list[Path]:
+    project = dbt_project_dir()
+    sources = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (project / folder).rglob("*") if p.is_file()]
+    return sources
 
 
 def holds_successful_build(data_dir: Path) -> bool:
@@ -219,11 +252,7 @@ def manifest_is_stale() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    project = dbt_project_dir()
-    sources = [project / "dbt_project.yml", project / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests"):
-        sources += [p for p in (project / folder).rglob("*") if p.is_file()]
-    return any(p.stat().st_mtime > built for p in sources)
+    return any(p.stat().st_mtime > built for p in _project_sources())
 
 
 def prepare_manifest(data_dir: Path) -> Path:

@@ -260,3 +260,34 @@ def test_dbt_gets_its_environment_for_the_call_only(tmp_path, monkeypatch):
         assert os.environ["DO_NOT_TRACK"] == "1"
     assert "DO_NOT_TRACK" not in os.environ and os.environ["PSW_WAREHOUSE"] == "duckdb"
     assert os.environ.get("PSW_DATA_DIR") != str(tmp_path.resolve())
+
+
+def test_a_build_is_whole_after_a_failure_or_a_change_of_the_project(tmp_path, monkeypatch):
+    """The incremental models are rebuilt whole (--full-refresh) unless the last build
+    succeeded with the same project code (dbt_project/macros/in_force_increments.sql)."""
+    import psw.warehouse as warehouse
+
+    assert warehouse.needs_full_refresh(tmp_path)  # no build yet
+    warehouse.mark_build(tmp_path, succeeded=True)
+    assert not warehouse.needs_full_refresh(tmp_path)
+    monkeypatch.setattr(warehouse, "project_fingerprint", lambda: "0123456789abcdef")
+    assert warehouse.needs_full_refresh(tmp_path)  # a model, macro or seed changed
+    warehouse.mark_build(tmp_path, succeeded=True)
+    assert not warehouse.needs_full_refresh(tmp_path)
+    warehouse.mark_build(tmp_path, succeeded=False)  # a build started and did not finish
+    assert warehouse.needs_full_refresh(tmp_path)
+
+
+def test_the_project_fingerprint_follows_every_model(tmp_path, monkeypatch):
+    import shutil
+
+    import psw.warehouse as warehouse
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(dbt_project_dir(), copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(warehouse, "dbt_project_dir", lambda: copy)
+    before = warehouse.project_fingerprint()
+    assert warehouse.project_fingerprint() == before
+    model = copy / "models" / "intermediate" / "int_staff_months.sql"
+    model.write_text(model.read_text() + "\n-- changed\n")
+    assert warehouse.project_fingerprint() != before

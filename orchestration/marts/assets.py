@@ -35,6 +35,7 @@ from psw.warehouse import (
     environment_for_dbt,
     holds_successful_build,
     mark_build,
+    needs_full_refresh,
     prune_build_folders,
     record_build,
     writer_lock,
@@ -112,9 +113,12 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published. dbt gets its environment (an
         # absolute data dir, the lake, the warehouse) for this call only.
+        whole = needs_full_refresh(folder)  # else only submissions newly in force are read
+        if whole:
+            context.log.info("the incremental models are built whole (--full-refresh)")
         mark_build(folder, succeeded=False)
         with environment_for_dbt(folder):
-            invocation = dbt.cli(["build"], context=context)
+            invocation = dbt.cli(["build", *(["--full-refresh"] if whole else [])], context=context)
         record_build(folder, invocation.process.pid)
         try:
             yield from invocation.stream()

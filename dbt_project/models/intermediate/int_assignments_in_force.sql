@@ -1,10 +1,19 @@
 -- The assignment rows of the submissions in force (superseded files drop out here).
+-- Incremental by submission (macros/in_force_increments.sql): a build reads only the
+-- files of submissions newly in force.
+{{ config(
+    materialized=in_force_materialization(),
+    pre_hook="{{ drop_replaced_submissions() }}",
+) }}
+
 with return_rows as (
     select * from {{ ref('stg_platform__return_rows') }}
+    where {{ new_in_force() }}
 ),
 
 in_force as (
     select * from {{ ref('int_submissions_in_force') }}
+    where {{ new_in_force() }}
 ),
 
 ethnic_groups as (

@@ -1,9 +1,10 @@
--- The disclosure-control key of each landed return: the sum of its rows' record keys
--- (a row's key from its person's pseudonym and its row number), from which the keys of
--- the return's other counts are derived (macros/disclosure_control.sql). A return with no
--- landed rows (rejected, nil) has none.
+-- The disclosure-control key of each return in force with landed rows: the sum of its
+-- rows' record keys (a row's key from its person's pseudonym and its row number), from
+-- which the keys of the return's other counts are derived (macros/disclosure_control.sql).
+-- A return with no landed rows (rejected, nil) has none, and only the file in force of a
+-- month is ever shown, so the rows in force are all it needs.
 with return_rows as (
-    select * from {{ ref('stg_platform__return_rows') }}
+    select * from {{ ref('int_assignments_in_force') }}
 )
 
 select

@@ -2,13 +2,20 @@
 -- category of the code list appears, with zeros, so secondary suppression and the
 -- diversity index see the whole breakdown. A person in two categories counts in both.
 -- cell_key is the sum of the cell's people's record keys (disclosure control).
+-- Incremental by the submission in force (macros/in_force_increments.sql).
+{{ config(
+    materialized=in_force_materialization(),
+    pre_hook="{{ drop_replaced_submissions() }}",
+) }}
+
 with assignments as (
     select * from {{ ref('int_assignments_in_force') }}
-    where is_in_post
+    where is_in_post and {{ new_in_force() }}
 ),
 
 in_force as (
     select * from {{ ref('int_submissions_in_force') }}
+    where {{ new_in_force() }}
 ),
 
 code_labels as (
@@ -58,6 +65,7 @@ grid as (
     select
         in_force.trust_ods_code,
         in_force.period_end,
+        in_force.submission_id,
         code_labels.dimension,
         code_labels.code as category,
         code_labels.label as category_label,
@@ -74,6 +82,7 @@ grid as (
 select
     grid.trust_ods_code,
     grid.period_end,
+    grid.submission_id,
     grid.dimension,
     grid.category,
     grid.category_label,
