@@ -21,6 +21,7 @@ A measurement, not a test: it prints numbers.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -70,7 +71,10 @@ def main() -> int:
     work = args.workdir.resolve()
     subprocess.run(["rm", "-rf", str(work)], check=True)
     data = work / "data"
-    periods = months("2024-04", args.months)
+    # The history ends with last month: a return for a month not yet ended is rejected.
+    today = dt.date.today()
+    back = today.year * 12 + today.month - 1 - args.months
+    periods = months(f"{back // 12:04d}-{back % 12 + 1:02d}", args.months)
     endpoint = f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
