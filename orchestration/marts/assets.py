@@ -113,12 +113,16 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published. dbt gets its environment (an
         # absolute data dir, the lake, the warehouse) for this call only.
-        whole = needs_full_refresh(folder)  # else only submissions newly in force are read
+        # A build after a failure or a change of the project is whole, with the project's
+        # unit tests (they test its code, which only then changed); else it reads only
+        # the submissions newly in force (dbt_project/macros/in_force_increments.sql).
+        whole = needs_full_refresh(folder)
         if whole:
-            context.log.info("the incremental models are built whole (--full-refresh)")
+            context.log.info("a whole build, with the unit tests: the project changed")
+        mode = ["--full-refresh"] if whole else ["--exclude-resource-type", "unit_test"]
         mark_build(folder, succeeded=False)
         with environment_for_dbt(folder):
-            invocation = dbt.cli(["build", *(["--full-refresh"] if whole else [])], context=context)
+            invocation = dbt.cli(["build", *mode], context=context)
         record_build(folder, invocation.process.pid)
         try:
             yield from invocation.stream()
