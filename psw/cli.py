@@ -205,6 +205,7 @@ def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     from psw.lake import Lake
     from psw.rebuild import rebuild_lake
     from psw.storage import S3Settings, data_dir, s3_client
+    from psw.warehouse import build_whole_next
 
     store = S3Settings.from_env()
     secret = os.environ.get("PSW_PSEUDONYMISATION_KEY", "")
@@ -222,6 +223,8 @@ def cmd_lake_rebuild(args: argparse.Namespace) -> int:
         print(f"psw lake rebuild stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("what was made again is kept; run it again to finish", file=sys.stderr)
         return EXIT_PLATFORM_FAILED
+    if counts.get("rebuilt"):
+        build_whole_next(data_dir())  # the incremental models may hold their old rows
     print(
         f"done: {counts.get('rebuilt', 0)} submissions made again from the archive, "
         f"{counts.get('kept', 0)} already in the lake; `psw run` rebuilds the marts"

@@ -130,6 +130,16 @@ def needs_full_refresh(data_dir: Path) -> bool:
     return lines[1:2] != [project_fingerprint()]
 
 
+def build_whole_next(data_dir: Path) -> None:
+    """The next build reads the whole lake (after `psw lake rebuild` made returns again,
+    whose rows the incremental models may hold as they were). The warehouse's last build
+    stays publishable: it is whole and consistent, only older."""
+    marker = Lake(data_dir).build_outcome
+    with writer_lock(data_dir):  # never between a build's start and its mark
+        if marker.exists():
+            marker.write_text(marker.read_text().split("\n", 1)[0] + "\n")
+
+
 def project_fingerprint() -> str:
     """A hash of every file of the dbt project that decides what a build computes."""
     import hashlib

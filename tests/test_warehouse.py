@@ -274,6 +274,10 @@ def test_a_build_is_whole_after_a_failure_or_a_change_of_the_project(tmp_path, m
     assert warehouse.needs_full_refresh(tmp_path)  # a model, macro or seed changed
     warehouse.mark_build(tmp_path, succeeded=True)
     assert not warehouse.needs_full_refresh(tmp_path)
+    warehouse.build_whole_next(tmp_path)  # `psw lake rebuild` made returns again
+    assert warehouse.needs_full_refresh(tmp_path)
+    assert warehouse.holds_successful_build(tmp_path)  # still publishable as it was
+    warehouse.mark_build(tmp_path, succeeded=True)
     warehouse.mark_build(tmp_path, succeeded=False)  # a build started and did not finish
     assert warehouse.needs_full_refresh(tmp_path)
 
