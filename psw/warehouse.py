@@ -105,16 +105,28 @@ def record_build(data_dir: Path, dbt_pid: int) -> None:
     Lake(data_dir).build_record.write_text(f"{os.getpid()} {dbt_pid}\n")
 
 
-def mark_build(data_dir: Path, succeeded: bool) -> None:
+def mark_build(data_dir: Path, succeeded: bool, code: str | None = None) -> None:
     """Whether the warehouse now holds a whole successful build. Unmarked when a build
     starts, marked when dbt finished without error: a build that failed or was killed
     part way leaves a mix of new and old tables, which must never be published. The mark
-    names the project's code it was built with (`needs_full_refresh`)."""
+    names the project's code the incremental models were built with (`code`, this
+    project's by default; "" for none, so that the next build is whole)."""
     marker = Lake(data_dir).build_outcome
     if succeeded:
-        marker.write_text(f"{time.time():.0f}\n{project_fingerprint()}\n")
+        code = project_fingerprint() if code is None else code
+        marker.write_text(f"{time.time():.0f}\n{code}\n")
     else:
         marker.unlink(missing_ok=True)
+
+
+def built_with(data_dir: Path) -> str:
+    """The project code the last successful build's incremental models were built with
+    ("" when none is known: no build, a failed or killed one, or a lake made again)."""
+    try:
+        lines = Lake(data_dir).build_outcome.read_text().split()
+    except OSError:
+        return ""
+    return lines[1] if len(lines) > 1 else ""
 
 
 def needs_full_refresh(data_dir: Path) -> bool:
@@ -123,11 +135,7 @@ def needs_full_refresh(data_dir: Path) -> bool:
     when the project's code changed since the last successful one (a model, macro, seed
     or setting: every row may be computed differently). Otherwise a build adds only the
     submissions newly in force (dbt_project/macros/in_force_increments.sql)."""
-    try:
-        lines = Lake(data_dir).build_outcome.read_text().split()
-    except OSError:
-        return True
-    return lines[1:2] != [project_fingerprint()]
+    return built_with(data_dir) != project_fingerprint()
 
 
 def build_whole_next(data_dir: Path) -> None:

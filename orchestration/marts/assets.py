@@ -10,9 +10,11 @@ data-quality history in its bucket); both run in the same run as the build that 
 a published table, only when it succeeded, and either can be launched from the UI alone.
 """
 
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,11 @@ from psw.pages.national import build_report
 from psw.publish import publish_serving
 from psw.storage import S3Settings, data_dir, s3_client
 from psw.warehouse import (
+    built_with,
     environment_for_dbt,
     holds_successful_build,
     mark_build,
-    needs_full_refresh,
+    project_fingerprint,
     prune_build_folders,
     record_build,
     writer_lock,
@@ -110,16 +113,17 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
     with writer_lock(folder):
         _check_ledger(Lake.from_env(folder))
         _load_lake(context, folder)
+        # A build after a failed one, a change of the project or a lake made again is
+        # whole, with the project's unit tests (they test its code); else it reads only
+        # the submissions newly in force (dbt_project/macros/in_force_increments.sql).
+        code = project_fingerprint()
+        whole = built_with(folder) != code
+        if whole:
+            context.log.info("a whole build (--full-refresh), with the project's unit tests")
+        mode = ["--full-refresh"] if whole else ["--exclude-resource-type", "unit_test"]
         # raise_on_error (the default): a failed model or error test ends the step here,
         # after its events, and nothing is published. dbt gets its environment (an
         # absolute data dir, the lake, the warehouse) for this call only.
-        # A build after a failure or a change of the project is whole, with the project's
-        # unit tests (they test its code, which only then changed); else it reads only
-        # the submissions newly in force (dbt_project/macros/in_force_increments.sql).
-        whole = needs_full_refresh(folder)
-        if whole:
-            context.log.info("a whole build, with the unit tests: the project changed")
-        mode = ["--full-refresh"] if whole else ["--exclude-resource-type", "unit_test"]
         mark_build(folder, succeeded=False)
         with environment_for_dbt(folder):
             invocation = dbt.cli(["build", *mode], context=context)
@@ -131,7 +135,22 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
                 invocation.process.kill()
                 invocation.process.wait()
             prune_build_folders(invocation.target_path.parent, context.op_execution_context.op.name)
-        mark_build(folder, succeeded=True)  # only reached when dbt raised no error
+        # Only reached when dbt raised no error. A whole build of some models only (from
+        # the UI) leaves the next build whole, unless it held every incremental model.
+        rebuilt = {key.path[-1] for key in context.selected_asset_keys}
+        in_step = not whole or _incremental_models() <= rebuilt
+        mark_build(folder, succeeded=True, code=code if in_step else "")
+
+
+@cache
+def _incremental_models() -> frozenset[str]:
+    """The names of the incremental models (dbt_project/macros/in_force_increments.sql)."""
+    nodes = json.loads(Path(dbt_project.manifest_path).read_text())["nodes"].values()
+    return frozenset(
+        node["name"]
+        for node in nodes
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    )
 
 
 def _check_ledger(lake: Lake) -> None:
