@@ -102,7 +102,8 @@ def main() -> int:
         provision_buckets(client, "psw-platform")
         if args.skip_ingest:
             started = time.monotonic()
-            rows = land_directly(data, periods, args.staff)
+            # the key intake uses, so a resubmission keeps its staff's pseudonyms
+            rows = land_directly(data, periods, args.staff, secret=env["PSW_PSEUDONYMISATION_KEY"])
             print(f"landed {rows} rows directly in {time.monotonic() - started:.0f} s", flush=True)
             timed("dbt build from empty", dbt_build, env)
         else:
