@@ -66,7 +66,7 @@ def main() -> int:
     from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
     from psw.synth import simulate, to_csv_bytes
     from psw.synth.landing import land_directly
-    from psw.warehouse import dbt_environment, dbt_executable, serving_path, warehouse_path
+    from psw.warehouse import dbt_command, dbt_environment, serving_path, warehouse_path
 
     work = args.workdir.resolve()
     subprocess.run(["rm", "-rf", str(work)], check=True)
@@ -85,15 +85,7 @@ def main() -> int:
         **dbt_environment(data),
     }
     env.pop("PSW_TRUST_REGISTRY", None)
-    project = ROOT / "dbt_project"
-    dbt_build = [
-        dbt_executable(),
-        "build",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-    ]
+    dbt_build = dbt_command("build")
     print(
         f"{len(trusts())} trusts x {len(periods)} months, ~{args.staff} PSWs per trust", flush=True
     )

@@ -34,6 +34,12 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+def dbt_command(*args: str) -> list[str]:
+    """A dbt command line on this project (its profiles beside it)."""
+    project = str(dbt_project_dir())
+    return [dbt_executable(), *args, "--project-dir", project, "--profiles-dir", project]
+
+
 def dbt_environment(data_dir: Path) -> dict[str, str]:
     """Environment for a dbt process: an absolute data dir, the lake's location (its
     credentials are the platform's, from the environment), nothing phoning home."""
@@ -121,21 +127,16 @@ def mark_build(data_dir: Path, succeeded: bool, code: str | None = None) -> None
 
 def built_with(data_dir: Path) -> str:
     """The project code the last successful build's incremental models were built with
-    ("" when none is known: no build, a failed or killed one, or a lake made again)."""
+    ("" when none is known: no build, a failed or killed one, or a lake made again). A
+    build whose project_fingerprint() differs rebuilds them whole (dbt's --full-refresh):
+    a changed model, macro, seed or setting may compute every row differently, and a
+    failed build may have left them part updated. Otherwise it adds only the
+    submissions newly in force (dbt_project/macros/in_force_increments.sql)."""
     try:
         lines = Lake(data_dir).build_outcome.read_text().split()
     except OSError:
         return ""
     return lines[1] if len(lines) > 1 else ""
-
-
-def needs_full_refresh(data_dir: Path) -> bool:
-    """Whether the next build must rebuild the incremental models whole (dbt's
-    --full-refresh): after a failed or killed build (its tables may be part updated), or
-    when the project's code changed since the last successful one (a model, macro, seed
-    or setting: every row may be computed differently). Otherwise a build adds only the
-    submissions newly in force (dbt_project/macros/in_force_increments.sql)."""
-    return built_with(data_dir) != project_fingerprint()
 
 
 def build_whole_next(data_dir: Path) -> None:
@@ -279,16 +280,8 @@ def prepare_manifest(data_dir: Path) -> Path:
     import subprocess
 
     if manifest_is_stale():
-        project = dbt_project_dir()
         subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(project),
-            ],
+            dbt_command("parse"),
             env={**os.environ, **dbt_environment(data_dir)},
             check=True,
             capture_output=True,

@@ -19,7 +19,7 @@ from psw.publish import publish_serving
 from psw.reference import trusts
 from psw.synth import simulate
 from psw.synth.landing import land_directly, land_return
-from psw.warehouse import dbt_environment, dbt_executable, dbt_project_dir
+from psw.warehouse import dbt_command, dbt_environment
 from tests import attacker
 
 PERIODS = ["2025-04", "2025-05", "2025-06", "2025-07"]
@@ -29,10 +29,9 @@ CORRECTED = 5  # trusts whose May return is corrected after the first publish
 
 
 def build_and_publish(data):
-    project = dbt_project_dir()
     env = {k: v for k, v in os.environ.items() if k != "PSW_TRUST_REGISTRY"}
     result = subprocess.run(
-        [dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project)],
+        dbt_command("build"),
         env={**env, **dbt_environment(data)},
         capture_output=True,
         text=True,

@@ -12,11 +12,10 @@ from pathlib import Path
 import duckdb
 
 from psw.lake import Lake
-from psw.paths import dbt_project_dir
 from psw.reference import trusts
 from psw.synth import simulate
 from psw.synth.landing import land_return
-from psw.warehouse import dbt_environment, dbt_executable
+from psw.warehouse import dbt_command, dbt_environment
 from tests.helpers import warehouse_tables
 
 INCREMENTAL = ["int_assignments_in_force", "int_staff_months", "int_trust_breakdowns"]
@@ -30,21 +29,8 @@ SECRET = "incremental"
 
 
 def _build(data: Path, target: Path, *extra: str) -> None:
-    project = dbt_project_dir()
     result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(target),
-            "--select",
-            *SELECTED,
-            *extra,
-        ],
+        dbt_command("build", "--target-path", str(target), "--select", *SELECTED, *extra),
         env={**os.environ, **dbt_environment(data)},
         capture_output=True,
         text=True,
@@ -71,9 +57,11 @@ def test_an_incremental_build_holds_what_a_whole_build_holds(tmp_path):
         ods: dict(simulate(trusts()[ods], [*months, "2025-07"], seed=3 + i, staff=12))
         for i, ods in enumerate(("RV3", "RWK"))
     }
-    for ods, by_month in returns.items():
-        for period in months:
-            _land(data, ods, period, by_month[period], day=1)
+    first_of = {
+        (ods, period): _land(data, ods, period, by_month[period], day=1)
+        for ods, by_month in returns.items()
+        for period in months
+    }
     _build(data, tmp_path / "target", "--full-refresh")
     first = warehouse_tables(data / "warehouse.duckdb", schemas=("intermediate",))
 
@@ -93,13 +81,17 @@ def test_an_incremental_build_holds_what_a_whole_build_holds(tmp_path):
         incremental["intermediate.int_submission_keys"] == whole["intermediate.int_submission_keys"]
     )
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as db:
-        held = db.execute(
-            "select count(*) from intermediate.int_assignments_in_force "
-            "where trust_ods_code = 'RV3' and period_end = '2025-05-31'"
-        ).fetchone()[0]
+        held = dict(
+            db.execute(
+                "select submission_id, count(*) from intermediate.int_assignments_in_force "
+                "where trust_ods_code = 'RV3' and period_end = '2025-05-31' group by 1"
+            ).fetchall()
+        )
         rwk_june = db.execute(
             "select sum(headcount) from intermediate.int_trust_breakdowns "
             "where trust_ods_code = 'RWK' and period_end = '2025-06-30'"
         ).fetchone()[0]
-    assert held == len(returns["RV3"]["2025-05"]) - 4 and replaced
+    # only the correction's rows: the replaced return's are gone
+    assert held == {replaced: len(returns["RV3"]["2025-05"]) - 4}
+    assert first_of["RV3", "2025-05"] != replaced
     assert rwk_june == 0

@@ -478,6 +478,14 @@ def test_every_published_count_is_its_true_count_perturbed_by_its_cell_key(scena
     assert int(method["largest_perturbation"]) == standard.largest_perturbation
 
 
+def test_the_last_build_names_the_project_code_so_the_next_is_incremental(scenario):
+    """README: a build reads only the returns newly in force unless the project changed
+    or the last build failed; `psw run`'s build records the code it was built with."""
+    from psw.warehouse import built_with, project_fingerprint
+
+    assert built_with(scenario["data"]) == project_fingerprint()
+
+
 def test_a_late_correction_appears_in_revisions(scenario):
     """RV3's May return was corrected after May had been published: the figures that moved
     are in published.revisions with the cause (each value as published, perturbed), only
@@ -697,23 +705,11 @@ def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
 def test_dbt_docs_generate_describes_every_mart_column(scenario, tmp_path):
     import json
 
-    from psw.paths import dbt_project_dir
-    from psw.warehouse import dbt_environment, dbt_executable
+    from psw.warehouse import dbt_command, dbt_environment
 
-    project = dbt_project_dir()
     target = tmp_path / "docs"
     subprocess.run(
-        [
-            dbt_executable(),
-            "docs",
-            "generate",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(target),
-        ],
+        dbt_command("docs", "generate", "--target-path", str(target)),
         env={**scenario["env"], **dbt_environment(scenario["data"])},
         check=True,
         capture_output=True,

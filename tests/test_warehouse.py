@@ -267,19 +267,24 @@ def test_a_build_is_whole_after_a_failure_or_a_change_of_the_project(tmp_path, m
     succeeded with the same project code (dbt_project/macros/in_force_increments.sql)."""
     import psw.warehouse as warehouse
 
-    assert warehouse.needs_full_refresh(tmp_path)  # no build yet
+    def whole() -> bool:  # as the build asset decides (orchestration/marts/assets.py)
+        return warehouse.built_with(tmp_path) != warehouse.project_fingerprint()
+
+    assert whole()  # no build yet
     warehouse.mark_build(tmp_path, succeeded=True)
-    assert not warehouse.needs_full_refresh(tmp_path)
+    assert not whole()
     monkeypatch.setattr(warehouse, "project_fingerprint", lambda: "0123456789abcdef")
-    assert warehouse.needs_full_refresh(tmp_path)  # a model, macro or seed changed
+    assert whole()  # a model, macro or seed changed
     warehouse.mark_build(tmp_path, succeeded=True)
-    assert not warehouse.needs_full_refresh(tmp_path)
+    assert not whole()
     warehouse.build_whole_next(tmp_path)  # `psw lake rebuild` made returns again
-    assert warehouse.needs_full_refresh(tmp_path)
+    assert whole()
     assert warehouse.holds_successful_build(tmp_path)  # still publishable as it was
     warehouse.mark_build(tmp_path, succeeded=True)
     warehouse.mark_build(tmp_path, succeeded=False)  # a build started and did not finish
-    assert warehouse.needs_full_refresh(tmp_path)
+    assert whole()
+    warehouse.mark_build(tmp_path, succeeded=True, code="")  # some models only, from the UI
+    assert whole()
 
 
 def test_the_project_fingerprint_follows_every_model(tmp_path, monkeypatch):
