@@ -7,7 +7,9 @@
    rest are processed by one `intake` run in this process (two worker processes for a
    backlog), recorded in the Dagster instance so the UI shows it.
 4. When anything was processed, or the serving database is missing or older than the
-   ledger, the `build_marts` job runs dbt and publishes the serving database.
+   ledger, the `build_marts` job runs dbt and publishes the serving database; a lost or
+   corrupt serving file whose returns the last build already holds is only published
+   again (the `republish` job).
 
 The ledger, not a cursor, decides what is new: an upload whose processing failed (a
 platform fault, no outcome) is tried again by the next pass, and two passes at once share
@@ -34,7 +36,13 @@ from psw.batches import parallelism
 from psw.discovery import StoreUnavailable, scan
 from psw.reference import trusts
 from psw.storage import data_dir
-from psw.warehouse import pid_alive, prepare_manifest, report_is_stale, serving_is_stale
+from psw.warehouse import (
+    pid_alive,
+    prepare_manifest,
+    report_is_stale,
+    serving_is_stale,
+    warehouse_holds_ledger,
+)
 
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
@@ -141,8 +149,9 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dict[str, int]:
     """One pass; `build=False` processes uploads only (the marts wait for the next pass)."""
-    prepare_manifest(data_dir())
-    from orchestration.definitions import defs
+    # The intake job runs from the ingestion domain's definitions: the whole platform's
+    # (dagster-dbt, dbt's adapters: about 5 s to import) load only when the marts build.
+    from orchestration.ingestion.definitions import defs as ingestion
     from orchestration.ingestion.jobs import INTAKE_JOB, SALARY_WARNING
 
     lighter_sqlite_commits()
@@ -150,7 +159,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     with open_instance() as instance:
         for run_id in reap_dead_runs(instance):
             progress(f"run {run_id} of a killed `psw run` marked failed; its slots freed")
-        platform = (defs.resources or {})["platform"]
+        platform = (ingestion.resources or {})["platform"]
         lake = platform.lake()
         added = add_new_trusts(instance)
         if added:
@@ -175,7 +184,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             workers = parallelism(len(pending))
             uploads = {"submissions": [s.to_config() for s in pending], "workers": workers}
             intake = _execute(
-                defs, INTAKE_JOB, instance, {"ops": {"process_uploads": {"config": uploads}}}
+                ingestion, INTAKE_JOB, instance, {"ops": {"process_uploads": {"config": uploads}}}
             )
             summary = _output_metadata(intake)
             counts["rejected"] = summary.get("rejected", 0)
@@ -204,10 +213,20 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                 )
         if not build:
             progress("intake only: the marts are left for the next full pass")
+        elif serving_is_stale(lake) and warehouse_holds_ledger(lake):
+            # The served file is lost or corrupt, and the last build holds every return.
+            progress("the serving database is missing or unreadable: publishing it again")
+            republished = _execute(_platform(), "republish", instance)
+            if republished.success:
+                counts["built"] = 1
+                progress("serving database published again from the last build")
+            else:
+                counts["failed"] += 1
+                progress("publishing failed: see the Dagster UI (run republish)")
         elif counts["processed"] or serving_is_stale(lake):
             progress("building the marts (dbt build) and publishing the serving database ...")
             started = time.monotonic()
-            built = _execute(defs, "build_marts", instance)
+            built = _execute(_platform(), "build_marts", instance)
             if built.success:
                 counts["built"] = 1
                 progress(
@@ -240,7 +259,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                     )
         elif report_is_stale(lake):  # a pass killed between the publish and the report
             progress("the national report is older than the serving database: rebuilding it")
-            report = _execute(defs, "publish_report", instance)
+            report = _execute(_platform(), "publish_report", instance)
             if report.success:
                 progress("national report and trust histories written")
             else:
@@ -249,6 +268,14 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         else:
             progress("nothing new: the marts and the serving database are up to date")
     return counts
+
+
+def _platform() -> dg.Definitions:
+    """Every domain's definitions, the dbt manifest made first when it is stale."""
+    prepare_manifest(data_dir())
+    from orchestration.definitions import defs
+
+    return defs
 
 
 def _execute(

@@ -111,18 +111,32 @@ def record_build(data_dir: Path, dbt_pid: int) -> None:
     Lake(data_dir).build_record.write_text(f"{os.getpid()} {dbt_pid}\n")
 
 
-def mark_build(data_dir: Path, succeeded: bool, code: str | None = None) -> None:
+def mark_build(
+    data_dir: Path, succeeded: bool, code: str | None = None, started: float | None = None
+) -> None:
     """Whether the warehouse now holds a whole successful build. Unmarked when a build
     starts, marked when dbt finished without error: a build that failed or was killed
     part way leaves a mix of new and old tables, which must never be published. The mark
-    names the project's code the incremental models were built with (`code`, this
-    project's by default; "" for none, so that the next build is whole)."""
+    holds when the build started (every ledger entry older than that is in it) and names
+    the project's code the incremental models were built with (`code`, this project's by
+    default; "" for none, so that the next build is whole)."""
     marker = Lake(data_dir).build_outcome
     if succeeded:
         code = project_fingerprint() if code is None else code
-        marker.write_text(f"{time.time():.0f}\n{code}\n")
+        marker.write_text(f"{time.time() if started is None else started:.6f}\n{code}\n")
     else:
         marker.unlink(missing_ok=True)
+
+
+def warehouse_holds_ledger(lake: Lake) -> bool:
+    """Whether the warehouse's last successful build started after every ledger entry
+    was written: then a lost or corrupt serving file is published again from it, without
+    a dbt build (issue 21)."""
+    try:
+        started = float(lake.build_outcome.read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return False
+    return all(e.modified < started for e in lake.ledger_entries())
 
 
 def built_with(data_dir: Path) -> str:

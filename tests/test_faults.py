@@ -299,17 +299,21 @@ def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(plat
 def test_a_corrupt_serving_file_is_published_again(platform):
     """Fault 4: a corrupt or empty serving file blocked every publish until someone
     deleted it, with a generic message. The next pass sees it and publishes again from
-    the last build, with the revisions history kept."""
+    the last build (no dbt build: it holds every return; test_warehouse.py tests when
+    it does not), with the revisions history kept."""
     client, env, lake = platform
     _upload_month(client, "RV3", "2025-06", seed=5)
     psw_run(env)
     published = _national_headcount(lake.serving)
+    revisions = _revisions(lake.serving)
     for damage in (b"", b"not a database" * 100):
         lake.serving.chmod(0o644)
         lake.serving.write_bytes(damage)
         again = psw_run(env)
-        assert "marts built" in again.stdout, again.stdout
+        assert "published again from the last build" in again.stdout, again.stdout
+        assert "dbt build" not in again.stdout
         assert _national_headcount(lake.serving) == published
+        assert _revisions(lake.serving) == revisions
 
 
 def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(platform):

@@ -300,3 +300,24 @@ def test_the_project_fingerprint_follows_every_model(tmp_path, monkeypatch):
     model = copy / "models" / "intermediate" / "int_staff_months.sql"
     model.write_text(model.read_text() + "\n-- changed\n")
     assert warehouse.project_fingerprint() != before
+
+
+def test_a_lost_serving_file_is_published_again_only_from_a_build_holding_every_return(
+    tmp_path,
+):
+    """`psw run` publishes a lost or corrupt serving file again without dbt only when
+    the last successful build started after every ledger entry was written."""
+    import psw.warehouse as warehouse
+    from psw.lake import Lake
+
+    lake = Lake(tmp_path)
+    assert not warehouse.warehouse_holds_ledger(lake)  # no build yet
+    lake.write_outcome("RV3", "2025-06", "a", {"submission_id": "a"})
+    warehouse.mark_build(tmp_path, succeeded=True, started=time.time() + 1)
+    assert warehouse.warehouse_holds_ledger(lake)
+    lake.write_outcome("RV3", "2025-06", "b", {"submission_id": "b"})
+    warehouse.mark_build(tmp_path, succeeded=True, started=time.time() - 60)  # b came later
+    assert not warehouse.warehouse_holds_ledger(lake)
+    warehouse.mark_build(tmp_path, succeeded=True, started=time.time() + 1)
+    warehouse.mark_build(tmp_path, succeeded=False)  # a build started and did not finish
+    assert not warehouse.warehouse_holds_ledger(lake)

@@ -125,6 +125,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         # after its events, and nothing is published. dbt gets its environment (an
         # absolute data dir, the lake, the warehouse) for this call only.
         mark_build(folder, succeeded=False)
+        started = time.time()  # every ledger entry older than this is in the build
         with environment_for_dbt(folder):
             invocation = dbt.cli(["build", *mode], context=context)
         record_build(folder, invocation.process.pid)
@@ -139,7 +140,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         # the UI) leaves the next build whole, unless it held every incremental model.
         rebuilt = {key.path[-1] for key in context.selected_asset_keys}
         in_step = not whole or _incremental_models() <= rebuilt
-        mark_build(folder, succeeded=True, code=code if in_step else "")
+        mark_build(folder, succeeded=True, code=code if in_step else "", started=started)
 
 
 @cache
@@ -277,4 +278,11 @@ marts_job = dg.define_asset_job(
 # when the report was left behind by a kill after a publish (issue 21).
 report_job = dg.define_asset_job(
     "publish_report", selection=dg.AssetSelection.assets(national_report)
+)
+
+# The serving file published again from the warehouse's last build, then the report:
+# `psw run` launches it when the served file is lost or corrupt and the build already
+# holds every return (issue 21), which spares a dbt build.
+republish_job = dg.define_asset_job(
+    "republish", selection=dg.AssetSelection.assets(serving_database, national_report)
 )

@@ -7,6 +7,7 @@ from orchestration.marts.assets import (
     national_report,
     psw_dbt_models,
     report_job,
+    republish_job,
     serving_database,
 )
 from orchestration.marts.resources import dbt_resource
@@ -14,7 +15,7 @@ from orchestration.marts.sensors import marts_automation
 
 defs = dg.Definitions(
     assets=[psw_dbt_models, serving_database, national_report],
-    jobs=[marts_job, report_job],
+    jobs=[marts_job, report_job, republish_job],
     sensors=[marts_automation],
     resources={"dbt": dbt_resource()},
 )
