@@ -44,6 +44,40 @@ def pytest_configure(config):
         prepare_manifest(Path(data))
 
 
+@pytest.fixture(scope="session")
+def published_june(tmp_path_factory) -> Path:
+    """A platform that has published RV3's June 2025 (30 staff, seed 5) with `psw run`:
+    its store, data folder and Dagster home, made once for the tests that start there."""
+    from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
+    from tests.helpers import june_return, psw_run
+
+    root = tmp_path_factory.mktemp("published-june")
+    with LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        client = s3_client(server.settings())
+        provision_buckets(client, "psw-platform")
+        client.put_object(Bucket="psw-rv3", Key="returns/2025-06/r.csv", Body=june_return("RV3"))
+        psw_run(platform_env(server, root))
+    return root
+
+
+@pytest.fixture()
+def published_platform(tmp_path, published_june):
+    """`platform` as `published_june` left it (a copy of its folders, its own server)."""
+    import shutil
+
+    from psw.lake import Lake
+    from psw.storage import LocalS3Server, free_port, s3_client
+    from psw.warehouse import REPORT_SOURCE, serving_identity
+
+    for part in ("s3", "data", "dagster"):
+        shutil.copytree(published_june / part, tmp_path / part, symlinks=True)
+    lake = Lake(tmp_path / "data")
+    # The report names the serving file it was built from by inode, which a copy changes.
+    (lake.report / REPORT_SOURCE).write_text(serving_identity(lake.serving))
+    with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:
+        yield s3_client(server.settings()), platform_env(server, tmp_path), lake
+
+
 @pytest.fixture()
 def platform(tmp_path):
     """A real local S3 server with the buckets provisioned: the client, the environment

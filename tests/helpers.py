@@ -188,6 +188,14 @@ def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def june_return(ods: str, seed: int = 5, staff: int = 30) -> bytes:
+    """A clean June 2025 return of a trust, as CSV."""
+    from psw.reference import trusts
+    from psw.synth import simulate
+
+    return to_csv_bytes(dict(simulate(trusts()[ods], [PERIOD], seed=seed, staff=staff))[PERIOD])
+
+
 def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """`psw run` in a subprocess; it must exit 0 (the platform did its job)."""
     result = subprocess.run(

@@ -212,19 +212,13 @@ def _national_headcount(serving: Path) -> list[tuple]:
         ).fetchall()
 
 
-def test_a_zero_length_ledger_entry_is_set_aside_and_made_again(platform):
+def test_a_zero_length_ledger_entry_is_set_aside_and_made_again(published_platform):
     """Fault 1: a zero-length ledger entry (a rename without fsync, then a power cut) made
     the next pass publish a wrong national headcount and a revision "caused" by it, then
     say "nothing new"; `psw lake rebuild` failed without naming the file. Now it is named
     and set aside, nothing is published until `psw lake rebuild` has made it again from
     the archive (with its receipt), and the figures come back as they were."""
-    client, env, lake = platform
-    for ods, seed in (("RV3", 5), ("RWK", 6)):
-        rows = dict(simulate(trusts()[ods], ["2025-06"], seed=seed, staff=30))["2025-06"]
-        client.put_object(
-            Bucket=f"psw-{ods.lower()}", Key="returns/2025-06/r.csv", Body=to_csv_bytes(rows)
-        )
-    psw_run(env)
+    client, env, lake = published_platform  # RV3's June published
     published = _national_headcount(lake.serving)
     [entry] = [e.key for e in lake.ledger_entries("RV3")]
     before = lake.outcome("RV3", entry.rsplit("/", 1)[1].removesuffix(".json"))
@@ -263,16 +257,16 @@ def _upload_month(client, ods: str, period: str, seed: int, staff: int = 30) -> 
     )
 
 
-def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(platform):
+def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(
+    published_platform,
+):
     """Fault 3: DuckDB opens read-write by default (DBeaver too), and the lock it holds
     made every publish fail. Publishing no longer reads the served file; the served file
     is read-only; an analyst's write-ahead log is not carried into the new file; what a
     killed publish left behind goes."""
     import duckdb
 
-    client, env, lake = platform
-    _upload_month(client, "RV3", "2025-06", seed=5)
-    psw_run(env)
+    client, env, lake = published_platform  # RV3's June published
     assert stat.S_IMODE(lake.serving.stat().st_mode) == 0o444
     leftover = lake.serving.with_name(".psw.duckdb.999999999.new")
     leftover.write_bytes(b"a killed publish")
@@ -296,14 +290,12 @@ def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(plat
     assert not leftover.exists()
 
 
-def test_a_corrupt_serving_file_is_published_again(platform):
+def test_a_corrupt_serving_file_is_published_again(published_platform):
     """Fault 4: a corrupt or empty serving file blocked every publish until someone
     deleted it, with a generic message. The next pass sees it and publishes again from
     the last build (no dbt build: it holds every return; test_warehouse.py tests when
     it does not), with the revisions history kept."""
-    client, env, lake = platform
-    _upload_month(client, "RV3", "2025-06", seed=5)
-    psw_run(env)
+    _, env, lake = published_platform  # RV3's June published
     published = _national_headcount(lake.serving)
     revisions = _revisions(lake.serving)
     for damage in (b"", b"not a database" * 100):
@@ -316,17 +308,16 @@ def test_a_corrupt_serving_file_is_published_again(platform):
         assert _revisions(lake.serving) == revisions
 
 
-def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(platform):
+def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(published_platform):
     """Fault 6: a kill between the serving swap and the report left the national report
     and trust histories stale while every later pass said "nothing new", and report
     folders behind. The report records the serving file it was built from; the next pass
     sees the difference and writes the report again, and removes what the kill left."""
     from psw.warehouse import report_is_stale, serving_identity
 
-    client, env, lake = platform
-    _upload_month(client, "RV3", "2025-06", seed=5)
-    psw_run(env)
+    client, env, lake = published_platform  # RV3's June published
     assert not report_is_stale(lake)
+    assert "nothing new" in psw_run(env).stdout
     _upload_month(client, "RWK", "2025-06", seed=6)
     first = serving_identity(lake.serving)
     victim = spawn_psw_run(env)
