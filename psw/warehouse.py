@@ -4,6 +4,9 @@
 (`writer_lock`): DuckDB allows one writer process or many readers, never both. This
 module gives dbt its environment and manifest, holds the lock, stops a build its owner
 left behind, and marks a finished successful build (what psw/publish.py may publish).
+
+One module, over 300 lines: the build marker is written under the lock, names the
+project's code and says what the build holds; apart, each half would import the other.
 """
 
 from __future__ import annotations
