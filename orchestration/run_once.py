@@ -214,8 +214,9 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         if not build:
             progress("intake only: the marts are left for the next full pass")
         elif serving_is_stale(lake) and warehouse_holds_ledger(lake):
-            # The served file is lost or corrupt, and the last build holds every return.
-            progress("the serving database is missing or unreadable: publishing it again")
+            # The served file is lost, corrupt or behind (its publish failed), and the last
+            # build holds every return: publishing again is enough.
+            progress("the serving database is missing, unreadable or behind the last build")
             republished = _execute(_platform(), "republish", instance)
             if republished.success:
                 counts["built"] = 1
