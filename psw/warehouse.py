@@ -120,15 +120,30 @@ def mark_build(
     """Whether the warehouse now holds a whole successful build. Unmarked when a build
     starts, marked when dbt finished without error: a build that failed or was killed
     part way leaves a mix of new and old tables, which must never be published. The mark
-    holds when the build started (every ledger entry older than that is in it) and names
-    the project's code the incremental models were built with (`code`, this project's by
-    default; "" for none, so that the next build is whole)."""
+    holds when the build started (every ledger entry older than that is in it), the
+    project's code the incremental models were built with (`code`, this project's by
+    default; "" for none, so that the next build is whole) and the warehouse's engine."""
+    from psw.engines import warehouse_kind
+
     marker = Lake(data_dir).build_outcome
     if succeeded:
         code = project_fingerprint() if code is None else code
-        marker.write_text(f"{time.time() if started is None else started:.6f}\n{code}\n")
+        at = time.time() if started is None else started
+        marker.write_text(f"{at:.6f}\n{code}\n{warehouse_kind()}\n")
     else:
         marker.unlink(missing_ok=True)
+
+
+def _marker(data_dir: Path) -> list[str]:
+    """The build marker's lines (started, code, engine), [] without a successful build of
+    this engine: a build on another PSW_WAREHOUSE holds nothing of this one's."""
+    from psw.engines import warehouse_kind
+
+    try:
+        lines = Lake(data_dir).build_outcome.read_text().split("\n")
+    except OSError:
+        return []
+    return lines if len(lines) > 2 and lines[2] == warehouse_kind() else []
 
 
 def warehouse_holds_ledger(lake: Lake) -> bool:
@@ -136,23 +151,20 @@ def warehouse_holds_ledger(lake: Lake) -> bool:
     was written: then a lost or corrupt serving file is published again from it, without
     a dbt build (issue 21)."""
     try:
-        started = float(lake.build_outcome.read_text().split()[0])
-    except (OSError, IndexError, ValueError):
+        started = float(_marker(lake.root)[0])
+    except (IndexError, ValueError):
         return False
     return all(e.modified < started for e in lake.ledger_entries())
 
 
 def built_with(data_dir: Path) -> str:
     """The project code the last successful build's incremental models were built with
-    ("" when none is known: no build, a failed or killed one, or a lake made again). A
-    build whose project_fingerprint() differs rebuilds them whole (dbt's --full-refresh):
-    a changed model, macro, seed or setting may compute every row differently, and a
-    failed build may have left them part updated. Otherwise it adds only the
-    submissions newly in force (dbt_project/macros/in_force_increments.sql)."""
-    try:
-        lines = Lake(data_dir).build_outcome.read_text().split()
-    except OSError:
-        return ""
+    ("" when none is known: no build, a failed or killed one, a lake made again, or a
+    build on another engine). A build whose project_fingerprint() differs rebuilds them
+    whole (dbt's --full-refresh): a changed model, macro, seed or setting may compute
+    every row differently, and a failed build may have left them part updated. Otherwise
+    it adds only the submissions newly in force (dbt_project/macros/in_force_increments.sql)."""
+    lines = _marker(data_dir)
     return lines[1] if len(lines) > 1 else ""
 
 

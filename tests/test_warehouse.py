@@ -321,3 +321,20 @@ def test_a_lost_serving_file_is_published_again_only_from_a_build_holding_every_
     warehouse.mark_build(tmp_path, succeeded=True, started=time.time() + 1)
     warehouse.mark_build(tmp_path, succeeded=False)  # a build started and did not finish
     assert not warehouse.warehouse_holds_ledger(lake)
+
+
+def test_a_build_on_another_engine_holds_nothing_of_this_ones(tmp_path, monkeypatch):
+    """PSW_WAREHOUSE switched (Spark's build, then DuckDB's): the DuckDB warehouse holds
+    no build, so its first is whole and a lost serving file is rebuilt, not republished."""
+    import psw.warehouse as warehouse
+    from psw.lake import Lake
+
+    lake = Lake(tmp_path)
+    lake.write_outcome("RV3", "2025-06", "a", {"submission_id": "a"})
+    monkeypatch.setenv("PSW_WAREHOUSE", "spark")
+    warehouse.mark_build(tmp_path, succeeded=True, started=time.time() + 1)
+    assert warehouse.warehouse_holds_ledger(lake)
+    assert warehouse.built_with(tmp_path) == warehouse.project_fingerprint()
+    monkeypatch.setenv("PSW_WAREHOUSE", "duckdb")
+    assert not warehouse.warehouse_holds_ledger(lake)
+    assert warehouse.built_with(tmp_path) == ""
