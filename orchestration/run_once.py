@@ -211,9 +211,12 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                     f"{summary['replaced']} uploads were overwritten or deleted before they "
                     "were read; the newer versions, if any, are checked instead"
                 )
+        # Staleness reads every ledger entry (a listing on an S3 lake): asked once, and
+        # not at all when this pass processed uploads (those are newer than any build).
+        publish = build and (counts["processed"] > 0 or serving_is_stale(lake))
         if not build:
             progress("intake only: the marts are left for the next full pass")
-        elif serving_is_stale(lake) and warehouse_holds_ledger(lake):
+        elif publish and not counts["processed"] and warehouse_holds_ledger(lake):
             # The served file is lost, corrupt or behind (its publish failed), and the last
             # build holds every return: publishing again is enough.
             progress("the serving database is missing, unreadable or behind the last build")
@@ -224,7 +227,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
             else:
                 counts["failed"] += 1
                 progress("publishing failed: see the Dagster UI (run republish)")
-        elif counts["processed"] or serving_is_stale(lake):
+        elif publish:
             progress("building the marts (dbt build) and publishing the serving database ...")
             started = time.monotonic()
             built = _execute(_platform(), "build_marts", instance)
