@@ -49,13 +49,13 @@ def published_june(tmp_path_factory) -> Path:
     """A platform that has published RV3's June 2025 (30 staff, seed 5) with `psw run`:
     its store, data folder and Dagster home, made once for the tests that start there."""
     from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
-    from tests.helpers import june_return, psw_run
+    from tests.helpers import psw_run, upload_month
 
     root = tmp_path_factory.mktemp("published-june")
     with LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server:
         client = s3_client(server.settings())
         provision_buckets(client, "psw-platform")
-        client.put_object(Bucket="psw-rv3", Key="returns/2025-06/r.csv", Body=june_return("RV3"))
+        upload_month(client, "RV3", "2025-06", seed=5)
         psw_run(platform_env(server, root))
     return root
 

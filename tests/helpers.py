@@ -188,12 +188,15 @@ def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def june_return(ods: str, seed: int = 5, staff: int = 30) -> bytes:
-    """A clean June 2025 return of a trust, as CSV."""
+def upload_month(client, ods: str, period: str, seed: int, staff: int = 30) -> None:
+    """A clean return of a trust's month, simulated, put at returns/<period>/r.csv."""
     from psw.reference import trusts
     from psw.synth import simulate
 
-    return to_csv_bytes(dict(simulate(trusts()[ods], [PERIOD], seed=seed, staff=staff))[PERIOD])
+    rows = dict(simulate(trusts()[ods], [period], seed=seed, staff=staff))[period]
+    client.put_object(
+        Bucket=f"psw-{ods.lower()}", Key=f"returns/{period}/r.csv", Body=to_csv_bytes(rows)
+    )
 
 
 def psw_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

@@ -24,7 +24,7 @@ from psw.lake import Lake
 from psw.reference import trusts
 from psw.storage import S3Settings
 from psw.synth import simulate, to_csv_bytes
-from tests.helpers import TODAY, psw_run, spawn_psw_run
+from tests.helpers import TODAY, psw_run, spawn_psw_run, upload_month
 
 
 def _june(seed: int = 5) -> list[dict]:
@@ -250,13 +250,6 @@ def _revisions(serving: Path) -> int:
         return db.execute("select count(*) from published.revisions").fetchone()[0]
 
 
-def _upload_month(client, ods: str, period: str, seed: int, staff: int = 30) -> None:
-    rows = dict(simulate(trusts()[ods], [period], seed=seed, staff=staff))[period]
-    client.put_object(
-        Bucket=f"psw-{ods.lower()}", Key=f"returns/{period}/r.csv", Body=to_csv_bytes(rows)
-    )
-
-
 def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(
     published_platform,
 ):
@@ -273,7 +266,7 @@ def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(
     analyst = duckdb.connect(str(lake.serving))  # read-write, held open
     try:
         analyst.execute("create table main.my_notes as select 1 as n")  # a write: a WAL
-        _upload_month(client, "RWK", "2025-06", seed=6)
+        upload_month(client, "RWK", "2025-06", seed=6)
         assert "marts built" in psw_run(env).stdout
         assert analyst.execute("select count(*) from published.psw_headcount").fetchone()[0]
     finally:
@@ -318,7 +311,7 @@ def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(published
     client, env, lake = published_platform  # RV3's June published
     assert not report_is_stale(lake)
     assert "nothing new" in psw_run(env).stdout
-    _upload_month(client, "RWK", "2025-06", seed=6)
+    upload_month(client, "RWK", "2025-06", seed=6)
     first = serving_identity(lake.serving)
     victim = spawn_psw_run(env)
     deadline = time.monotonic() + 300
@@ -351,7 +344,7 @@ def test_a_hung_store_costs_one_timeout_per_pass_not_one_per_upload(platform, tm
     months = [f"2024-{m:02}" for m in range(4, 13)]
     for ods in ("RV3", "RWK", "TAJ"):
         for number, month in enumerate(months):
-            _upload_month(client, ods, month, seed=number, staff=5)
+            upload_month(client, ods, month, seed=number, staff=5)
     port = int(env["PSW_S3_ENDPOINT_URL"].rsplit(":", 1)[1])
     with HangingProxy(port) as proxy:
         store = S3Settings.from_env({**env, "PSW_S3_ENDPOINT_URL": proxy.endpoint_url})
