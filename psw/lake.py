@@ -126,6 +126,12 @@ class Lake:
         return self.root / "warehouse.built"
 
     @property
+    def dbt_builds(self) -> Path:
+        """dbt's folder per build (run results, compiled SQL) and the parse it keeps
+        between builds (psw/dbt_builds.py: the profile names this data dir)."""
+        return self.root / "dbt"
+
+    @property
     def serving(self) -> Path:
         return self.root / "serving" / "psw.duckdb"
 

@@ -278,22 +278,6 @@ def manifest_path() -> Path:
     return dbt_project_dir() / "target" / "manifest.json"
 
 
-def prune_build_folders(target: Path, prefix: str, keep: int = 5) -> int:
-    """Remove all but the `keep` newest of dagster-dbt's per-build target folders
-    (`<prefix>-<run>-<id>`, ~8 MB each, one per build: a year of uploads would fill the
-    disk). The newest keep their run results and compiled SQL for an operator to read."""
-    import shutil
-
-    folders = sorted(
-        (p for p in target.glob(f"{prefix}-*") if p.is_dir()),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for old in folders[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-    return len(folders[keep:])
-
-
 def manifest_is_stale() -> bool:
     """Whether the dbt manifest is missing or older than any file of the project."""
     manifest = manifest_path()

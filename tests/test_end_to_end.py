@@ -47,7 +47,7 @@ def test_uploads_to_reports_archive_and_pseudonymised_parquet(platform, clean_ro
         Body=to_csv_bytes(named, [*standard.column_names, "first_name"]),
     )
     client.put_object(Bucket="psw-rx4", Key="returns/2025-06/nil.csv", Body=to_csv_bytes([]))
-    first = psw_run(env)
+    first = psw_run(env, process=True)  # the command itself, from its own process
     assert "5 processed (2 rejected)" in first.stdout
 
     corrected = [dict(r) for r in clean_rows[:-3]]
@@ -56,6 +56,7 @@ def test_uploads_to_reports_archive_and_pseudonymised_parquet(platform, clean_ro
     )
     second = psw_run(env)
     assert "1 processed (0 rejected), 4 already processed" in second.stdout
+    assert "Unable to do partial parsing" not in second.stdout  # the first build's parse kept
 
     assert status(client, "psw-rv3", "feedback/2025-06/june.csv") == "accepted"
     assert status(client, "psw-rwk", "feedback/2025-06/rwk.csv") == "accepted"

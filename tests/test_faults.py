@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from psw.lake import Lake
 from psw.reference import trusts
 from psw.storage import S3Settings
 from psw.synth import simulate, to_csv_bytes
-from tests.helpers import TODAY, psw_run, spawn_psw_run, upload_month
+from tests.helpers import TODAY, psw, psw_run, spawn_psw_run, upload_month
 
 
 def _june(seed: int = 5) -> list[dict]:
@@ -196,12 +194,6 @@ def test_the_workers_die_with_a_pass_killed_alone(platform):
     assert len(list(lake.ledger_entries())) == 30
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "psw.cli", *args], env=env, capture_output=True, text=True
-    )
-
-
 def _national_headcount(serving: Path) -> list[tuple]:
     import duckdb
 
@@ -224,16 +216,16 @@ def test_a_zero_length_ledger_entry_is_set_aside_and_made_again(published_platfo
     before = lake.outcome("RV3", entry.rsplit("/", 1)[1].removesuffix(".json"))
     (lake.root / entry).write_bytes(b"")  # what a power cut after an unsynced rename leaves
 
-    broken = _run(env, "run")
+    broken = psw(env, "run")
     assert broken.returncode != 0
     assert f"the ledger entry quarantine/{entry} is unreadable" in broken.stdout
     assert "`psw lake rebuild` makes these entries again" in broken.stdout
     assert _national_headcount(lake.serving) == published  # nothing wrong was published
     assert (lake.root / "quarantine" / entry).exists() and not (lake.root / entry).exists()
-    again = _run(env, "run", "--intake-only")  # the upload is not taken for a new one
+    again = psw(env, "run", "--intake-only")  # the upload is not taken for a new one
     assert "0 new" in again.stdout
 
-    rebuilt = _run(env, "lake", "rebuild")
+    rebuilt = psw(env, "lake", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "1 submissions made again" in rebuilt.stdout
     assert lake.outcome("RV3", before["submission_id"])["receipt"] == before["receipt"]
@@ -267,7 +259,9 @@ def test_an_analyst_with_the_serving_file_open_read_write_blocks_no_publish(
     try:
         analyst.execute("create table main.my_notes as select 1 as n")  # a write: a WAL
         upload_month(client, "RWK", "2025-06", seed=6)
-        assert "marts built" in psw_run(env).stdout
+        # The pass in its own process, as an analyst's tool is (one process's DuckDB
+        # refuses a second configuration of an open file, which is not the fault here).
+        assert "marts built" in psw_run(env, process=True).stdout
         assert analyst.execute("select count(*) from published.psw_headcount").fetchone()[0]
     finally:
         analyst.close()

@@ -7,14 +7,12 @@ identical.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import duckdb
 
 from psw.reference import trusts
 from psw.synth import simulate, to_csv_bytes
-from tests.helpers import psw_run
+from tests.helpers import psw, psw_run
 
 MONTHS = ["2025-05", "2025-06"]
 
@@ -59,9 +57,7 @@ def test_a_lost_lake_fails_loudly_and_is_made_again_from_the_archive(platform):
     lost.unlink()
     july = dict(simulate(trusts()["RV3"], [*MONTHS, "2025-07"], seed=3, staff=30))["2025-07"]
     client.put_object(Bucket="psw-rv3", Key="returns/2025-07/r.csv", Body=to_csv_bytes(july))
-    failed = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "run"], env=env, capture_output=True, text=True
-    )
+    failed = psw(env, "run")
     assert failed.returncode == 3, failed.stdout[-2000:]
     assert "RWK 2025-05: the landed rows of returns/2025-05/r.csv are missing" in failed.stdout
     assert "psw lake rebuild" in failed.stdout
@@ -69,12 +65,7 @@ def test_a_lost_lake_fails_loudly_and_is_made_again_from_the_archive(platform):
 
     # As the failure advises: only the lost file is made again (its ledger entry is kept).
     def rebuild(env=env):
-        return subprocess.run(
-            [sys.executable, "-m", "psw.cli", "lake", "rebuild"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        return psw(env, "lake", "rebuild")
 
     partial = rebuild()
     assert "done: 1 submissions made again from the archive, 5 already in the lake" in (
@@ -133,12 +124,7 @@ def test_a_lake_on_object_storage_is_made_again_from_the_archive(platform):
     assert len([k for k in before if k.endswith(".parquet")]) == 2
     assert len([k for k in before if k.endswith(".json")]) == 2
     client.delete_objects(Bucket="psw-platform", Delete={"Objects": [{"Key": k} for k in before]})
-    rebuilt = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "lake", "rebuild"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    rebuilt = psw(env, "lake", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
     assert "done: 2 submissions made again from the archive" in rebuilt.stdout
     assert lake_keys() == before  # the same keys: the ids come from the uploads

@@ -28,7 +28,7 @@ from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
 from tests import attacker
 from tests import disclosure_reference as ref
-from tests.helpers import platform_env
+from tests.helpers import platform_env, psw
 from tests.helpers import psw_run as run_psw
 from tests.postgres import server_binaries
 
@@ -97,8 +97,8 @@ def platform(tmp_path_factory):
             _load_trusts.cache_clear()
 
 
-def psw_run(env) -> str:
-    return run_psw(env).stdout
+def psw_run(env, process: bool = False) -> str:
+    return run_psw(env, process=process).stdout
 
 
 @pytest.fixture(scope="module")
@@ -686,7 +686,7 @@ def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
             if not r["leaving_date"]
         ]
         client.put_object(Bucket="psw-rv3", Key="returns/2025-08/late.csv", Body=to_csv_bytes(rows))
-        out = psw_run(env)
+        out = psw_run(env, process=True)  # the analyst's connection is another process's
         assert "serving database published" in out
         # The old connection still reads its snapshot; a new one sees the new month.
         assert (
@@ -769,9 +769,7 @@ def test_deleting_a_trust_from_the_registry_publishes_nothing(scenario, platform
     try:
         (data / "submissions").touch()  # let the pass rebuild though nothing new came in
         os.utime(next((data / "submissions").rglob("*.json")))
-        result = subprocess.run(
-            [sys.executable, "-m", "psw.cli", "run"], env=env, capture_output=True, text=True
-        )
+        result = psw(env, "run")
         assert result.returncode != 0
         assert "RPG has returns but is not in the trust registry" in result.stdout
         with duckdb.connect(str(serving), read_only=True) as db:
@@ -1037,11 +1035,13 @@ def test_a_lake_on_object_storage_gives_the_same_marts(scenario, tmp_path_factor
     assert built["landed"] and len(landed) == built["landed"]
     assert len([k for k in in_bucket if k.startswith("lake/submissions/")]) == built["ledger"]
     data = root / "data"
-    # The serving folder's exports (revisions.parquet) are for analysts, not the lake.
+    # The serving folder's exports (revisions.parquet) are for analysts, and dbt's build
+    # folders (run results, manifest) are the warehouse's: neither is the lake.
     left = [
         p
         for p in data.rglob("*")
-        if p.suffix in (".parquet", ".json") and "serving" not in p.relative_to(data).parts
+        if p.suffix in (".parquet", ".json")
+        and p.relative_to(data).parts[0] not in ("serving", "dbt")
     ]
     assert not (data / "validated").exists() and not (data / "submissions").exists()
     assert not left, left

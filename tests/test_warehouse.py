@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from psw.dbt_artifacts import artifacts
+from psw.dbt_builds import PARSE, keep_parse, new_build_folder, prune_build_folders
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
 from psw.publish import DisclosureError, publish_serving
@@ -338,3 +339,32 @@ def test_a_build_on_another_engine_holds_nothing_of_this_ones(tmp_path, monkeypa
     monkeypatch.setenv("PSW_WAREHOUSE", "duckdb")
     assert not warehouse.warehouse_holds_ledger(lake)
     assert warehouse.built_with(tmp_path) == ""
+
+
+def test_each_build_starts_from_the_parse_the_last_one_kept(tmp_path):
+    """dagster-dbt's folder per build loses dbt's parse: a whole parse each build (9 s
+    against 4 s here). The parse is kept in the data dir, beside the build folders."""
+    builds = Lake(tmp_path).dbt_builds
+    first = new_build_folder(builds, "psw_dbt_models", "run-one-1234")
+    assert first.parent == builds and first.name.startswith("psw_dbt_models-run-one-")
+    assert not (first / PARSE).exists()  # nothing kept yet: dbt parses the whole project
+    (first / PARSE).write_bytes(b"the first parse")
+    keep_parse(first)
+    second = new_build_folder(builds, "psw_dbt_models", "run-two-1234")
+    assert (second / PARSE).read_bytes() == b"the first parse"
+    keep_parse(tmp_path / "a build that parsed nothing")  # a build killed early keeps the last
+    assert (builds / PARSE).read_bytes() == b"the first parse"
+    assert sorted(p.name for p in builds.iterdir() if p.is_file()) == [PARSE]  # no partial copy
+
+
+def test_only_the_newest_build_folders_are_kept(tmp_path):
+    import os
+
+    builds = Lake(tmp_path).dbt_builds
+    folders = [new_build_folder(builds, "psw_dbt_models", f"run-{i}") for i in range(7)]
+    for age, folder in enumerate(reversed(folders)):
+        os.utime(folder, (1_000_000 - age, 1_000_000 - age))
+    (builds / PARSE).write_bytes(b"kept")
+    assert prune_build_folders(builds, "psw_dbt_models", keep=5) == 2
+    assert sorted(p for p in builds.iterdir() if p.is_dir()) == sorted(folders[2:])
+    assert (builds / PARSE).exists()
