@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -156,6 +157,12 @@ WORKER_DIED = "worker died: "
 def _start_worker(parent: int, store: S3Settings, finished, stop) -> None:
     from psw.storage import s3_client
 
+    # Great Expectations imports pyspark wherever it is installed (the Spark extra), and
+    # pyspark exits a process whose main module has no file, taking it for a doctest run:
+    # a worker spawned by `python -m dagster` or `python -m pytest` is one. Workers
+    # validate pandas frames and never use Spark (dbt does, in its own process).
+    if "pyspark" not in sys.modules:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # import pyspark fails
     _worker.update(s3=s3_client(store), finished=finished, stop=stop)
 
     def watch() -> None:

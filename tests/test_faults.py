@@ -361,3 +361,33 @@ def test_a_hung_store_costs_one_timeout_per_pass_not_one_per_upload(platform, tm
     assert lake.processed_ids() == set()  # nothing lost: every upload waits for the next pass
     # One process (the sensor's runs) stops at the first such fault too.
     assert store_unreachable(ReadTimeoutError(endpoint_url=proxy.endpoint_url))
+
+
+def _pyspark_blocked() -> bool:
+    """In a worker: `import pyspark` fails there, whether or not it is installed."""
+    import sys
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return sys.modules.get("pyspark", "absent") is None
+    return False
+
+
+def test_a_worker_never_imports_pyspark():
+    """Found by the Spark build: with pyspark installed, Great Expectations' import pulled
+    it into each intake worker, and pyspark exited workers spawned by `python -m pytest`
+    (and would those of `python -m dagster`), so every upload of a backlog failed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from psw.storage import S3Settings
+    from psw.workers import _start_worker
+
+    context = multiprocessing.get_context("spawn")
+    store = S3Settings(None, None, None, "eu-west-2", "psw-platform")
+    shared = (context.Array("b", 1, lock=False), context.Value("b", 0, lock=False))
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), store, *shared)
+    ) as pool:
+        assert pool.submit(_pyspark_blocked).result()
