@@ -7,7 +7,7 @@ only when the profile is unchanged, and the profile names the data directory (th
 warehouse's path), so the parse is kept there, beside the build folders, not in the
 project: two data directories on one checkout (the demo, tests) never undo each other's.
 dbt itself checks that a kept parse still matches the project and parses again what
-changed, as with its own target folder.
+changed, as with its own target folder; a parse it cannot read costs one whole parse.
 """
 
 from __future__ import annotations

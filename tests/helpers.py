@@ -225,10 +225,13 @@ def psw(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["psw", *argv], code, out.getvalue(), err.getvalue())
 
 
+PSW_PROCESS = [sys.executable, "-m", "psw.cli"]  # the `psw` command, in its own process
+
+
 def psw_command(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     """A `psw` command in its own process (the interpreter's start and exit included)."""
     return subprocess.run(
-        [sys.executable, "-m", "psw.cli", *argv],
+        [*PSW_PROCESS, *argv],
         env=env,
         capture_output=True,
         text=True,
@@ -248,7 +251,7 @@ def psw_run(env: dict[str, str], *args: str, process: bool = False) -> subproces
 def spawn_psw_run(env: dict[str, str], *args: str) -> subprocess.Popen:
     """`psw run` started in its own session (a test may kill it, or its group)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "psw.cli", "run", *args],
+        [*PSW_PROCESS, "run", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -28,7 +28,7 @@ from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
 from tests import attacker
 from tests import disclosure_reference as ref
-from tests.helpers import platform_env, psw
+from tests.helpers import platform_env, psw, psw_command
 from tests.helpers import psw_run as run_psw
 from tests.postgres import server_binaries
 
@@ -831,12 +831,7 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
         f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)
     ]
     out = tmp_path / "report"
-    result = subprocess.run(
-        [sys.executable, "-m", "psw.cli", "report", "--out", str(out)],
-        env=scenario["env"],
-        capture_output=True,
-        text=True,
-    )
+    result = psw_command(scenario["env"], "report", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"national report: {len(pages)} pages" in result.stdout
     rv3 = (out / "trust-RV3.html").read_text()

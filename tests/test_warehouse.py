@@ -352,7 +352,7 @@ def test_each_build_starts_from_the_parse_the_last_one_kept(tmp_path):
     keep_parse(first)
     second = new_build_folder(builds, "psw_dbt_models", "run-two-1234")
     assert (second / PARSE).read_bytes() == b"the first parse"
-    keep_parse(tmp_path / "a build that parsed nothing")  # a build killed early keeps the last
+    keep_parse(tmp_path / "no parse here")  # dbt stopped before it parsed: the last is kept
     assert (builds / PARSE).read_bytes() == b"the first parse"
     assert sorted(p.name for p in builds.iterdir() if p.is_file()) == [PARSE]  # no partial copy
 

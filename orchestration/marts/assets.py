@@ -139,7 +139,8 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
             if invocation.process.poll() is None:
                 invocation.process.kill()
                 invocation.process.wait()
-            else:  # dbt finished on its own (its parse was written whole)
+            else:  # dbt finished on its own: its parse was written whole (a half one
+                # would only cost the next build a whole parse)
                 keep_parse(target)
             prune_build_folders(builds, name)
         # Only reached when dbt raised no error. A whole build of some models only (from
