@@ -27,8 +27,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
+# Two pytest workers, one per core (decision 0122); tests/conftest.py keeps the modules
+# whose tests share one platform on one worker.
 test: setup lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The marts built on Spark (a local session, the stand-in for Databricks) and compared
 # with DuckDB's: its own venv from requirements-spark.lock (the same packages and

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import socket
 import time
@@ -47,6 +48,13 @@ from psw.warehouse import (
 DAGSTER_YAML = """# Written by psw. NHS data: nothing may phone home.
 telemetry:
   enabled: false
+# Dagster's SQLite event log, its files where they always were, keeping its connections
+# open: a new one per statement cost 40% of a pass's CPU (orchestration/event_log.py).
+event_log_storage:
+  module: orchestration.event_log
+  class: KeptConnectionsEventLogStorage
+  config:
+    base_dir: {event_logs}
 # Two cores: more runs at once only makes each one slower (and uploads wait longer).
 # Pools: the dbt op is in pool `warehouse`, the only pool, so one warehouse writer at a time.
 concurrency:
@@ -73,6 +81,12 @@ PID_TAG, HOST_TAG = "psw/pid", "psw/host"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}  # progress, not debug
 
 
+def dagster_yaml(home: Path) -> str:
+    """The instance settings psw writes into `home` (the event logs' folder named in full)."""
+    event_logs = home.resolve() / "history" / "runs"  # where Dagster's default keeps them
+    return DAGSTER_YAML.replace("{event_logs}", json.dumps(str(event_logs)))
+
+
 def dagster_home() -> Path:
     """DAGSTER_HOME, or $PSW_DATA_DIR/dagster with telemetry off; created when missing."""
     home = Path(os.environ.get("DAGSTER_HOME") or data_dir().resolve() / "dagster")
@@ -80,8 +94,9 @@ def dagster_home() -> Path:
     config = home / "dagster.yaml"
     # Ours to rewrite when it changes; a dagster.yaml written by someone else is left alone.
     current = config.read_text() if config.exists() else None
-    if current is None or (current.startswith("# Written by psw") and current != DAGSTER_YAML):
-        config.write_text(DAGSTER_YAML)
+    wanted = dagster_yaml(home)  # a copied or moved home is rewritten for where it is
+    if current is None or (current.startswith("# Written by psw") and current != wanted):
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -103,18 +103,20 @@ def cmd_s3_serve(args: argparse.Namespace) -> int:
     root = data_dir() / "s3"
     server = LocalS3Server.from_settings(root, S3Settings.from_env())
     endpoint = server.endpoint_url
+    # Ctrl-C and a plain kill both end in the `finally` below, whenever they come: a
+    # handler that stopped the server itself could wait on the process the main thread
+    # was already waiting on.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.start()
+        print(
+            f"local S3 server on {endpoint}, objects under {root.resolve()} "
+            f"(access key {server.access_key}); Ctrl-C stops it",
+            flush=True,
+        )
+        server.wait()
     except (RuntimeError, ValueError) as exc:
         return _usage_error(str(exc))
-    print(
-        f"local S3 server on {endpoint}, objects under {root.resolve()} "
-        f"(access key {server.access_key}); Ctrl-C stops it",
-        flush=True,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    try:
-        server.wait()
     except KeyboardInterrupt:
         print("stopping the local S3 server", flush=True)
     finally:

@@ -4,6 +4,8 @@ Plain helpers (validate_bytes, platform_env, psw_run ...) live in tests/helpers.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,20 @@ from psw.reference import trusts
 from psw.standard import load_standard
 from psw.synth import simulate
 from tests.helpers import PERIOD, TRUST, platform_env
+
+
+@pytest.fixture(autouse=True)
+def _dev_null_kept():
+    """A CI machine's /dev/null once lost its write bits (mode 0644), and every PostgreSQL
+    test failed: initdb, run as the postgres user, writes to it. A test that changes its
+    mode fails here, and the mode is put back so the tests after it are not blamed."""
+    before = os.stat(os.devnull).st_mode
+    yield
+    after = os.stat(os.devnull).st_mode
+    if after != before:
+        if os.getuid() == 0:
+            os.chmod(os.devnull, stat.S_IMODE(before))
+        pytest.fail(f"this test changed {os.devnull} from {oct(before)} to {oct(after)}")
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +47,33 @@ def clean_rows() -> list[dict]:
 def previous_rows() -> list[dict]:
     trust = trusts()[TRUST]
     return list(simulate(trust, ["2025-05", PERIOD], seed=7, staff=40))[0][1]
+
+
+# Under `make test`'s two workers (decision 0122) a test goes to whichever worker is free,
+# except in these modules, whose tests share one expensive module fixture (and the marts
+# scenario's run in order on it): each runs whole on one worker, the biggest first.
+ONE_WORKER = frozenset(
+    {
+        "test_marts_end_to_end.py",
+        "test_disclosure.py",
+        "test_dagster_postgres.py",
+        "test_iam.py",
+        "test_hostile.py",
+    }
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's `--dist loadgroup` would do this with marks, but it no longer groups on
+    pytest 9.2 (pytest-dev/pytest-xdist#1386), so the modules are named here."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if Path(module).name in ONE_WORKER else nodeid
+
+    return OneWorkerModules(config, log)
 
 
 def pytest_configure(config):

@@ -103,13 +103,15 @@ class LocalPostgres:
         data = self.folder / "pgdata"
         if os.getuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
-        subprocess.run(
+        initdb = subprocess.run(
             self._as_owner(
                 str(self.bin / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8"
             ),
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if initdb.returncode != 0:  # its own words: "exit status 1" alone says nothing
+            raise RuntimeError(f"initdb failed ({initdb.returncode}):\n{initdb.stderr[-2000:]}")
         self.process = subprocess.Popen(
             self._as_owner(
                 str(self.bin / "postgres"),
