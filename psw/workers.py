@@ -27,6 +27,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psw.batches import BatchItem, claim_pending, key_month, short_fault
@@ -74,7 +75,7 @@ def process_in_parallel(
     index = {s.id: i for i, s in enumerate(order)}
     earlier = _earlier_months(order)
     done_ids = lake.processed_ids()
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    context = worker_context()
     finished = context.Array("b", len(order), lock=False)  # 1 once an upload is done
     stop = context.Value("b", 0, lock=False)  # 1: the workers try no more uploads
     left_of_trust = Counter(s.trust_ods_code for s in order)
@@ -83,12 +84,7 @@ def process_in_parallel(
     running: dict[Future, tuple[Submission, Claim]] = {}
     refreshing: list[Future] = []
     stopped: str | None = None
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(os.getpid(), store, finished, stop),
-    ) as pool:
+    with worker_pool(workers, store, finished, stop) as pool:
 
         def finish(s: Submission, processed: bool) -> None:
             finished[index[s.id]] = 1
@@ -139,6 +135,29 @@ def process_in_parallel(
                 log.warning("a trust's history was not refreshed: %s", refresh.exception())
 
 
+def worker_context() -> multiprocessing.context.ForkServerContext:
+    """Workers are forked from a server process that has imported Great Expectations and
+    pandas once (psw/worker_preload.py): a spawned worker imported them itself, about 6 s
+    of CPU each, at every pass with a backlog. The server is single-threaded, so forking
+    it is safe where forking this (threaded) process is not; it lives as long as this
+    process, and ends with it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["psw.worker_preload"])
+    return context
+
+
+def worker_pool(workers: int, store: S3Settings, finished: Any, stop: Any) -> ProcessPoolExecutor:
+    """The pool of a pass: `workers` processes, each with this process's environment as it
+    is now (a forked worker would otherwise have the server's, from when it started).
+    `finished` and `stop` are the pass's shared flags (`context.Array`/`Value` of "b")."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=worker_context(),
+        initializer=_start_worker,
+        initargs=(os.getpid(), dict(os.environ), store, finished, stop),
+    )
+
+
 def _item(future: Future, submission: Submission) -> BatchItem:
     exc = future.exception()
     if exc is None:
@@ -154,23 +173,48 @@ WORKER_DIED = "worker died: "
 # ---- in the worker processes -------------------------------------------------------
 
 
-def _start_worker(parent: int, store: S3Settings, finished, stop) -> None:
+def _start_worker(
+    coordinator: int, environ: dict[str, str], store: S3Settings, finished, stop
+) -> None:
     from psw.storage import s3_client
 
+    os.environ.clear()
+    os.environ.update(environ)
     # Great Expectations imports pyspark wherever it is installed (the Spark extra), and
     # pyspark exits a process whose main module has no file, taking it for a doctest run:
-    # a worker spawned by `python -m dagster` or `python -m pytest` is one. Workers
-    # validate pandas frames and never use Spark (dbt does, in its own process).
+    # a worker spawned by `python -m dagster` or `python -m pytest` is one, and so is the
+    # fork server. Workers validate pandas frames and never use Spark (dbt does, in its
+    # own process). psw/worker_preload.py blocks it in the server; this, anywhere else.
     if "pyspark" not in sys.modules:
         sys.modules["pyspark"] = None  # type: ignore[assignment]  # import pyspark fails
     _worker.update(s3=s3_client(store), finished=finished, stop=stop)
+    # The coordinator itself, not the parent: a worker's parent is the fork server, which
+    # lives as long as any worker does.
+    started = _started(coordinator)
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while _started(coordinator) == started:
             time.sleep(WATCH_SECONDS)
         os._exit(1)  # the coordinator is gone: so is the work it handed out
 
     threading.Thread(target=watch, name="psw-watchdog", daemon=True).start()
+
+
+def _started(pid: int) -> str | None:
+    """When process `pid` started (so a new process given its number is not taken for
+    it); None once it has ended, a zombie included. Without /proc: whether it exists."""
+    if not Path("/proc/self/stat").exists():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return "running"
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    state, *rest = stat.rsplit(")", 1)[1].split()
+    return None if state == "Z" else rest[18]  # field 22 of proc(5): the start time
 
 
 def _process(

@@ -363,6 +363,30 @@ def test_a_hung_store_costs_one_timeout_per_pass_not_one_per_upload(platform, tm
     assert store_unreachable(ReadTimeoutError(endpoint_url=proxy.endpoint_url))
 
 
+def test_a_worker_has_its_passs_environment_and_finds_the_libraries_imported(monkeypatch):
+    """Workers are forked from a server started once per process, which imported Great
+    Expectations (decision 0122): each worker still takes the environment of its own
+    pass (tests, and any long-lived process, change it between passes), not the
+    server's from when it started."""
+    from psw.storage import S3Settings
+    from psw.workers import worker_context, worker_pool
+
+    context = worker_context()
+    store = S3Settings(None, None, None, "eu-west-2", "psw-platform")
+    for value in ("first pass", "second pass"):
+        monkeypatch.setenv("PSW_PROBE", value)
+        shared = (context.Array("b", 1, lock=False), context.Value("b", 0, lock=False))
+        with worker_pool(1, store, *shared) as pool:
+            assert pool.submit(_probe).result() == (value, True)
+
+
+def _probe() -> tuple[str | None, bool]:
+    """In a worker: its PSW_PROBE, and whether GX was imported before any upload."""
+    import sys
+
+    return os.environ.get("PSW_PROBE"), "great_expectations" in sys.modules
+
+
 def _pyspark_blocked() -> bool:
     """In a worker: `import pyspark` fails there, whether or not it is installed."""
     import sys
@@ -378,16 +402,11 @@ def test_a_worker_never_imports_pyspark():
     """Found by the Spark build: with pyspark installed, Great Expectations' import pulled
     it into each intake worker, and pyspark exited workers spawned by `python -m pytest`
     (and would those of `python -m dagster`), so every upload of a backlog failed."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from psw.storage import S3Settings
-    from psw.workers import _start_worker
+    from psw.workers import worker_context, worker_pool
 
-    context = multiprocessing.get_context("spawn")
+    context = worker_context()
     store = S3Settings(None, None, None, "eu-west-2", "psw-platform")
     shared = (context.Array("b", 1, lock=False), context.Value("b", 0, lock=False))
-    with ProcessPoolExecutor(
-        1, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), store, *shared)
-    ) as pool:
+    with worker_pool(1, store, *shared) as pool:
         assert pool.submit(_pyspark_blocked).result()
