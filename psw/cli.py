@@ -105,7 +105,10 @@ def cmd_s3_serve(args: argparse.Namespace) -> int:
     endpoint = server.endpoint_url
     # Ctrl-C and a plain kill both end in the `finally` below, whenever they come: a
     # handler that stopped the server itself could wait on the process the main thread
-    # was already waiting on.
+    # was already waiting on. SIGINT is set too: a shell starts a background job (`psw s3
+    # serve &` in a script, a test suite run in the background) with it ignored, and
+    # Python then leaves it ignored, so `kill -INT` did nothing (as `psw demo` does).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.start()

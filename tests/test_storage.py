@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -80,7 +81,13 @@ def test_psw_s3_serve_and_provision_commands(tmp_path):
     env.pop("AWS_ACCESS_KEY_ID", None)
     env.pop("PSW_TRUST_REGISTRY", None)
     serve = subprocess.Popen(
-        [sys.executable, "-m", "psw.cli", "s3", "serve"], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "psw.cli", "s3", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        # As a shell starts a background job (`psw s3 serve &`, a suite run in the
+        # background): SIGINT ignored. Ctrl-C and `kill -INT` must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         assert "local S3 server on" in serve.stdout.readline()
