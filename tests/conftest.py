@@ -63,6 +63,7 @@ ONE_WORKER = frozenset(
 )
 
 
+@pytest.hookimpl(optionalhook=True)  # a venv without pytest-xdist runs serially
 def pytest_xdist_make_scheduler(config, log):
     """xdist's `--dist loadgroup` would do this with marks, but it no longer groups on
     pytest 9.2 (pytest-dev/pytest-xdist#1386), so the modules are named here."""
