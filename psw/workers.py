@@ -11,8 +11,9 @@ compare with it). The coordinator releases each claim when its upload is done, r
 a trust's history once its last upload is done, and stops handing out uploads when the
 store cannot be reached.
 
-The workers die with the coordinator: a watchdog thread in each ends it when its parent
-is gone (issue 21: a `psw run` killed alone left two workers of ~400 MB each for good).
+The workers die with the coordinator: a watchdog thread in each ends it when the
+coordinator is gone (issue 21: a `psw run` killed alone left two workers of ~400 MB
+each for good). They are forked from a server that imported the heavy libraries once.
 """
 
 from __future__ import annotations
@@ -191,6 +192,8 @@ def _start_worker(
     # The coordinator itself, not the parent: a worker's parent is the fork server, which
     # lives as long as any worker does.
     started = _started(coordinator)
+    if started is None:  # gone before this worker started
+        os._exit(1)
 
     def watch() -> None:
         while _started(coordinator) == started:
