@@ -7,8 +7,10 @@ coordinator's environment, as a spawned worker did.
 
 import sys
 
-# Before Great Expectations, which imports pyspark where it is installed: pyspark exits a
-# process whose main module has no file (this server's has none), taking it for a doctest.
+# Before Great Expectations, which imports pyspark where it is installed (the Spark
+# extra): pyspark exits a process whose main module has no file, taking it for a doctest
+# run, and this server and the workers forked from it have none. Workers validate pandas
+# frames and never use Spark (dbt does, in its own process). Every worker inherits this.
 if "pyspark" not in sys.modules:
     sys.modules["pyspark"] = None  # type: ignore[assignment]
 

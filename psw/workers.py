@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections import Counter, deque
@@ -181,13 +180,6 @@ def _start_worker(
 
     os.environ.clear()
     os.environ.update(environ)
-    # Great Expectations imports pyspark wherever it is installed (the Spark extra), and
-    # pyspark exits a process whose main module has no file, taking it for a doctest run:
-    # a worker spawned by `python -m dagster` or `python -m pytest` is one, and so is the
-    # fork server. Workers validate pandas frames and never use Spark (dbt does, in its
-    # own process). psw/worker_preload.py blocks it in the server; this, anywhere else.
-    if "pyspark" not in sys.modules:
-        sys.modules["pyspark"] = None  # type: ignore[assignment]  # import pyspark fails
     _worker.update(s3=s3_client(store), finished=finished, stop=stop)
     # The coordinator itself, not the parent: a worker's parent is the fork server, which
     # lives as long as any worker does.
@@ -207,11 +199,9 @@ def _started(pid: int) -> str | None:
     """When process `pid` started (so a new process given its number is not taken for
     it); None once it has ended, a zombie included. Without /proc: whether it exists."""
     if not Path("/proc/self/stat").exists():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return "running"
+        from psw.warehouse import pid_alive
+
+        return "running" if pid_alive(pid) else None
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
