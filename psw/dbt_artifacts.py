@@ -5,6 +5,8 @@ dbt reads the return standard through these generated files, never a copy kept b
   dbt_project/seeds/trusts.csv, afc_pay_ranges.csv   the shipped reference lists
   dbt_project/seeds/code_labels.csv                  every code list with its labels
   dbt_project/seeds/ethnic_groups.csv                ethnic category -> aggregation group
+  dbt_project/seeds/role_families.csv                role code -> role family
+  dbt_project/seeds/ref_population.csv               cited population shares (reference/)
   dbt_project/models/staging/_platform__sources.yml  the landed Parquet and the ledger
   dbt_project/macros/last_good_file_wins.sql         which submission is in force
   dbt_project/macros/disclosure_settings.sql         method, noise ratio and bound, columns
@@ -105,12 +107,37 @@ def code_labels(standard: Standard) -> str:
         ["ethnic_group", g.code, g.label, str(i)]
         for i, g in enumerate(standard.ethnic_groups, start=1)
     ]
+    rows += [
+        ["role_family", f.code, f.label, str(i)]
+        for i, f in enumerate(standard.role_families, start=1)
+    ]
     return _csv(rows)
 
 
 def ethnic_groups(standard: Standard) -> str:
     rows = [["ethnic_category", "ethnic_group"]]
     rows += [[c.code, c.group or ""] for c in standard.code_lists["ethnic_category"]]
+    return _csv(rows)
+
+
+def role_families(standard: Standard) -> str:
+    rows = [["role_category", "role_family"]]
+    rows += [[c.code, c.family or ""] for c in standard.code_lists["role_category"]]
+    return _csv(rows)
+
+
+def ref_population() -> str:
+    """The cited reference shares of schemas/reference/population.yaml, one row per
+    category, as fractions (the YAML gives percents, as its source does)."""
+    references = yaml.safe_load((reference_dir() / "population.yaml").read_text("utf-8"))
+    rows = [["dimension", "category", "share", "source", "source_url", "note"]]
+    for dimension, ref in references.items():
+        source = f"{ref['title']}. {ref['publisher']}."
+        note = " ".join(str(ref["caveat"]).split())
+        rows += [
+            [dimension, category, f"{percent / 100:.4f}", source, ref["url"], note]
+            for category, percent in ref["shares"].items()
+        ]
     return _csv(rows)
 
 
@@ -299,6 +326,8 @@ def artifacts(standard: Standard | None = None) -> dict[str, str]:
         ),
         "seeds/code_labels.csv": code_labels(standard),
         "seeds/ethnic_groups.csv": ethnic_groups(standard),
+        "seeds/role_families.csv": role_families(standard),
+        "seeds/ref_population.csv": ref_population(),
         "models/staging/_platform__sources.yml": sources_yaml(standard),
         "macros/last_good_file_wins.sql": last_good_file_wins(),
         "macros/disclosure_settings.sql": disclosure_settings(standard),

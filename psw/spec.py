@@ -89,11 +89,15 @@ def _blocks(standard: Standard) -> list[tuple[str, Any]]:
         ("h2", "Codes"),
     ]
     groups = {g.code: g.label for g in standard.ethnic_groups}
+    families = {f.code: f.label for f in standard.role_families}
     for name, codes in standard.code_lists.items():
         blocks.append(("h3", name))
         if name == "ethnic_category":
             rows = [[c.code, c.label, groups.get(c.group or "", "")] for c in codes]
             blocks.append(("table", (["code", "label", "group (for reporting)"], rows)))
+        elif name == "role_category":
+            rows = [[c.code, c.label, families.get(c.family or "", "")] for c in codes]
+            blocks.append(("table", (["code", "label", "role family (for reporting)"], rows)))
         else:
             blocks.append(("table", (["code", "label"], [[c.code, c.label] for c in codes])))
     blocks.append(("h2", "Rules"))

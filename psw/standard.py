@@ -15,22 +15,21 @@ from pathlib import Path
 
 import yaml
 
+from psw import standard_shape as shape
 from psw.paths import schemas_dir
+from psw.standard_shape import StandardError
 
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("intake", "file", "contract", "quality", "history")
-
-
-class StandardError(ValueError):
-    """schemas/return_v1.yaml says something the platform cannot use: what and where."""
 
 
 @dataclass(frozen=True)
 class Code:
     code: str
     label: str
-    group: str | None = None
+    group: str | None = None  # an ethnic category's aggregation group
     not_stated: bool = False  # "not stated / not known": counts against data quality
+    family: str | None = None  # a role code's role family
 
 
 @dataclass(frozen=True)
@@ -121,6 +120,7 @@ class Standard:
     columns: tuple[Column, ...]
     code_lists: dict[str, tuple[Code, ...]]
     ethnic_groups: tuple[Code, ...]
+    role_families: tuple[Code, ...]
     personal_data_columns: tuple[PersonalColumnPattern, ...]
     rules: dict[str, Rule]
     thresholds: dict
@@ -160,8 +160,48 @@ class Standard:
         return int(self.limits["max_rows"])
 
 
+def _codes(raw: dict, name: str, items: list[dict]) -> tuple[Code, ...]:
+    link, target = shape.CODE_LINKS.get(name, (None, None))
+    keys = (shape.CODE_KEYS[0] | ({link} if link else set()), shape.CODE_KEYS[1])
+    codes = []
+    for i, item in enumerate(shape.entries(items, f"code_lists.{name}", keys)):
+        where = f"code_lists.{name}[{i}]{shape.named(item)}"
+        # YAML 1.1 reads 25_34 as 2534 and Y as true: every code must be quoted text.
+        if not isinstance(item["code"], str):
+            raise StandardError(f"code {item['code']!r} in {name} must be quoted")
+        label = shape.text(item, "label", where)
+        linked = None
+        if link:
+            linked = shape.text(item, link, where)
+            if linked not in {g["code"] for g in raw[target]}:
+                raise StandardError(f"{where}: {link} {linked!r} is not a code of {target}")
+        not_stated = item.get("not_stated", False)
+        if not isinstance(not_stated, bool):
+            raise StandardError(f"{where}: not_stated must be true or false")
+        codes.append(
+            Code(
+                item["code"],
+                label,
+                group=linked if link == "group" else None,
+                not_stated=not_stated,
+                family=linked if link == "family" else None,
+            )
+        )
+    if len({c.code for c in codes}) != len(codes):
+        raise StandardError(f"code_lists.{name}: a code appears twice")
+    return tuple(codes)
+
+
+def _groups(raw: dict, name: str) -> tuple[Code, ...]:
+    items = shape.entries(raw[name], name, shape.GROUP_KEYS)
+    return tuple(
+        Code(shape.text(g, "code", f"{name}[{i}]"), shape.text(g, "label", f"{name}[{i}]"))
+        for i, g in enumerate(items)
+    )
+
+
 def _load(path: Path) -> Standard:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = shape.entry(yaml.safe_load(path.read_text(encoding="utf-8")), path.name, shape.TOP_KEYS)
     columns = tuple(
         Column(
             name=c["name"],
@@ -178,20 +218,12 @@ def _load(path: Path) -> Standard:
             min_exclusive=c.get("min_exclusive"),
             max=c.get("max"),
         )
-        for c in raw["columns"]
+        for c in shape.entries(raw["columns"], "columns", shape.COLUMN_KEYS)
     )
-    for name, items in raw["code_lists"].items():
-        for item in items:
-            # YAML 1.1 reads 25_34 as 2534 and Y as true: every code must be quoted text.
-            if not isinstance(item["code"], str):
-                raise StandardError(f"code {item['code']!r} in {name} must be quoted")
-    code_lists = {
-        name: tuple(
-            Code(i["code"], i["label"], i.get("group"), bool(i.get("not_stated", False)))
-            for i in items
-        )
-        for name, items in raw["code_lists"].items()
-    }
+    if not isinstance(raw["code_lists"], dict):
+        raise StandardError("code_lists: expected a mapping of list name to codes")
+    code_lists = {name: _codes(raw, name, items) for name, items in raw["code_lists"].items()}
+    rule_entries = shape.entries(raw["rules"], "rules", shape.RULE_KEYS)
     rules = {
         r["id"]: Rule(
             r["id"],
@@ -202,9 +234,9 @@ def _load(path: Path) -> Standard:
             tuple(r.get("expectations", ())),
             tuple(r.get("faults", ())),
         )
-        for r in raw["rules"]
+        for r in rule_entries
     }
-    if len(rules) != len(raw["rules"]):
+    if len(rules) != len(rule_entries):
         raise StandardError("two rules have the same id")
     for rule in rules.values():
         if rule.severity not in SEVERITIES:
@@ -220,18 +252,23 @@ def _load(path: Path) -> Standard:
         name=raw["standard"],
         version=str(raw["version"]),
         grain=" ".join(raw["grain"].split()),
-        limits=raw["limits"],
+        limits=shape.entry(raw["limits"], "limits", shape.LIMIT_KEYS),
         columns=columns,
         code_lists=code_lists,
-        ethnic_groups=tuple(Code(g["code"], g["label"]) for g in raw["ethnic_groups"]),
+        ethnic_groups=_groups(raw, "ethnic_groups"),
+        role_families=_groups(raw, "role_families"),
         personal_data_columns=tuple(
             PersonalColumnPattern(re.compile(p["pattern"]), p["kind"])
-            for p in raw["personal_data_columns"]
+            for p in shape.entries(
+                raw["personal_data_columns"], "personal_data_columns", shape.PERSONAL_KEYS
+            )
         ),
         rules=rules,
-        thresholds=raw["thresholds"],
-        disclosure=_disclosure(raw["disclosure"]),
-        data_quality=_data_quality(raw["data_quality"], columns),
+        thresholds=shape.entry(raw["thresholds"], "thresholds", shape.THRESHOLD_KEYS),
+        disclosure=_disclosure(shape.entry(raw["disclosure"], "disclosure", shape.DISCLOSURE_KEYS)),
+        data_quality=_data_quality(
+            shape.entry(raw["data_quality"], "data_quality", shape.DATA_QUALITY_KEYS), columns
+        ),
         _by_name={c.name: c for c in columns},
     )
 

@@ -114,6 +114,7 @@ def test_asset_graph_runs_from_uploads_to_the_serving_database():
         "pub_ref_regions",
         "pub_ref_code_labels",
         "pub_ref_ethnic_groups",
+        "pub_ref_population",
         "pub_ref_afc_pay_ranges",
         "pub_disclosure_control",
     }

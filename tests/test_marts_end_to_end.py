@@ -65,9 +65,28 @@ def write_registry(path: Path, leave_out: str | None = None) -> None:
                 writer.writerow([ods, *rest[:3], *LIFECYCLE.get(ods, ("", "", ""))])
 
 
+# RETURN_SPEC.md's role families, written out here apart from the standard's YAML.
+ROLE_FAMILY = {
+    "PSW": "PEER_SUPPORT_WORK",
+    "SENIOR_PSW": "PEER_SUPPORT_WORK",
+    "PEER_SUPERVISOR": "PEER_LEADERSHIP",
+    "PEER_LEAD": "PEER_LEADERSHIP",
+}
+
+
+def category_of(row: dict, breakdown: str, group_of: dict) -> str:
+    """A row's category in a breakdown, from the standard's definitions."""
+    if breakdown == "ethnic_group":
+        return group_of[row["ethnic_category"]]
+    if breakdown == "role_family":
+        return ROLE_FAMILY.get(row["role_category"], "SPECIALIST_PEER")
+    return row[breakdown]
+
+
 BREAKDOWNS = [
     "afc_band",
     "role_category",
+    "role_family",
     "service_setting",
     "employing_sector",
     "contract_type",
@@ -209,8 +228,7 @@ def expected_members(in_force) -> dict[tuple[str, str], dict]:
             )
         for bd in BREAKDOWNS:
             for r in in_post:
-                value = group_of[r["ethnic_category"]] if bd == "ethnic_group" else r[bd]
-                cells.setdefault((bd, value), set()).add(r["staff_id"])
+                cells.setdefault((bd, category_of(r, bd, group_of)), set()).add(r["staff_id"])
         members[ods, period] = cells
     return members
 

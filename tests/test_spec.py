@@ -150,6 +150,33 @@ def test_published_spec_in_docs_is_up_to_date(standard):
     assert template_xlsx(standard)[:2] == b"PK"
 
 
+def test_role_families_are_the_standards_definition(standard):
+    """RETURN_SPEC.md: PEER_SUPPORT_WORK = PSW, SENIOR_PSW; PEER_LEADERSHIP =
+    PEER_SUPERVISOR, PEER_LEAD; SPECIALIST_PEER = every other role code."""
+    families = {c.code: c.family for c in standard.code_lists["role_category"]}
+    named = {"PSW", "SENIOR_PSW", "PEER_SUPERVISOR", "PEER_LEAD"}
+    assert families == {
+        "PSW": "PEER_SUPPORT_WORK",
+        "SENIOR_PSW": "PEER_SUPPORT_WORK",
+        "PEER_SUPERVISOR": "PEER_LEADERSHIP",
+        "PEER_LEAD": "PEER_LEADERSHIP",
+        **{code: "SPECIALIST_PEER" for code in families if code not in named},
+    }
+    assert [f.code for f in standard.role_families] == [
+        "PEER_SUPPORT_WORK",
+        "PEER_LEADERSHIP",
+        "SPECIALIST_PEER",
+    ]
+
+
+def test_no_label_of_the_standard_is_cut_at_a_comma(standard):
+    """Two labels were cut at their comma by YAML (issue 22): whole now, everywhere."""
+    labels = {c.code: c.label for codes in standard.code_lists.values() for c in codes}
+    assert labels["PEER_TRAINER"] == "Peer trainer (recovery college, educator)"
+    assert labels["VCSE"] == "Voluntary, community and social enterprise host"
+    assert "Peer trainer (recovery college, educator)" in render_markdown(standard)
+
+
 def test_a_standard_the_platform_cannot_use_is_refused_with_what_and_where(tmp_path):
     """The loader's checks are real errors, not asserts (which `python -O` drops)."""
     from psw.paths import schemas_dir
@@ -159,10 +186,38 @@ def test_a_standard_the_platform_cannot_use_is_refused_with_what_and_where(tmp_p
     cases = {
         "must be quoted": text.replace('code: "25_34"', "code: 25_34", 1),
         "severity 'fatal'": text.replace("severity: error", "severity: fatal", 1),
+        # A label with a comma, unquoted inside {...}: the label cut at the comma and a
+        # stray key, which the loader once accepted (the cut label reached every page).
+        re.escape(
+            "code_lists.role_category[6] (PEER_TRAINER): unknown key(s) 'educator)' "
+            "(a value with a comma inside {...} must be quoted"
+        ): text.replace(
+            'label: "Peer trainer (recovery college, educator)"',
+            "label: Peer trainer (recovery college, educator)",
+        ),
+        "columns\\[0\\] \\(trust_ods_code\\): unknown key\\(s\\) 'requried'": text.replace(
+            "    required: Y", "    requried: Y", 1
+        ),
+        re.escape(
+            "thresholds: unknown key(s) 'headcount_swing_persons'; "
+            "missing key(s) headcount_swing_people"
+        ): text.replace("headcount_swing_people:", "headcount_swing_persons:", 1),
+        "PEER_LEAD\\): family 'LEADERSHIP' is not a code of role_families": (
+            text.replace(
+                "PEER_LEAD, label: Peer lead (lead or manager of a peer service), "
+                "family: PEER_LEADERSHIP",
+                "PEER_LEAD, label: Peer lead (lead or "
+                "manager of a peer service), family: LEADERSHIP",
+            )
+        ),
+        "code_lists.role_category\\[0\\] \\(PSW\\): missing key\\(s\\) family": text.replace(
+            "{code: PSW, label: Peer support worker, family: PEER_SUPPORT_WORK}",
+            "{code: PSW, label: Peer support worker}",
+        ),
     }
-    for said, broken in cases.items():
+    for number, (said, broken) in enumerate(cases.items()):
         assert broken != text, said  # the edit found its target
-        path = tmp_path / f"{len(said)}.yaml"
+        path = tmp_path / f"{number}.yaml"
         path.write_text(broken)
         with pytest.raises(StandardError, match=said):
             load_standard(path)

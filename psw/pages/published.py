@@ -47,6 +47,16 @@ class Published:
         row = self.db.execute(sql, list(params)).fetchone()
         return row[0] if row else None
 
+    def reference_population(self, dimension: str) -> dict[str, tuple]:
+        """category -> (share, source, source_url, note) of the cited population a
+        dimension is compared with (published.ref_population); empty when none."""
+        rows = self.rows(
+            "select category, share, source, source_url, note from published.ref_population "
+            "where dimension = ? order by category",
+            [dimension],
+        )
+        return {category: rest for category, *rest in rows}
+
     def region_name(self, code: str) -> str:
         return dict(self.regions).get(code, code)
 

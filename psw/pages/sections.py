@@ -135,7 +135,17 @@ def roles(data: Published, level: str, code: str) -> str:
         "(the exponential of the Shannon entropy of the role shares: as many as there are "
         "roles when every role is equally common, close to one when one role dominates).</p>"
     )
-    return breakdown(data, level, code, "role_category", "Roles", extra)
+    families = breakdown(
+        data,
+        level,
+        code,
+        "role_family",
+        "Role families",
+        "<p>Roles grouped as the standard groups them: peer support work (peer support "
+        "workers and senior peer support workers), peer leadership (peer supervisors and "
+        "leads), and specialist peer roles (every other role).</p>",
+    )
+    return breakdown(data, level, code, "role_category", "Roles", extra) + families
 
 
 def regions(data: Published) -> str:

@@ -18,14 +18,21 @@ in_force as (
 
 ethnic_groups as (
     select * from {{ ref('stg_reference__ethnic_groups') }}
+),
+
+role_families as (
+    select * from {{ ref('stg_reference__role_families') }}
 )
 
 select
     return_rows.*,
     ethnic_groups.ethnic_group,
+    role_families.role_family,
     return_rows.leaving_date is null as is_in_post
 from return_rows
 inner join in_force
     on return_rows.submission_id = in_force.submission_id
 left join ethnic_groups
     on return_rows.ethnic_category = ethnic_groups.ethnic_category
+left join role_families
+    on return_rows.role_category = role_families.role_category
