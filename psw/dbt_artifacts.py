@@ -13,6 +13,9 @@ dbt reads the return standard through these generated files, never a copy kept b
   dbt_project/models/disclosure_docs.md              the rule as dbt doc blocks
 
 `make spec` rewrites them; a test fails when the committed copies are out of step.
+
+One module (about 350 lines): every file dbt reads that is derived from `schemas/` is
+written here, so `make spec` and the drift test work from one list (`artifacts`).
 """
 
 from __future__ import annotations
@@ -267,7 +270,11 @@ def disclosure_settings(standard: Standard) -> str:
         "{#- Integer columns that count people, so are perturbed. -#}\n"
         f"{{% macro sdc_perturbed_columns() %}}{{{{ return([{perturbed}]) }}}}{{% endmacro %}}\n\n"
         "{#- Integer columns that count no people, so are published exactly. -#}\n"
-        f"{{% macro sdc_exempt_columns() %}}{{{{ return([{exempt}]) }}}}{{% endmacro %}}\n"
+        f"{{% macro sdc_exempt_columns() %}}{{{{ return([{exempt}]) }}}}{{% endmacro %}}\n\n"
+        "{#- The pay rule: the least assignments a published pay figure needs, and the "
+        "pounds it is rounded to. -#}\n"
+        f"{{% macro sdc_pay_min_assignments() %}}{rules.pay_min_assignments}{{% endmacro %}}\n\n"
+        f"{{% macro sdc_pay_rounding_gbp() %}}{rules.pay_rounding_gbp}{{% endmacro %}}\n"
     )
 
 

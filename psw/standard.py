@@ -90,6 +90,8 @@ class Disclosure:
     perturbation_ratio: float  # P(noise = k + 1) / P(noise = k) for k >= 0
     perturbed_columns: dict[str, str]  # integer columns that count people -> what
     exempt_columns: dict[str, str]  # integer columns that count no people -> why
+    pay_min_assignments: int = 10  # pay figures only for cells of at least this many
+    pay_rounding_gbp: int = 100  # published pay to the nearest this many pounds
 
     KEY_BITS = 32  # a cell key is a sum of record keys modulo 2 ** KEY_BITS
 
@@ -297,7 +299,11 @@ def _disclosure(raw: dict) -> Disclosure:
         float(raw["perturbation_ratio"]),
         dict(raw["perturbed_columns"]),
         dict(raw["exempt_columns"]),
+        int(raw["pay_min_assignments"]),
+        int(raw["pay_rounding_gbp"]),
     )
+    if disclosure.pay_min_assignments < 1 or disclosure.pay_rounding_gbp < 1:
+        raise StandardError("disclosure: pay_min_assignments and pay_rounding_gbp must be >= 1")
     if disclosure.method != "cell_key_perturbation":
         raise StandardError(f"disclosure: unknown method {disclosure.method!r}")
     if not 0 < disclosure.perturbation_ratio < 1:

@@ -37,7 +37,10 @@ THRESHOLD_KEYS = keys(
     "headcount_swing_share headcount_swing_people"
 )
 DATA_QUALITY_KEYS = keys("due_day completeness_columns not_stated_columns")
-DISCLOSURE_KEYS = keys("method perturbation_ratio perturbed_columns exempt_columns")
+DISCLOSURE_KEYS = keys(
+    "method perturbation_ratio perturbed_columns exempt_columns pay_min_assignments "
+    "pay_rounding_gbp"
+)
 # Code lists whose entries name a code of a coarser list: the key, and that list.
 CODE_LINKS = {
     "ethnic_category": ("group", "ethnic_groups"),

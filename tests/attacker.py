@@ -19,7 +19,15 @@ What it knows, as any reader of the docs would:
   joiners are at most the headcount, a return's rows at least its headcount, and the
   data-quality shares are the stated ratios rounded to 2 places;
 - revisions: the previous value of a revised figure, and its cause; where one trust's
-  return alone caused a month's revisions, every level changed by the same true amount.
+  return alone caused a month's revisions, every level changed by the same true amount;
+- role families (the standard groups role codes): a person in a role is in its family,
+  and a family's people are in its roles, so each role is at most its family and the
+  family at most the sum of its roles;
+- pay (`psw_pay`): a row exists only for a cell with at least one assignment; its pay
+  figures are shown only when its true `assignments` is at least the pay rule's
+  minimum, else it is below it; each assignment has exactly one band, role and family,
+  so within a place each breakdown's cells sum to the `all` cell, a family's to its
+  roles', and every level sums up the hierarchy.
 
 Sound by construction: every constraint holds for the true counts, so a recovered value
 is the true one (the test checks that against the warehouse too).
@@ -95,6 +103,10 @@ class Attack:
         self._narrow(key, low, high)
 
     # -- what the measures say ---------------------------------------------------------
+    def between(self, key: Key, low: float, high: float) -> None:
+        """What a rule says of a true count outright (a pay cell's size)."""
+        self._narrow(key, low, high)
+
     def total(self, whole: Key, parts: Iterable[Key]) -> None:
         self.constraints.append(Constraint([(1, whole)] + [(-1, p) for p in parts], True))
 
@@ -257,10 +269,12 @@ def attack(
     required_dimensions: Iterable[str],
     not_stated_columns: int,
     completeness_columns: int,
+    role_families: dict[str, str] | None = None,
 ) -> Attack:
     """Everything the published tables give away, tightened."""
     published = read_published(serving)
     noise = noise_bound(published)
+    role_families = role_families or {}
     a = Attack()
     region_of = {r["trust_ods_code"]: r["region_code"] for r in published["trusts"]}
     headcount_rows = published["psw_headcount"]
@@ -379,9 +393,83 @@ def attack(
         if warnings in a.low:
             a.ratio(warnings, rows, 1, row["clean"], "complement")
 
+    _role_families(a, published, role_families)
+    _pay(a, published, noise, region_of, role_families)
     _revisions(a, published, noise, region_of)
     a.solve()
     return a
+
+
+def _role_families(a: Attack, published, role_families: dict[str, str]) -> None:
+    """Each role at most its family's headcount; the family at most its roles' sum."""
+    roles: dict[tuple, list[Key]] = defaultdict(list)
+    for row in published.get("psw_role_diversity", []):
+        if row["dimension"] == "role_category" and row["category"] in role_families:
+            place = (row["period_end"], row["geography_level"], row["geography_code"])
+            family = cell(*place, "role_family", role_families[row["category"]])
+            role = cell(*place, "role_category", row["category"])
+            if family in a.low and role in a.low:
+                a.at_most(role, family)
+                roles[family].append(role)
+    for family, members in roles.items():
+        a.parts_at_least(members, family)
+
+
+def _pay(a: Attack, published, noise, region_of, role_families: dict[str, str]) -> None:
+    """psw_pay's assignments: perturbed counts of at least 1 (a row exists), at least the
+    pay rule's minimum where pay is shown and below it where not, adding up within a
+    place (breakdowns to `all`, roles to families) and up the geography."""
+    rows = published.get("psw_pay", [])
+    if not rows:
+        return
+    least = next(
+        int(float(r["value"]))
+        for r in published["disclosure_control"]
+        if r["parameter"] == "pay_min_assignments"
+    )
+    places: dict[tuple, dict[tuple, Key]] = defaultdict(dict)
+    for row in rows:
+        place = (str(row["period_end"]), row["geography_level"], row["geography_code"])
+        key = ("pay", *place, row["breakdown"], row["category"])
+        a.variable(key)
+        a.observe(key, row["assignments"], None, noise, place[1] == "national")
+        shown = row["median_salary_fte"] is not None
+        a.between(key, least if shown else 1, INF if shown else least - 1)
+        places[place][(row["breakdown"], row["category"])] = key
+
+    def pay_key(place, breakdown, category):
+        return places[place].get((breakdown, category))  # None: no such row, so 0
+
+    for place, cells in places.items():
+        whole = pay_key(place, "all", "all")
+        for breakdown in ("afc_band", "role_category", "role_family"):
+            parts = [k for (b, _), k in cells.items() if b == breakdown]
+            if whole is not None:
+                a.total(whole, parts)
+        for family in set(role_families.values()):
+            roles = [
+                k
+                for (b, c), k in cells.items()
+                if b == "role_category" and role_families.get(c) == family
+            ]
+            family_key = pay_key(place, "role_family", family)
+            if family_key is not None:
+                a.total(family_key, roles)
+    by_cell: dict[tuple, dict[str, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for (period, level, code), cells in places.items():
+        for what in cells:
+            by_cell[(period, *what)][level].append(code)
+    for (period, *what), levels in by_cell.items():
+        trusts_of: dict[str, list[Key]] = defaultdict(list)
+        for trust in levels.get("trust", ()):
+            trusts_of[region_of[trust]].append(pay_key((period, "trust", trust), *what))
+        for region in levels.get("region", ()):
+            a.total(pay_key((period, "region", region), *what), trusts_of.get(region, []))
+        if "national" in levels:
+            a.total(
+                pay_key((period, "national", "ENG"), *what),
+                [pay_key((period, "region", r), *what) for r in levels.get("region", ())],
+            )
 
 
 def _shown(a: Attack, true: Key, noise: int, published: int | None = None) -> Key:
@@ -492,6 +580,11 @@ def truth(warehouse: Path) -> dict[Key, int]:
             "from marts.psw_role_diversity"
         ).fetchall():
             exact[cell(period, level, code, dimension, category)] = int(value)
+        for period, level, code, breakdown, category, value in db.execute(
+            "select period_end, geography_level, geography_code, breakdown, category, "
+            "assignments from marts.psw_pay"
+        ).fetchall():
+            exact[("pay", str(period), level, code, breakdown, category)] = int(value)
         for period, trust, *values in db.execute(
             "select period_end, trust_ods_code, data_rows, errors, warnings "
             "from marts.submission_status"
@@ -515,6 +608,7 @@ def public_rules() -> dict:
         "required_dimensions": dimensions,
         "not_stated_columns": len(standard.data_quality.not_stated_columns),
         "completeness_columns": len(standard.data_quality.completeness_columns),
+        "role_families": {c.code: c.family for c in standard.code_lists["role_category"]},
     }
 
 
@@ -522,6 +616,7 @@ def public_rules() -> dict:
 BREAKDOWN_SOURCES = {
     "afc_band": "afc_band",
     "role_category": "role_category",
+    "role_family": "role_category",
     "service_setting": "service_setting",
     "employing_sector": "employing_sector",
     "contract_type": "contract_type",

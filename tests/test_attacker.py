@@ -24,10 +24,11 @@ def serving_file(path, headcount_rows, extra: str = ""):
             "geography_code varchar, headcount bigint, headcount_flag varchar, joiners bigint, "
             "joiners_flag varchar, leavers bigint, leavers_flag varchar)"
         )
-        db.executemany(
-            "insert into published.psw_headcount values ('2025-05-31', ?, ?, ?, ?, ?, ?, ?, ?)",
-            headcount_rows,
-        )
+        if headcount_rows:
+            db.executemany(
+                "insert into published.psw_headcount values ('2025-05-31', ?, ?, ?, ?, ?, ?, ?, ?)",
+                headcount_rows,
+            )
         if extra:
             db.execute(extra)
     return path
@@ -92,3 +93,41 @@ def test_perturbed_counts_give_nothing_away_even_where_they_add_up(tmp_path):
     assert attack.recovered() == {}
     leavers = attacker.cell("2025-05-31", "trust", "T1", "leavers")
     assert (attack.low[leavers], attack.high[leavers]) == (1, 35)
+
+
+def test_the_pay_rule_and_its_sums_are_margins_the_attacker_uses(tmp_path):
+    """psw_pay adds margins: a row exists only for a cell with an assignment, pay is
+    shown only from 10 true assignments, and a place's bands sum to its `all` cell, as
+    its roles to their family. With noise of at most 1 (made weak on purpose), T1's
+    `all` cell read 9 with pay shown is 10; band 5 read 0 but present is 1; so band 4
+    is 9: the attacker must use every one of these."""
+    pay = """
+        create table published.disclosure_control as select * from (values
+            ('method', 'cell_key_perturbation'), ('largest_perturbation', '1'),
+            ('pay_min_assignments', '10')) t(parameter, value);
+        create table published.psw_pay as select * from (values
+            ('2025-05-31'::date, 'trust', 'T1', 'all', 'all', 9, 25000),
+            ('2025-05-31'::date, 'trust', 'T1', 'afc_band', '4', 9, null),
+            ('2025-05-31'::date, 'trust', 'T1', 'afc_band', '5', 0, null),
+            ('2025-05-31'::date, 'trust', 'T1', 'role_category', 'PSW', 5, null),
+            ('2025-05-31'::date, 'trust', 'T1', 'role_category', 'SENIOR_PSW', 4, null),
+            ('2025-05-31'::date, 'trust', 'T1', 'role_family', 'PEER_SUPPORT_WORK', 11, 25000)
+        ) t(period_end, geography_level, geography_code, breakdown, category, assignments,
+            median_salary_fte)
+    """
+    path = serving_file(tmp_path / "s.duckdb", [], pay)
+    with duckdb.connect(str(path)) as db:
+        for column in ("headcount_flag", "joiners_flag", "leavers_flag"):
+            db.execute(f"alter table published.psw_headcount drop column {column}")
+    families = {"PSW": "PEER_SUPPORT_WORK", "SENIOR_PSW": "PEER_SUPPORT_WORK"}
+    attack = attacker.attack(path, **RULES, role_families=families)
+    found = attack.recovered()
+
+    def pay(breakdown, category):
+        return ("pay", "2025-05-31", "trust", "T1", breakdown, category)
+
+    assert found[pay("all", "all")] == 10
+    assert found[pay("afc_band", "5")] == 1
+    assert found[pay("afc_band", "4")] == 9
+    assert found[pay("role_family", "PEER_SUPPORT_WORK")] == 10  # its roles, to all
+    assert not attack.contradictions

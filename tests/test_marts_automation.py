@@ -105,6 +105,7 @@ def test_asset_graph_runs_from_uploads_to_the_serving_database():
     serving = graph.get(dg.AssetKey("serving_database"))
     assert {k.path[-1] for k in serving.parent_keys} == {
         "pub_psw_headcount",
+        "pub_psw_pay",
         "pub_psw_pay_bands",
         "pub_psw_role_diversity",
         "pub_psw_diversity_index",

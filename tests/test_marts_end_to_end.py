@@ -483,6 +483,8 @@ def test_every_published_count_is_its_true_count_perturbed_by_its_cell_key(scena
         "ethnic_groups",
         "afc_pay_ranges",
         "revisions",
+        "psw_pay",
+        "ref_population",
         "data_quality",
         "disclosure_control",
     }
@@ -494,6 +496,85 @@ def test_every_published_count_is_its_true_count_perturbed_by_its_cell_key(scena
     assert method["method"] == standard.method
     assert float(method["perturbation_ratio"]) == standard.perturbation_ratio
     assert int(method["largest_perturbation"]) == standard.largest_perturbation
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """A continuous quantile: linear interpolation at position (n - 1) q, as the standard
+    says (DuckDB's quantile_cont), written out here apart from the SQL."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def expected_pay(in_force, secret: str) -> dict[tuple, tuple[list[float], int]]:
+    """(level, code, period, breakdown, category) -> (salaries, cell key), from the
+    uploaded rows: assignments in post with a salary and fte above 0. A person brings
+    their record key once to a cell, and a derived one for each further assignment."""
+    region_of = {r[0]: r[2] for r in REGISTRY}
+    salaries: dict[tuple, list[float]] = defaultdict(list)
+    members: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (ods, period), rows in in_force.items():
+        for r in rows:
+            salary, fte = r.get("annual_salary_fte_gbp"), r.get("fte")
+            if r["leaving_date"] or salary in (None, "") or not float(fte or 0) > 0:
+                continue
+            for breakdown in ("all", "afc_band", "role_category", "role_family"):
+                category = "all" if breakdown == "all" else category_of(r, breakdown, {})
+                for level, code in (
+                    ("trust", ods),
+                    ("region", region_of[ods]),
+                    ("national", "ENG"),
+                ):
+                    where = (level, code, period, breakdown, category)
+                    salaries[where].append(float(salary))
+                    members[where][f"{ods}|{r['staff_id']}"] += 1
+    expected = {}
+    for where, values in salaries.items():
+        keys = []
+        for member, assignments in members[where].items():
+            pseudonym = ref.staff_key(secret, member.split("|", 1)[1])
+            keys.append(ref.record_key(pseudonym))
+            keys += [ref.record_key(f"{pseudonym}:assignment")] * (assignments - 1)
+        expected[where] = (values, ref.cell_key(keys))
+    return expected
+
+
+def test_pay_matches_an_independent_computation_and_keeps_the_pay_rule(scenario):
+    """psw_pay at every level against the uploaded rows (counts, quartiles and mean
+    exact in marts); published: assignments perturbed by their cell key, pay only for a
+    cell of 10 assignments or more (the true count), to the nearest 100 pounds."""
+    secret = scenario["env"]["PSW_PSEUDONYMISATION_KEY"]
+    expected = expected_pay(scenario["in_force"], secret)
+    query = (
+        "select geography_level, geography_code, strftime(period_end, '%Y-%m'), breakdown, "
+        "category, assignments, median_salary_fte, lower_quartile_salary_fte, "
+        "upper_quartile_salary_fte, mean_salary_fte from {} "
+    )
+    with duckdb.connect(str(scenario["data"] / "warehouse.duckdb"), read_only=True) as db:
+        exact = {tuple(r[:5]): r[5:] for r in db.execute(query.format("marts.psw_pay")).fetchall()}
+    serving = scenario["data"] / "serving" / "psw.duckdb"
+    with duckdb.connect(str(serving), read_only=True) as db:
+        shown = {
+            tuple(r[:5]): r[5:] for r in db.execute(query.format("published.psw_pay")).fetchall()
+        }
+    assert set(exact) == set(expected) == set(shown)
+    ratio = load_standard().disclosure.perturbation_ratio
+    rule = {"shown": 0, "withheld": 0}
+    for where, (values, key) in expected.items():
+        figures = [_quantile(values, q) for q in (0.5, 0.25, 0.75)] + [sum(values) / len(values)]
+        assert exact[where][0] == len(values), where
+        assert exact[where][1:] == pytest.approx(figures), where
+        assert shown[where][0] == ref.perturb(len(values), key, ratio), where
+        if len(values) >= 10:
+            assert list(shown[where][1:]) == [math.floor(f / 100 + 0.5) * 100 for f in figures]
+            rule["shown"] += 1
+        else:
+            assert shown[where][1:] == (None, None, None, None), where
+            rule["withheld"] += 1
+    assert rule["shown"] and rule["withheld"]  # both sides of the rule are exercised
+    assert {k[0] for k in expected} == {"trust", "region", "national"}
 
 
 def test_the_last_build_names_the_project_code_so_the_next_is_incremental(scenario):

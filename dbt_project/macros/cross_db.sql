@@ -163,3 +163,14 @@
 {% macro spark__md5_bits32(text) -%}
     cast(conv(substr(md5({{ text }}), 1, 8), 16, 10) as bigint)
 {%- endmacro %}
+
+{#- A continuous quantile of a group's values (linear interpolation between the two
+    nearest, as DuckDB's quantile_cont): RETURN_SPEC's pay quartiles on every engine. -#}
+{% macro quantile_cont(value, q) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'psw')(value, q)) }}
+{%- endmacro %}
+{% macro duckdb__quantile_cont(value, q) -%}quantile_cont({{ value }}, {{ q }}){%- endmacro %}
+{% macro postgres__quantile_cont(value, q) -%}
+    percentile_cont({{ q }}) within group (order by {{ value }})
+{%- endmacro %}
+{% macro spark__quantile_cont(value, q) -%}percentile({{ value }}, {{ q }}){%- endmacro %}

@@ -9,7 +9,12 @@
 {% macro sdc_largest_perturbation() %}32{% endmacro %}
 
 {#- Integer columns that count people, so are perturbed. -#}
-{% macro sdc_perturbed_columns() %}{{ return(['headcount', 'joiners', 'leavers', 'data_rows', 'errors', 'warnings']) }}{% endmacro %}
+{% macro sdc_perturbed_columns() %}{{ return(['headcount', 'joiners', 'leavers', 'data_rows', 'errors', 'warnings', 'assignments']) }}{% endmacro %}
 
 {#- Integer columns that count no people, so are published exactly. -#}
-{% macro sdc_exempt_columns() %}{{ return(['trusts_submitted', 'trusts_expected', 'trusts_compared', 'trusts_registered', 'files_received', 'sort_order', 'categories_present']) }}{% endmacro %}
+{% macro sdc_exempt_columns() %}{{ return(['trusts_submitted', 'trusts_expected', 'trusts_compared', 'trusts_registered', 'files_received', 'sort_order', 'categories_present', 'median_salary_fte', 'lower_quartile_salary_fte', 'upper_quartile_salary_fte', 'mean_salary_fte']) }}{% endmacro %}
+
+{#- The pay rule: the least assignments a published pay figure needs, and the pounds it is rounded to. -#}
+{% macro sdc_pay_min_assignments() %}10{% endmacro %}
+
+{% macro sdc_pay_rounding_gbp() %}100{% endmacro %}

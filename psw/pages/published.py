@@ -55,7 +55,7 @@ class Published:
             "where dimension = ? order by category",
             [dimension],
         )
-        return {category: rest for category, *rest in rows}
+        return {row[0]: tuple(row[1:]) for row in rows}
 
     def region_name(self, code: str) -> str:
         return dict(self.regions).get(code, code)

@@ -10,6 +10,10 @@ headcount as (
     select * from {{ ref('psw_headcount') }}
 ),
 
+pay as (
+    select * from {{ ref('int_pay_cells') }}
+),
+
 cells as (
     select
         'breakdown' as source_table,
@@ -35,6 +39,17 @@ cells as (
         from headcount
         where {{ measure }} is not null
     {% endfor %}
+    union all
+    select
+        'pay' as source_table,
+        period_end,
+        geography_level,
+        geography_code,
+        breakdown as dimension,
+        category,
+        assignments as value,
+        cell_key
+    from pay
 ),
 
 perturbed as (

@@ -29,6 +29,19 @@ with parameters as (
         'FTE has noise of its own (whole FTE, the same distribution); shares, turnover, the '
         || 'diversity index, categories present and the data-quality shares are worked out '
         || 'from perturbed counts.' as meaning
+    union all
+    select
+        'pay_min_assignments' as parameter,
+        '{{ sdc_pay_min_assignments() }}' as value,
+        'Pay figures (median, quartiles, mean) are published only for a cell of at least '
+        || 'this many assignments (their true count); assignments itself is perturbed.'
+            as meaning
+    union all
+    select
+        'pay_rounding_gbp' as parameter,
+        '{{ sdc_pay_rounding_gbp() }}' as value,
+        'Published pay figures are rounded to the nearest this many pounds, halves up.'
+            as meaning
 )
 
 select * from parameters
