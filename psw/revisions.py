@@ -39,12 +39,14 @@ BREAKDOWNS = {
     "psw_pay_bands": "'afc_band=' || {t}.afc_band",
     "psw_role_diversity": "{t}.dimension || '=' || {t}.category",
     "psw_diversity_index": "{t}.dimension",
+    "psw_pay": "{t}.breakdown || '=' || {t}.category",
 }
 BREAKDOWN_COLUMNS = {
     "psw_headcount": set(),
     "psw_pay_bands": {"afc_band"},
     "psw_role_diversity": {"dimension", "category"},
     "psw_diversity_index": {"dimension"},
+    "psw_pay": {"breakdown", "category"},
 }
 PLACE = {"period_end", "geography_level", "geography_code"}
 NOT_MEASURES = {"sort_order"}  # integer columns that order rows, not figures
@@ -59,8 +61,9 @@ COLUMNS = {
     "table_name": ("varchar", "The published table the figure is in."),
     "breakdown": (
         "varchar",
-        "The row within the geography: afc_band=<band>, <dimension>=<category>, the "
-        "dimension of a diversity index, or 'total' for psw_headcount.",
+        "The row within the geography: afc_band=<band>, <dimension>=<category> (role "
+        "diversity), <breakdown>=<category> (pay), the dimension of a diversity index, or "
+        "'total' for psw_headcount.",
     ),
     "measure": ("varchar", "The column that changed (headcount, fte, joiners, ...)."),
     "previous_value": ("double", "The value published before (NULL: absent, or withheld)."),

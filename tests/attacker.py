@@ -500,6 +500,8 @@ def _revisions(a: Attack, published, noise, region_of) -> None:
     for row in published.get("psw_role_diversity", []):
         breakdown = f"{row['dimension']}={row['category']}"
         keep(row, "psw_role_diversity", breakdown, "headcount")
+    for row in published.get("psw_pay", []):
+        keep(row, "psw_pay", f"{row['breakdown']}={row['category']}", "assignments")
 
     def revised_figure(r: dict) -> tuple:
         return tuple(str(r[name]) if name == "period_end" else r[name] for name in REVISED)
@@ -513,6 +515,8 @@ def _revisions(a: Attack, published, noise, region_of) -> None:
         if table == "psw_headcount":
             return cell(period, level, code, measure)
         dimension, category = breakdown.split("=", 1)
+        if table == "psw_pay":
+            return ("pay", period, level, code, dimension, category)
         return cell(period, level, code, dimension, category)
 
     events = defaultdict(list)

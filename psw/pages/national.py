@@ -79,6 +79,7 @@ def national_page(data: Published) -> str:
     sections = [
         s.trend(data, "national", "ENG", "England"),
         s.bands(data, "national", "ENG"),
+        s.pay(data, "national", "ENG"),
         s.roles(data, "national", "ENG"),
         s.regions(data),
         *[s.breakdown(data, "national", "ENG", d, t) for d, t in DIVERSITY],
@@ -93,6 +94,7 @@ def region_page(data: Published, code: str, name: str) -> str:
     sections = [
         s.trend(data, "region", code, name),
         s.bands(data, "region", code),
+        s.pay(data, "region", code),
         s.roles(data, "region", code),
         s.grid(data, code),
     ]
@@ -106,6 +108,7 @@ def trust_page(data: Published, ods: str, name: str, region: str) -> str:
     sections = [
         s.trend(data, "trust", ods, name),
         s.compared(data, ods, region),
+        s.pay(data, "trust", ods),
         s.roles(data, "trust", ods),
         quality.quality(data, ods),
     ]

@@ -87,6 +87,18 @@ class Published:
         )
         return self.rows(sql, [level, code, self.latest, dimension])
 
+    def pay(self, level: str, code: str) -> list[tuple]:
+        """(breakdown, category label, assignments, lower quartile, median, upper
+        quartile, mean) of the latest month: all, then bands, role families, roles."""
+        return self.rows(
+            "select breakdown, category_label, assignments, lower_quartile_salary_fte, "
+            "median_salary_fte, upper_quartile_salary_fte, mean_salary_fte "
+            "from published.psw_pay where geography_level = ? and geography_code = ? "
+            "and period_end = ? order by case breakdown when 'all' then 0 "
+            "when 'afc_band' then 1 when 'role_family' then 2 else 3 end, sort_order",
+            [level, code, self.latest],
+        )
+
     def band_mix(self, level: str, code: str) -> list[tuple]:
         """(month, band label, share) over every month: the band mix over time."""
         return self.rows(

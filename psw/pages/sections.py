@@ -126,6 +126,71 @@ def bands(data: Published, level: str, code: str) -> str:
     )
 
 
+PAY_BREAKDOWNS = {
+    "all": "All",
+    "afc_band": "Band",
+    "role_family": "Role family",
+    "role_category": "Role",
+}
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"£{value:,.0f}"
+
+
+def pay(data: Published, level: str, code: str) -> str:
+    """Full-time-equivalent pay of the latest month: the median by band as a chart, and
+    every cell (all, bands, role families, roles) with its quartiles as a table."""
+    rows = data.pay(level, code)
+    if not rows:
+        return ""
+    by_band = [
+        b.share(label, median, field="median")
+        for breakdown, label, _, _, median, _, _ in rows
+        if breakdown == "afc_band" and median is not None
+    ]
+    chart = (
+        b.bar_chart(
+            by_band,
+            f"Median full-time-equivalent salary by band, {data.latest:%B %Y}",
+            field="median",
+            x_title="median FTE salary (£)",
+        )
+        if by_band
+        else ""
+    )
+    body = [
+        [
+            PAY_BREAKDOWNS.get(breakdown, breakdown),
+            label,
+            b.count(assignments),
+            *(
+                [_money(low), _money(median), _money(high), _money(mean)]
+                if median is not None
+                else ["fewer than 10", "", "", ""]
+            ),
+        ]
+        for breakdown, label, assignments, low, median, high, mean in rows
+    ]
+    note = (
+        "<p>Annual salary at full time (as each trust reports it) of assignments in post "
+        "with a salary. Pay is shown where at least 10 assignments contribute, to the "
+        "nearest £100; the number of assignments is protected like every count.</p>"
+    )
+    header = [
+        "breakdown",
+        "category",
+        "assignments",
+        "lower quartile",
+        "median",
+        "upper quartile",
+        "mean",
+    ]
+    return b.section(
+        f"Pay, {data.latest:%B %Y}", chart, note, b.table(header, body, "Pay by band and role")
+    )
+
+
 def roles(data: Published, level: str, code: str) -> str:
     index = data.effective_categories(level, code, "role_category")
     shown = b.number(index, 1)
