@@ -957,6 +957,26 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
         rows = re.findall(r"<tr>(.*?)</tr>", (out / page).read_text())
         trend = [r for r in rows if r.startswith(f"<td>{month}")]
         assert trend and f"<td>{headcount:,}</td>" in trend[0], (page, month, headcount)
+    # Pay, role families and the population reference, as published.
+    with duckdb.connect(str(scenario["data"] / "serving" / "psw.duckdb"), read_only=True) as db:
+        pay = db.execute(
+            "select geography_level, geography_code, category_label, assignments, "
+            "median_salary_fte from published.psw_pay "
+            "where breakdown = 'afc_band' and period_end = (select max(period_end) "
+            "from published.psw_pay)"
+        ).fetchall()
+    assert {m is None for *_, m in pay} == {True, False}  # both sides of the pay rule
+    for level, code, band, assignments, median in pay:
+        page = (out / ("index.html" if level == "national" else f"{level}-{code}.html")).read_text()
+        rows = [
+            r
+            for r in re.findall(r"<tr>(.*?)</tr>", page)
+            if r.startswith(f"<td>{band}</td><td>{assignments:,}</td><td>")
+        ]
+        shown = f"£{median:,.0f}" if median is not None else "fewer than 10"
+        assert any(shown in r for r in rows), (level, code, band)
+    assert "Role family: Peer support work" in index
+    assert "Role families" in index
 
 
 def _render(page: Path) -> tuple[str, list[str]]:

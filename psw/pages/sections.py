@@ -126,11 +126,12 @@ def bands(data: Published, level: str, code: str) -> str:
     )
 
 
-PAY_BREAKDOWNS = {
-    "all": "All",
-    "afc_band": "Band",
-    "role_family": "Role family",
-    "role_category": "Role",
+# How a pay row's category is named in the table, by its breakdown.
+PAY_LABELS = {
+    "all": "{}",
+    "afc_band": "{}",
+    "role_family": "Role family: {}",
+    "role_category": "Role: {}",
 }
 
 
@@ -161,31 +162,23 @@ def pay(data: Published, level: str, code: str) -> str:
     )
     body = [
         [
-            PAY_BREAKDOWNS.get(breakdown, breakdown),
-            label,
+            PAY_LABELS.get(breakdown, "{}").format(label),
             b.count(assignments),
             *(
-                [_money(low), _money(median), _money(high), _money(mean)]
+                [_money(median), f"{_money(low)}–{_money(high)}", _money(mean)]
                 if median is not None
-                else ["fewer than 10", "", "", ""]
+                else ["fewer than 10", "", ""]
             ),
         ]
         for breakdown, label, assignments, low, median, high, mean in rows
     ]
     note = (
-        "<p>Annual salary at full time (as each trust reports it) of assignments in post "
+        "<p>Annual salary at full time, as each trust reports it, of assignments in post "
         "with a salary. Pay is shown where at least 10 assignments contribute, to the "
-        "nearest £100; the number of assignments is protected like every count.</p>"
+        "nearest £100. The number of assignments is protected like every count, so a cell "
+        "shown with a few fewer than 10 can still have its pay shown.</p>"
     )
-    header = [
-        "breakdown",
-        "category",
-        "assignments",
-        "lower quartile",
-        "median",
-        "upper quartile",
-        "mean",
-    ]
+    header = ["category", "assignments", "median", "quartiles", "mean"]
     return b.section(
         f"Pay, {data.latest:%B %Y}", chart, note, b.table(header, body, "Pay by band and role")
     )
