@@ -67,6 +67,7 @@ spec: setup
 bench: setup
 	$(BIN)/python benchmarks/validate_bench.py
 	$(BIN)/python benchmarks/marts_bench.py --staff 100
+	$(BIN)/python benchmarks/disclosure_bench.py
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml (needs uv).
 lock:

@@ -44,6 +44,11 @@ QUERIES = {
         "select geography_level, m.headcount, p.headcount from marts.psw_pay_bands m "
         "join {s}.psw_pay_bands p using (period_end, geography_level, geography_code, afc_band)"
     ),
+    "psw_pay": (
+        "select m.breakdown || ', ' || geography_level, m.assignments, p.assignments "
+        "from marts.psw_pay m join {s}.psw_pay p "
+        "using (period_end, geography_level, geography_code, breakdown, category)"
+    ),
     "submission_status": (
         "select 'trust', m.{c}, p.{c} from marts.submission_status m "
         "join {s}.submission_status p using (period_end, trust_ods_code) "
@@ -54,6 +59,7 @@ COLUMNS = {
     "psw_headcount": ["headcount", "joiners", "leavers"],
     "psw_role_diversity": [None],
     "psw_pay_bands": [None],
+    "psw_pay": [None],
     "submission_status": ["data_rows", "warnings"],
 }
 
@@ -89,6 +95,7 @@ def measure(serving: Path, warehouse: Path) -> None:
             f"{name:32} {level:9} {len(pairs):7} {withheld:9.1%} {changed:8.1%} "
             f"{error:12.2f} {exact_small:10.1%}"
         )
+    pay_rule(serving)
     guessing(serving, warehouse)
     started = time.monotonic()
     attack = attacker.attack(serving, **attacker.public_rules())
@@ -99,6 +106,22 @@ def measure(serving: Path, warehouse: Path) -> None:
         f"({len(attack.low)} unknowns, {len(attack.constraints)} relations, "
         f"{time.monotonic() - started:.1f} s)"
     )
+
+
+def pay_rule(serving: Path) -> None:
+    """How many pay cells the pay rule leaves without pay (fewer than 10 assignments),
+    by breakdown and level: counts are never withheld, pay figures are."""
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as db:
+        rows = db.execute(
+            "select breakdown, geography_level, count(*), "
+            "count(*) filter (where median_salary_fte is null) "
+            "from published.psw_pay group by all order by all"
+        ).fetchall()
+    print(f"{'pay rule: pay withheld':32} {'level':9} {'cells':>7} {'withheld':>9}")
+    for breakdown, level, cells, withheld in rows:
+        print(f"{'psw_pay, ' + breakdown:32} {level:9} {cells:7} {withheld / cells:9.1%}")
 
 
 def guessing(serving: Path, warehouse: Path) -> None:
