@@ -49,3 +49,25 @@ def test_charts_unused_for_two_weeks_are_removed_and_used_ones_kept(tmp_path):
     with charts.cached_in(tmp_path):
         charts.svg(SPEC)  # read: its entry is used again
     assert sorted(tmp_path.iterdir()) == [kept]
+
+
+def test_a_serving_file_from_before_pay_and_the_population_table_still_reads(tmp_path):
+    """The last good publish may come from an earlier version (no psw_pay, no
+    ref_population): the pages leave those sections out instead of failing."""
+    import duckdb
+
+    from psw.pages.published import Published
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as db:
+        db.execute("create schema published")
+        db.execute("create table published.psw_headcount (period_end date)")
+        db.execute("insert into published.psw_headcount values ('2025-06-30')")
+        db.execute("create table published.regions (region_code varchar, region_name varchar)")
+        db.execute(
+            "create table published.trusts "
+            "(trust_ods_code varchar, trust_name varchar, region_code varchar)"
+        )
+    with Published(path) as data:
+        assert data.pay("national", "ENG") == []
+        assert data.reference_population("ethnic_group") == {}

@@ -30,6 +30,14 @@ class Published:
             "order by trust_ods_code"
         )
         self.built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        # A serving file published by an earlier version (kept as the last good publish)
+        # may lack tables added since: their sections are left out, not the report.
+        self.tables = {
+            name
+            for (name,) in self.rows(
+                "select table_name from duckdb_tables() where schema_name = 'published'"
+            )
+        }
 
     def close(self) -> None:
         self.db.close()
@@ -50,6 +58,8 @@ class Published:
     def reference_population(self, dimension: str) -> dict[str, tuple]:
         """category -> (share, source, source_url, note) of the cited population a
         dimension is compared with (published.ref_population); empty when none."""
+        if "ref_population" not in self.tables:
+            return {}
         rows = self.rows(
             "select category, share, source, source_url, note from published.ref_population "
             "where dimension = ? order by category",
@@ -90,6 +100,8 @@ class Published:
     def pay(self, level: str, code: str) -> list[tuple]:
         """(breakdown, category label, assignments, lower quartile, median, upper
         quartile, mean) of the latest month: all, then bands, role families, roles."""
+        if "psw_pay" not in self.tables:
+            return []
         return self.rows(
             "select breakdown, category_label, assignments, lower_quartile_salary_fte, "
             "median_salary_fte, upper_quartile_salary_fte, mean_salary_fte "
