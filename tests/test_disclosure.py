@@ -30,8 +30,10 @@ CORRECTED = 5  # trusts whose May return is corrected after the first publish
 
 def build_and_publish(data):
     env = {k: v for k, v in os.environ.items() if k != "PSW_TRUST_REGISTRY"}
+    # Its own target folder: dbt rewrites the manifest it writes, and the project's own
+    # one is what Dagster processes on the other pytest worker load (CI failed on that).
     result = subprocess.run(
-        dbt_command("build"),
+        dbt_command("build", "--target-path", str(data / "dbt-target")),
         env={**env, **dbt_environment(data)},
         capture_output=True,
         text=True,
