@@ -1,6 +1,6 @@
 """How much disclosure control costs and what an attacker still gets: prints numbers.
 
-Builds the national scenario of tests/test_disclosure.py (49 trusts, mostly small, four
+Builds the national scenario of tests/test_disclosure.py (49 trusts, mostly small, 14
 months, five corrected returns) with dbt on DuckDB and publishes it, or measures a serving
 and warehouse pair you name (`--serving`, `--warehouse`: an older build, say), then prints
 per table and level (and dimension, for psw_role_diversity):
@@ -49,6 +49,21 @@ QUERIES = {
         "from marts.psw_pay m join {s}.psw_pay p "
         "using (period_end, geography_level, geography_code, breakdown, category)"
     ),
+    "psw_retention": (
+        "select geography_level, m.{c}, p.{c} from marts.psw_retention m "
+        "join {s}.psw_retention p using (period_end, geography_level, geography_code)"
+    ),
+    "psw_progression": (
+        "select m.role_family || ', ' || geography_level, m.headcount, p.headcount "
+        "from marts.psw_progression m join {s}.psw_progression p using (period_end, "
+        "geography_level, geography_code, role_family, afc_band, outcome)"
+    ),
+    "psw_crosstab": (
+        "select m.row_dimension || ' x ' || m.col_dimension || ', ' || geography_level, "
+        "m.headcount, p.headcount from marts.psw_crosstab m join {s}.psw_crosstab p "
+        "using (period_end, geography_level, geography_code, row_dimension, row_category, "
+        "col_dimension, col_category)"
+    ),
     "submission_status": (
         "select 'trust', m.{c}, p.{c} from marts.submission_status m "
         "join {s}.submission_status p using (period_end, trust_ods_code) "
@@ -60,6 +75,9 @@ COLUMNS = {
     "psw_role_diversity": [None],
     "psw_pay_bands": [None],
     "psw_pay": [None],
+    "psw_retention": ["stability_cohort", "stability_stayers", "turnover_12m_leavers"],
+    "psw_progression": [None],
+    "psw_crosstab": [None],
     "submission_status": ["data_rows", "warnings"],
 }
 
@@ -81,7 +99,7 @@ def measure(serving: Path, warehouse: Path) -> None:
                     if true:
                         stats[(name, level)].append((true, shown))
     print(
-        f"{'table':32} {'level':26} {'cells':>7} {'withheld':>9} {'changed':>8} "
+        f"{'table':32} {'level':40} {'cells':>7} {'withheld':>9} {'changed':>8} "
         f"{'mean |error|':>12} {'1-7 exact':>10}"
     )
     for (name, level), pairs in sorted(stats.items()):
@@ -92,7 +110,7 @@ def measure(serving: Path, warehouse: Path) -> None:
         error = sum(abs(s - t) for t, s in shown) / len(shown) if shown else float("nan")
         exact_small = sum(1 for t, s in small if s == t) / len(small) if small else float("nan")
         print(
-            f"{name:32} {level:9} {len(pairs):7} {withheld:9.1%} {changed:8.1%} "
+            f"{name:32} {level:40} {len(pairs):7} {withheld:9.1%} {changed:8.1%} "
             f"{error:12.2f} {exact_small:10.1%}"
         )
     pay_rule(serving)

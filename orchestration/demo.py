@@ -1,6 +1,6 @@
 """`psw demo` / `make demo`: the platform end to end on the embedded default.
 
-Starts the local S3 server, provisions the buckets, uploads a year of synthetic returns
+Starts the local S3 server, provisions the buckets, uploads two years of synthetic returns
 for a realistic set of trusts (a few faulty: they come back rejected or with warnings),
 then runs `dagster dev` with the upload sensor on and the UI on port 3000. A few returns
 arrive late, while the demo runs, so the sensor is seen at work. The marts rebuild as
@@ -39,7 +39,7 @@ from psw.storage import (
 from psw.synth import build_faults, encode, return_key, simulate
 
 DEMO_TRUSTS = ["RV3", "RWK", "RX4", "RXV", "TAJ", "RNU", "RWV", "RT1"]
-FIRST, LAST = "2025-04", "2026-03"
+FIRST, LAST = "2024-04", "2026-03"  # two years: 12-month retention and progression
 LATE = {("RT1", "2026-03"), ("RNU", "2026-02"), ("RXV", "2026-03")}  # uploaded during the demo
 LATE_AFTER_S = 30  # after the UI starts: the sensor is seen picking them up
 # In upload order. The file accepted with warnings is corrected at once (the clean return

@@ -40,6 +40,12 @@ BREAKDOWNS = {
     "psw_role_diversity": "{t}.dimension || '=' || {t}.category",
     "psw_diversity_index": "{t}.dimension",
     "psw_pay": "{t}.breakdown || '=' || {t}.category",
+    "psw_retention": "'total'",
+    "psw_progression": "{t}.role_family || ',' || {t}.afc_band || '=' || {t}.outcome",
+    "psw_crosstab": (
+        "{t}.row_dimension || '=' || {t}.row_category || ','"
+        " || {t}.col_dimension || '=' || {t}.col_category"
+    ),
 }
 BREAKDOWN_COLUMNS = {
     "psw_headcount": set(),
@@ -47,9 +53,19 @@ BREAKDOWN_COLUMNS = {
     "psw_role_diversity": {"dimension", "category"},
     "psw_diversity_index": {"dimension"},
     "psw_pay": {"breakdown", "category"},
+    "psw_retention": set(),
+    "psw_progression": {"role_family", "afc_band", "outcome"},
+    "psw_crosstab": {"row_dimension", "row_category", "col_dimension", "col_category"},
 }
 PLACE = {"period_end", "geography_level", "geography_code"}
-NOT_MEASURES = {"sort_order"}  # integer columns that order rows, not figures
+NOT_MEASURES = {  # integer columns that order rows, not figures
+    "sort_order",
+    "row_sort_order",
+    "col_sort_order",
+    "role_family_sort_order",
+    "afc_band_sort_order",
+    "outcome_sort_order",
+}
 NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "DECIMAL"}
 KEY = ("period_end", "geography_level", "geography_code", "table_name", "breakdown", "measure")
 NO_SUBMISSION = "no new return for the month: a change of registry, reference data or method"

@@ -47,6 +47,7 @@ ROUNDING_HALF = 2  # rounded to 5: within 2 of the published value
 DQ_PLACES = 2
 # Flags that publish a count exactly (nothing to recover).
 EXACT = "exact"
+RETENTION = ("stability_cohort", "stability_stayers", "turnover_12m_leavers")
 # What names one published figure in `published.revisions`.
 REVISED = ("period_end", "geography_level", "geography_code", "table_name", "breakdown", "measure")
 
@@ -395,6 +396,12 @@ def attack(
 
     _role_families(a, published, role_families)
     _pay(a, published, noise, region_of, role_families)
+    from tests import attacker_research as research
+
+    rules = {"required_dimensions": set(required_dimensions), "role_families": role_families}
+    research.crosstab(a, published, noise, region_of, rules)
+    retained = research.retention(a, published, noise, region_of)
+    research.progression(a, published, noise, region_of, retained)
     _revisions(a, published, noise, region_of)
     a.solve()
     return a
@@ -502,6 +509,18 @@ def _revisions(a: Attack, published, noise, region_of) -> None:
         keep(row, "psw_role_diversity", breakdown, "headcount")
     for row in published.get("psw_pay", []):
         keep(row, "psw_pay", f"{row['breakdown']}={row['category']}", "assignments")
+    for row in published.get("psw_retention", []):
+        for measure in RETENTION:
+            keep(row, "psw_retention", "total", measure)
+    for row in published.get("psw_progression", []):
+        where = f"{row['role_family']},{row['afc_band']}={row['outcome']}"
+        keep(row, "psw_progression", where, "headcount")
+    for row in published.get("psw_crosstab", []):
+        where = (
+            f"{row['row_dimension']}={row['row_category']},"
+            f"{row['col_dimension']}={row['col_category']}"
+        )
+        keep(row, "psw_crosstab", where, "headcount")
 
     def revised_figure(r: dict) -> tuple:
         return tuple(str(r[name]) if name == "period_end" else r[name] for name in REVISED)
@@ -512,8 +531,14 @@ def _revisions(a: Attack, published, noise, region_of) -> None:
         times_revised[revised_figure(r)] += 1
 
     def cell_of(period, level, code, table, breakdown, measure):
-        if table == "psw_headcount":
+        if table in ("psw_headcount", "psw_retention"):
             return cell(period, level, code, measure)
+        if table == "psw_progression":
+            start, outcome = breakdown.split("=")
+            return ("prog", period, level, code, *start.split(","), outcome)
+        if table == "psw_crosstab":
+            rows, cols = breakdown.split(",")
+            return ("cross", period, level, code, *rows.split("="), *cols.split("="))
         dimension, category = breakdown.split("=", 1)
         if table == "psw_pay":
             return ("pay", period, level, code, dimension, category)
@@ -589,6 +614,23 @@ def truth(warehouse: Path) -> dict[Key, int]:
             "assignments from marts.psw_pay"
         ).fetchall():
             exact[("pay", str(period), level, code, breakdown, category)] = int(value)
+        for period, level, code, *values in db.execute(
+            "select period_end, geography_level, geography_code, stability_cohort, "
+            "stability_stayers, turnover_12m_leavers from marts.psw_retention"
+        ).fetchall():
+            for measure, value in zip(RETENTION, values, strict=True):
+                if value is not None:
+                    exact[cell(period, level, code, measure)] = int(value)
+        for period, level, code, *what, value in db.execute(
+            "select period_end, geography_level, geography_code, row_dimension, row_category, "
+            "col_dimension, col_category, headcount from marts.psw_crosstab"
+        ).fetchall():
+            exact[("cross", str(period), level, code, *what)] = int(value)
+        for period, level, code, *what, value in db.execute(
+            "select period_end, geography_level, geography_code, role_family, afc_band, "
+            "outcome, headcount from marts.psw_progression"
+        ).fetchall():
+            exact[("prog", str(period), level, code, *what)] = int(value)
         for period, trust, *values in db.execute(
             "select period_end, trust_ods_code, data_rows, errors, warnings "
             "from marts.submission_status"

@@ -131,3 +131,48 @@ def test_the_pay_rule_and_its_sums_are_margins_the_attacker_uses(tmp_path):
     assert found[pay("afc_band", "4")] == 9
     assert found[pay("role_family", "PEER_SUPPORT_WORK")] == 10  # its roles, to all
     assert not attack.contradictions
+
+
+def test_the_research_tables_margins_are_margins_the_attacker_uses(tmp_path):
+    """Issue 22's tables add margins. With noise of at most 1 (weak on purpose): T1's
+    cohort read 7 is its headcount a year before, read 5, so 6; its `left` cell read 0
+    but present is 1, so `no_change`, the rest of the cohort, is 5; a cross-tabulation
+    cell read 5 is at most its one-way cell read 3, so both are 4."""
+    tables = """
+        create table published.disclosure_control as select * from (values
+            ('method', 'cell_key_perturbation'), ('largest_perturbation', '1'))
+            t(parameter, value);
+        create table published.psw_retention as select * from (values
+            ('2026-05-31'::date, 'trust', 'T1', 7, 5, null, null))
+            t(period_end, geography_level, geography_code, stability_cohort,
+              stability_stayers, turnover_12m_leavers, turnover_12m_mean_headcount);
+        create table published.psw_progression as select * from (values
+            ('2026-05-31'::date, 'trust', 'T1', 'PEER_SUPPORT_WORK', '4', 'left', 0),
+            ('2026-05-31'::date, 'trust', 'T1', 'PEER_SUPPORT_WORK', '4', 'no_change', 5))
+            t(period_end, geography_level, geography_code, role_family, afc_band, outcome,
+              headcount);
+        create table published.psw_role_diversity as select * from (values
+            ('2025-05-31'::date, 'trust', 'T1', 'role_family', 'PEER_SUPPORT_WORK', 6),
+            ('2025-05-31'::date, 'trust', 'T1', 'role_family', 'SPECIALIST_PEER', 3))
+            t(period_end, geography_level, geography_code, dimension, category, headcount);
+        create table published.psw_crosstab as select * from (values
+            ('2025-05-31'::date, 'trust', 'T1', 'role_family', 'SPECIALIST_PEER',
+             'afc_band', '5', 5))
+            t(period_end, geography_level, geography_code, row_dimension, row_category,
+              col_dimension, col_category, headcount)
+    """
+    path = serving_file(tmp_path / "s.duckdb", [("trust", "T1", 5, *[None] * 5)], tables)
+    with duckdb.connect(str(path)) as db:
+        for column in ("headcount_flag", "joiners_flag", "leavers_flag"):
+            db.execute(f"alter table published.psw_headcount drop column {column}")
+    attack = attacker.attack(path, **RULES)
+    found = attack.recovered()
+    now, year_before = ("2026-05-31", "trust", "T1"), ("2025-05-31", "trust", "T1")
+    assert found[attacker.cell(*now, "stability_cohort")] == 6
+    assert found[attacker.cell(*year_before, "headcount")] == 6
+    assert found[("prog", *now, "PEER_SUPPORT_WORK", "4", "left")] == 1
+    assert found[("prog", *now, "PEER_SUPPORT_WORK", "4", "no_change")] == 5
+    cross = ("cross", *year_before, "role_family", "SPECIALIST_PEER", "afc_band", "5")
+    assert found[cross] == 4
+    assert found[attacker.cell(*year_before, "role_family", "SPECIALIST_PEER")] == 4
+    assert not attack.contradictions

@@ -14,7 +14,7 @@ import subprocess
 import duckdb
 import pytest
 
-from psw.periods import parse_period
+from psw.periods import months, parse_period
 from psw.publish import publish_serving
 from psw.reference import trusts
 from psw.synth import simulate
@@ -22,7 +22,8 @@ from psw.synth.landing import land_directly, land_return
 from psw.warehouse import dbt_command, dbt_environment
 from tests import attacker
 
-PERIODS = ["2025-04", "2025-05", "2025-06", "2025-07"]
+# 14 months: the 12-month retention and progression of June and July 2025 (issue 22).
+PERIODS = months("2024-06", "2025-07")
 STAFF = [3, 5, 8, 12, 4, 6, 40]  # cycled through the trusts: mostly small
 SECRET = "national-scenario"
 CORRECTED = 5  # trusts whose May return is corrected after the first publish
@@ -73,7 +74,19 @@ def test_the_scenario_has_small_counts_and_revisions(national):
             "select count(*) from marts.psw_headcount "
             "where geography_level = 'trust' and headcount between 1 and 7"
         ).fetchone()[0]
+        research = {
+            table: db.execute(
+                f"select count(*) from marts.{table} "
+                "where geography_level != 'national' and " + column + " between 1 and 7"
+            ).fetchone()[0]
+            for table, column in (
+                ("psw_crosstab", "headcount"),
+                ("psw_progression", "headcount"),
+                ("psw_retention", "stability_stayers"),
+            )
+        }
     assert small > 1000 and small_trusts > 50
+    assert min(research.values()) > 20, research
     assert published.tables["revisions"] > 0
     with duckdb.connect(str(published.path), read_only=True) as db:
         causes = db.execute("select distinct caused_by from published.revisions").fetchall()

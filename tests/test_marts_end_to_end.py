@@ -140,6 +140,10 @@ def scenario(platform):
     return {**result, "client": client, "data": data, "env": env, "built": built}
 
 
+# Tables of 12-month cohorts, which need 13 months: this scenario's four have none
+# (tests/test_research_end_to_end.py builds them).
+YEAR_LONG = {"int_retention_cohorts", "int_progression_cells", "psw_progression"}
+
 # Columns of the serving file that differ between two runs of the same uploads: the
 # `revised` mark (the tables of the warehouse have none), and when a revision was made and
 # its cause (which names the store's upload times).
@@ -484,6 +488,9 @@ def test_every_published_count_is_its_true_count_perturbed_by_its_cell_key(scena
         "afc_pay_ranges",
         "revisions",
         "psw_pay",
+        "psw_retention",
+        "psw_progression",
+        "psw_crosstab",
         "ref_population",
         "data_quality",
         "disclosure_control",
@@ -823,8 +830,9 @@ def test_dbt_docs_generate_describes_every_mart_column(scenario, tmp_path):
         assert node["description"], unique_id
         assert set(catalog[unique_id]["columns"]) <= described, unique_id
         checked += 1
-    # seven marts, seven published, six reference tables, disclosure_control
-    assert checked == 21
+    # ten marts, ten published (issue 22 added three of each), six reference tables and
+    # disclosure_control
+    assert checked == 27
 
 
 def test_a_closed_trust_is_refused_and_the_registry_is_served(scenario, platform):
@@ -1165,7 +1173,7 @@ def test_a_lake_on_object_storage_gives_the_same_marts(scenario, tmp_path_factor
     on_disk, on_s3 = built["tables"], warehouse_tables(data / "warehouse.duckdb")
     assert on_disk.keys() == on_s3.keys() and len(on_disk) >= 12
     for table, rows in on_disk.items():
-        assert rows, table
+        assert rows or table.split(".")[-1] in YEAR_LONG, table
         assert on_s3[table] == rows, table
 
 
@@ -1207,7 +1215,7 @@ def test_the_marts_build_on_postgresql_identical_row_for_row(scenario, tmp_path_
     expected = scenario["built"]["tables"]
     assert built.keys() == expected.keys() and len(built) >= 12
     for table, rows in expected.items():
-        assert rows, table
+        assert rows or table.split(".")[-1] in YEAR_LONG, table
         assert built[table] == rows, table
     assert [r.count("marts built") for r in runs] == [1, 1]
     # The serving file holds what PostgreSQL published, plus the revisions (the same as

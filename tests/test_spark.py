@@ -16,7 +16,7 @@ import pytest
 from psw.reference import _load_trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from tests.helpers import platform_env, psw_run, tables, warehouse_tables
-from tests.test_marts_end_to_end import run_scenario, write_registry
+from tests.test_marts_end_to_end import YEAR_LONG, run_scenario, write_registry
 
 # `make test-spark` sets PSW_REQUIRE_SPARK: there a missing pyspark or JDK fails the run
 # instead of skipping it (a green Spark build must mean Spark built).
@@ -71,7 +71,7 @@ def test_the_marts_build_on_spark_identical_row_for_row(tmp_path, monkeypatch):
 
     assert on_spark.keys() == on_duckdb.keys() and len(on_duckdb) >= 12
     for table, rows in on_duckdb.items():
-        assert rows, table
+        assert rows or table.split(".")[-1] in YEAR_LONG, table
         assert on_spark[table] == rows, table
     # The serving file published from Spark holds what Spark published.
     assert served.pop("published.revisions")  # the late resubmission revised figures

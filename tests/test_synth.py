@@ -61,3 +61,48 @@ def test_every_clean_file_is_accepted(tmp_path, file_format):
         report = validate_bytes(path.read_bytes(), period=period, trust=trust).report
         assert report.status == "accepted", report.to_text()
         assert report.rows > 0
+
+
+def test_careers_move_over_two_years_and_the_annual_award_lifts_pay():
+    """Issue 22: over two years a trust's people are promoted (a band up, or up the peer
+    ladder), change role at their band, now and then take a lower band, move up their
+    band's pay range on their start's anniversary, and April's pay table lifts everyone
+    who stays in their band."""
+    from psw.periods import months
+
+    periods = months("2024-04", "2026-03")
+    history = dict(simulate(trusts()["RWK"], periods, seed=5, staff=150))
+
+    def primary(rows):
+        return {r["staff_id"]: r for r in rows if r["assignment_id"] == "1"}
+
+    bands = ["2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9"]
+    moves = {"band_up": 0, "band_down": 0, "role_changed": 0, "pay_rise_in_band": 0}
+    for before, after in zip(periods, periods[1:], strict=False):
+        then, now = primary(history[before]), primary(history[after])
+        for staff, row in now.items():
+            old = then.get(staff)
+            if old is None or "NON_AFC" in (old["afc_band"], row["afc_band"]):
+                continue
+            step = bands.index(row["afc_band"]) - bands.index(old["afc_band"])
+            moves["band_up"] += step > 0
+            moves["band_down"] += step < 0
+            moves["role_changed"] += step == 0 and row["role_category"] != old["role_category"]
+            if step == 0 and old["annual_salary_fte_gbp"] and row["annual_salary_fte_gbp"]:
+                moves["pay_rise_in_band"] += (
+                    row["annual_salary_fte_gbp"] > old["annual_salary_fte_gbp"]
+                )
+    assert moves["band_up"] >= 15 and moves["role_changed"] >= 5, moves
+    assert moves["band_down"] >= 1 and moves["pay_rise_in_band"] >= 100, moves
+    march, april = primary(history["2025-03"]), primary(history["2025-04"])
+    awarded = [
+        s
+        for s, r in april.items()
+        if s in march
+        and r["afc_band"] == march[s]["afc_band"] == "4"
+        and r["annual_salary_fte_gbp"]
+        and march[s]["annual_salary_fte_gbp"]
+    ]
+    assert awarded and all(
+        april[s]["annual_salary_fte_gbp"] > march[s]["annual_salary_fte_gbp"] for s in awarded
+    ), "the 2025/26 pay table did not lift band 4's pay in April"

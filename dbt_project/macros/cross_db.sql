@@ -174,3 +174,8 @@
     percentile_cont({{ q }}) within group (order by {{ value }})
 {%- endmacro %}
 {% macro spark__quantile_cont(value, q) -%}percentile({{ value }}, {{ q }}){%- endmacro %}
+
+{#- A month's number (year * 12 + month): months apart by subtraction, on every engine. -#}
+{% macro month_index(day) -%}
+    (cast(extract(year from {{ day }}) as integer) * 12 + cast(extract(month from {{ day }}) as integer))
+{%- endmacro %}

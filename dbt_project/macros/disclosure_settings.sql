@@ -9,10 +9,10 @@
 {% macro sdc_largest_perturbation() %}32{% endmacro %}
 
 {#- Integer columns that count people, so are perturbed. -#}
-{% macro sdc_perturbed_columns() %}{{ return(['headcount', 'joiners', 'leavers', 'data_rows', 'errors', 'warnings', 'assignments']) }}{% endmacro %}
+{% macro sdc_perturbed_columns() %}{{ return(['headcount', 'joiners', 'leavers', 'data_rows', 'errors', 'warnings', 'assignments', 'stability_cohort', 'stability_stayers', 'turnover_12m_leavers']) }}{% endmacro %}
 
 {#- Integer columns that count no people, so are published exactly. -#}
-{% macro sdc_exempt_columns() %}{{ return(['trusts_submitted', 'trusts_expected', 'trusts_compared', 'trusts_registered', 'files_received', 'sort_order', 'categories_present', 'median_salary_fte', 'lower_quartile_salary_fte', 'upper_quartile_salary_fte', 'mean_salary_fte']) }}{% endmacro %}
+{% macro sdc_exempt_columns() %}{{ return(['trusts_submitted', 'trusts_expected', 'trusts_compared', 'trusts_registered', 'files_received', 'sort_order', 'row_sort_order', 'col_sort_order', 'role_family_sort_order', 'afc_band_sort_order', 'outcome_sort_order', 'stability_trusts', 'turnover_trusts', 'categories_present', 'median_salary_fte', 'lower_quartile_salary_fte', 'upper_quartile_salary_fte', 'mean_salary_fte']) }}{% endmacro %}
 
 {#- The pay rule: the least assignments a published pay figure needs, and the pounds it is rounded to. -#}
 {% macro sdc_pay_min_assignments() %}10{% endmacro %}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from psw.pages import blocks as b
 from psw.pages import quality
+from psw.pages import research as r
 from psw.pages import sections as s
 from psw.pages.charts import cached_in
 from psw.pages.published import Published
@@ -81,6 +82,9 @@ def national_page(data: Published) -> str:
         s.bands(data, "national", "ENG"),
         s.pay(data, "national", "ENG"),
         s.roles(data, "national", "ENG"),
+        r.retention(data, "national", "ENG"),
+        r.progression(data, "national", "ENG"),
+        r.supervision_and_training(data, "national", "ENG"),
         s.regions(data),
         *[s.breakdown(data, "national", "ENG", d, t) for d, t in DIVERSITY],
         quality.quality_nationally(data),
@@ -96,6 +100,9 @@ def region_page(data: Published, code: str, name: str) -> str:
         s.bands(data, "region", code),
         s.pay(data, "region", code),
         s.roles(data, "region", code),
+        r.retention(data, "region", code),
+        r.progression(data, "region", code),
+        r.supervision_and_training(data, "region", code),
         s.grid(data, code),
     ]
     links = [("index.html", "England")] + [
@@ -110,6 +117,9 @@ def trust_page(data: Published, ods: str, name: str, region: str) -> str:
         s.compared(data, ods, region),
         s.pay(data, "trust", ods),
         s.roles(data, "trust", ods),
+        r.retention(data, "trust", ods),
+        r.progression(data, "trust", ods),
+        r.supervision_and_training(data, "trust", ods),
         quality.quality(data, ods),
     ]
     links = [("index.html", "England"), (f"region-{region}.html", data.region_name(region))]

@@ -111,6 +111,64 @@ class Published:
             [level, code, self.latest],
         )
 
+    def pay_rule(self) -> tuple[int, int]:
+        """(least assignments a pay figure needs, pounds it is rounded to), as published."""
+        rule = dict(
+            self.rows(
+                "select parameter, value from published.disclosure_control "
+                "where parameter in ('pay_min_assignments', 'pay_rounding_gbp')"
+            )
+        )
+        return int(rule.get("pay_min_assignments", 10)), int(rule.get("pay_rounding_gbp", 100))
+
+    def retention(self, level: str, code: str) -> list[tuple]:
+        """(month, cohort, stayers, stability index, 12-month leavers, mean headcount,
+        12-month turnover, stability trusts, turnover trusts) of every month with either
+        measure."""
+        if "psw_retention" not in self.tables:
+            return []
+        return self.rows(
+            "select strftime(period_end, '%Y-%m'), stability_cohort, stability_stayers, "
+            "stability_index, turnover_12m_leavers, turnover_12m_mean_headcount, "
+            "turnover_12m, stability_trusts, turnover_trusts from published.psw_retention "
+            "where geography_level = ? and geography_code = ? "
+            "and (stability_cohort is not null or turnover_12m_leavers is not null) "
+            "order by period_end",
+            [level, code],
+        )
+
+    def progression(self, level: str, code: str) -> tuple[str | None, list[tuple]]:
+        """The latest month with 12-month outcomes, and its (role family label, band
+        label, outcome, headcount) in the standard's order."""
+        if "psw_progression" not in self.tables:
+            return None, []
+        month = self.value(
+            "select max(period_end) from published.psw_progression "
+            "where geography_level = ? and geography_code = ?",
+            [level, code],
+        )
+        if month is None:
+            return None, []
+        return f"{month:%B %Y}", self.rows(
+            "select role_family_label, afc_band_label, outcome, headcount "
+            "from published.psw_progression where geography_level = ? "
+            "and geography_code = ? and period_end = ? "
+            "order by role_family_sort_order, afc_band_sort_order, outcome_sort_order",
+            [level, code, month],
+        )
+
+    def crosstab(self, level: str, code: str, rows: str, cols: str) -> list[tuple]:
+        """(row label, column label, headcount) of a pair of dimensions, latest month."""
+        if "psw_crosstab" not in self.tables:
+            return []
+        return self.rows(
+            "select row_category_label, col_category_label, headcount "
+            "from published.psw_crosstab where geography_level = ? and geography_code = ? "
+            "and period_end = ? and row_dimension = ? and col_dimension = ? "
+            "order by row_sort_order, col_sort_order",
+            [level, code, self.latest, rows, cols],
+        )
+
     def band_mix(self, level: str, code: str) -> list[tuple]:
         """(month, band label, share) over every month: the band mix over time."""
         return self.rows(

@@ -145,6 +145,7 @@ def pay(data: Published, level: str, code: str) -> str:
     rows = data.pay(level, code)
     if not rows:
         return ""
+    least, pounds = data.pay_rule()
     by_band = [
         b.share(label, median, field="median")
         for breakdown, label, _, _, median, _, _ in rows
@@ -167,16 +168,16 @@ def pay(data: Published, level: str, code: str) -> str:
             *(
                 [_money(median), f"{_money(low)}–{_money(high)}", _money(mean)]
                 if median is not None
-                else ["fewer than 10", "", ""]
+                else [f"fewer than {least}", "", ""]
             ),
         ]
         for breakdown, label, assignments, low, median, high, mean in rows
     ]
     note = (
         "<p>Annual salary at full time, as each trust reports it, of assignments in post "
-        "with a salary. Pay is shown where at least 10 assignments contribute, to the "
-        "nearest £100. The number of assignments is protected like every count, so a cell "
-        "shown with a few fewer than 10 can still have its pay shown.</p>"
+        f"with a salary. Pay is shown where at least {least} assignments contribute, to the "
+        f"nearest £{pounds}. The number of assignments is protected like every count, so a "
+        f"cell shown with a few fewer than {least} can still have its pay shown.</p>"
     )
     header = ["category", "assignments", "median", "quartiles", "mean"]
     return b.section(

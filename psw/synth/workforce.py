@@ -3,7 +3,12 @@
 People join and leave (a leaver is reported with a leaving_date in the month they leave,
 then disappears), some hold two assignments, many work part time, fixed-term contracts
 are renewed before they end, bands follow the role and salaries sit within the band's
-Agenda for Change range for the pay year. Every month's rows pass validation.
+Agenda for Change range for the pay year. Careers move (issue 22): each month a few people
+are promoted (a band up in their role, or the next role up the peer ladder), change to
+another role at their band, or take a post a band lower; on the anniversary of their start
+they move up their band's pay range, and the pay year's table brings the annual award each
+April. Career events draw from a random stream of their own, so who joins and leaves is the
+same as before careers were simulated. Every month's rows pass validation.
 
 Staff ids look like `RV3-00042`: never a name, NHS number or NI number.
 """
@@ -95,6 +100,17 @@ TRAINING = {
 SECTOR = {"NHS": 85, "VCSE": 10, "LOCAL_AUTHORITY": 3, "INDEPENDENT": 2}
 CONTRACT = {"PERMANENT": 70, "FIXED_TERM": 18, "BANK": 6, "SECONDMENT": 3, "APPRENTICE": 3}
 FTE = {"1.0": 45, "0.8": 20, "0.6": 15, "0.5": 12, "0.4": 8}
+BANDS = ["2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9"]
+LADDER = {  # the next role up for a promotion out of a role (else a band up in it)
+    "PSW": "SENIOR_PSW",
+    "CARER_PEER": "SENIOR_PSW",
+    "PEER_NAVIGATOR": "SENIOR_PSW",
+    "SENIOR_PSW": "PEER_SUPERVISOR",
+    "PEER_SUPERVISOR": "PEER_LEAD",
+}
+MONTHLY_PROMOTION_RATE = 0.01
+MONTHLY_ROLE_CHANGE_RATE = 0.004
+MONTHLY_BAND_DOWN_RATE = 0.001
 MONTHLY_LEAVE_RATE = 0.015
 MONTHLY_JOIN_RATE = 0.025
 SECOND_ASSIGNMENT_RATE = 0.05
@@ -140,6 +156,7 @@ class TrustWorkforce:
     ):
         self.trust = trust
         self.rng = random.Random(f"{seed}:{trust.ods_code}")
+        self.careers = random.Random(f"{seed}:{trust.ods_code}:careers")
         self.uk_dates = self.rng.random() < 0.3  # some trusts' spreadsheets write DD/MM/YYYY
         self.next_number = 1
         size = staff if staff is not None else self.rng.randint(20, 150)
@@ -208,9 +225,45 @@ class TrustWorkforce:
             for a in person.assignments:
                 if a.fixed_term_end is not None and a.fixed_term_end <= period_end:
                     a.fixed_term_end = a.fixed_term_end + dt.timedelta(days=365)  # renewed
+            if person.leaving is None:
+                self._move_career(person, period_end)
         joiners = sum(rng.random() < MONTHLY_JOIN_RATE for _ in range(max(len(self.people), 20)))
         self.people.extend(self._new_person(period_end, veteran=False) for _ in range(joiners))
         self.period_end = period_end
+
+    def _move_career(self, person: Person, period_end: dt.date) -> None:
+        """This month's career event for a person staying, if any, on their first
+        assignment (the larger when they hold two)."""
+        draw, job = self.careers.random(), person.assignments[0]
+        if period_end.month == person.start.month and job.salary_point is not None:
+            job.salary_point = min(1.0, job.salary_point + self.careers.uniform(0.15, 0.35))
+        if job.band == "NON_AFC":
+            return
+        lateral = MONTHLY_PROMOTION_RATE + MONTHLY_ROLE_CHANGE_RATE
+        if draw < MONTHLY_PROMOTION_RATE:
+            self._promote(job)
+        elif draw < lateral:
+            others = [r for r, (_, b) in ROLE_MIX.items() if r != job.role and job.band in b]
+            if others:
+                self._take_role(job, self.careers.choice(others), job.band)
+        elif draw < lateral + MONTHLY_BAND_DOWN_RATE and BANDS.index(job.band) > 0:
+            self._take_role(job, job.role, BANDS[BANDS.index(job.band) - 1])
+
+    def _promote(self, job: Assignment) -> None:
+        higher = [b for b in ROLE_MIX[job.role][1] if BANDS.index(b) > BANDS.index(job.band)]
+        if higher:
+            self._take_role(job, job.role, higher[0])
+        elif job.role in LADDER:
+            role = LADDER[job.role]
+            bands = [b for b in ROLE_MIX[role][1] if BANDS.index(b) > BANDS.index(job.band)]
+            self._take_role(job, role, bands[0] if bands else job.band)
+
+    def _take_role(self, job: Assignment, role: str, band: str) -> None:
+        if role != job.role:
+            job.title = self.careers.choice(JOB_TITLES[role])
+        if band != job.band and job.salary_point is not None:
+            job.salary_point = self.careers.uniform(0.0, 0.2)  # the new band's first points
+        job.role, job.band = role, band
 
     def rows(self) -> list[dict[str, object]]:
         """This month's return as typed rows (dates as date, numbers as float or None)."""

@@ -14,6 +14,18 @@ pay as (
     select * from {{ ref('int_pay_cells') }}
 ),
 
+retention as (
+    select * from {{ ref('psw_retention') }}
+),
+
+progression as (
+    select * from {{ ref('int_progression_cells') }}
+),
+
+crosstab as (
+    select * from {{ ref('int_crosstab_cells') }}
+),
+
 cells as (
     select
         'breakdown' as source_table,
@@ -50,6 +62,42 @@ cells as (
         assignments as value,
         cell_key
     from pay
+    {% for measure in ['stability_cohort', 'stability_stayers', 'turnover_12m_leavers', 'turnover_12m_start_headcount', 'turnover_12m_end_headcount'] %}
+        union all
+        select
+            'retention' as source_table,
+            period_end,
+            geography_level,
+            geography_code,
+            '{{ measure }}' as dimension,
+            '{{ measure }}' as category,
+            {{ measure }} as value,
+            {{ measure }}_key as cell_key
+        from retention
+        where {{ measure }} is not null
+    {% endfor %}
+    union all
+    select
+        'progression' as source_table,
+        period_end,
+        geography_level,
+        geography_code,
+        role_family || '|' || afc_band as dimension,
+        outcome as category,
+        headcount as value,
+        cell_key
+    from progression
+    union all
+    select
+        'crosstab' as source_table,
+        period_end,
+        geography_level,
+        geography_code,
+        row_dimension || '|' || col_dimension as dimension,
+        row_category || '|' || col_category as category,
+        headcount as value,
+        cell_key
+    from crosstab
 ),
 
 perturbed as (
