@@ -158,11 +158,12 @@ class Published:
         )
 
     def crosstab(self, level: str, code: str, rows: str, cols: str) -> list[tuple]:
-        """(row label, column label, headcount) of a pair of dimensions, latest month."""
+        """(row label, column label, headcount, column order) of a pair of dimensions,
+        latest month."""
         if "psw_crosstab" not in self.tables:
             return []
         return self.rows(
-            "select row_category_label, col_category_label, headcount "
+            "select row_category_label, col_category_label, headcount, col_sort_order "
             "from published.psw_crosstab where geography_level = ? and geography_code = ? "
             "and period_end = ? and row_dimension = ? and col_dimension = ? "
             "order by row_sort_order, col_sort_order",

@@ -81,11 +81,12 @@ def progression(data: Published, level: str, code: str) -> str:
     for family, band, outcome, headcount in rows:
         by_family[family][outcome] += headcount
         by_start[(family, band)][outcome] = headcount
+    # Every outcome for every family, in one order: each outcome keeps its colour.
     values = [
-        b.share(family, count / total, outcome=OUTCOMES[outcome])
+        b.share(family, outcomes.get(outcome, 0) / total, outcome=name)
         for family, outcomes in by_family.items()
         if (total := sum(outcomes.values()))
-        for outcome, count in outcomes.items()
+        for outcome, name in OUTCOMES.items()
     ]
     chart = b.bar_chart(
         values,
@@ -117,20 +118,20 @@ def by_role(data: Published, level: str, code: str, dimension: str, title: str) 
     rows = data.crosstab(level, code, "role_family", dimension)
     if not rows:
         return ""
-    totals: dict[str, int] = defaultdict(int)
-    for family, _, headcount in rows:
-        totals[family] += headcount
+    labels = [label for label, _ in sorted({(r[1], r[3]) for r in rows}, key=lambda x: x[1])]
+    cells: dict[str, dict[str, int]] = defaultdict(dict)
+    for family, label, headcount, _ in rows:
+        cells[family][label] = headcount
+    # Every category for every family, in the code list's order: each keeps its colour.
     values = [
-        b.share(family, headcount / totals[family] if totals[family] else 0, category_of=label)
-        for family, label, headcount in rows
+        b.share(family, c.get(label, 0) / total, category_of=label)
+        for family, c in cells.items()
+        if (total := sum(c.values()))
+        for label in labels
     ]
     chart = b.bar_chart(
         values, f"{title} by role family, {data.latest:%B %Y}", series="category_of"
     )
-    labels = list(dict.fromkeys(label for _, label, _ in rows))
-    cells: dict[str, dict[str, int]] = defaultdict(dict)
-    for family, label, headcount in rows:
-        cells[family][label] = headcount
     body = [
         [family, *(b.count(c.get(label, 0)) for label in labels)] for family, c in cells.items()
     ]
