@@ -264,14 +264,27 @@ def test_below_national_level_the_published_counts_are_protected(research):
         assert {"turnover_12m_start_headcount", "staff_key"}.isdisjoint(columns)
 
 
-def test_the_report_shows_each_measure_at_every_level(research):
+def test_the_report_shows_each_measure_at_every_level_in_a_real_browser(research):
+    """England, a region and a trust as headless chromium renders them: each new section
+    has its chart drawn and its table, and the page logs nothing to the console."""
+    import re
+
+    from tests.test_marts_end_to_end import _render
+
     report = research["data"] / "serving" / "report"
-    for page in ("index.html", "region-Y56.html", "trust-RV3.html"):
-        text = (report / page).read_text()
+    for page in ("index.html", "region-Y56.html", "trust-RWK.html"):
+        dom, console = _render(report / page)
+        assert not console, (page, console)
+        sections = {
+            heading: body
+            for heading, body in re.findall(r"<section><h2>([^<]*)</h2>(.*?)</section>", dom, re.S)
+        }
         for heading in (
             "Retention over 12 months",
-            "Progression over 12 months",
-            "Supervision by role",
-            "Training by role",
+            "Progression over 12 months, to May 2025",
+            "Supervision by role, May 2025",
+            "Training by role, May 2025",
         ):
-            assert f"<h2>{heading}" in text, (page, heading)
+            body = sections.get(heading)
+            assert body is not None, (page, heading, list(sections))
+            assert "<svg" in body and "<path" in body and "<table>" in body, (page, heading)
