@@ -16,6 +16,9 @@ Values are compared as published (perturbed, docs/disclosure-control.md), so a c
 the noise hides is not a revision (analysts could not see it), and no revision pairs an
 exact change with its cause: the previous and the new value are each the true count plus
 the noise of its own cell key.
+
+One module (about 325 lines): the comparison, the history it keeps and the `revised`
+marks read and write the same table definitions, which are easier to check together.
 """
 
 from __future__ import annotations

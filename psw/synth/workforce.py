@@ -11,6 +11,9 @@ April. Career events draw from a random stream of their own, so who joins and le
 same as before careers were simulated. Every month's rows pass validation.
 
 Staff ids look like `RV3-00042`: never a name, NHS number or NI number.
+
+One module (about 335 lines): the weights, the people and the month's moves are one
+simulation; apart, each would need the others to be read.
 """
 
 from __future__ import annotations
