@@ -1,6 +1,6 @@
 """The `psw` command. Each subcommand imports what it needs only when it runs.
 
-One module (about 350 lines): a short function per subcommand and the one parser that
+One module (about 400 lines): a short function per subcommand and the one parser that
 names them all, so `psw --help` and the code that answers it stay in step.
 """
 
@@ -240,9 +240,37 @@ def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     return EXIT_PLATFORM_FAILED if left else EXIT_OK
 
 
+def _version() -> str:
+    """The installed platform's version and the return standard it validates against."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from psw.standard import load_standard
+
+    try:
+        platform = version("psw-platform")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        platform = "unknown"
+    standard = load_standard()
+    return f"psw {platform} (return standard: {standard.name} {standard.version})"
+
+
+class _ShowVersion(argparse.Action):
+    """`--version`, worked out only when asked (reading the standard costs every command)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())  # on standard output, as argparse's own --version
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psw", description="PSW workforce data platform: validate, generate and run."
+    )
+    parser.add_argument(
+        "--version", action=_ShowVersion, help="show the version and the return standard"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -80,3 +80,13 @@ def test_report_before_anything_is_published_says_what_to_do(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert "no serving database" in err and "`psw run` builds it" in err
     assert not (tmp_path / "serving" / "report").exists()
+
+
+def test_version_names_the_platform_and_its_standard(capsys):
+    """`psw --version` (issue 23): what an operator quotes in a support request."""
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert (
+        capsys.readouterr().out.strip() == "psw 0.1.0 (return standard: PSW workforce return 1.0)"
+    )
