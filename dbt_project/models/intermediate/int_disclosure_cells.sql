@@ -37,19 +37,25 @@ cells as (
         headcount as value,
         cell_key
     from breakdowns
-    {% for measure in ['headcount', 'joiners', 'leavers', 'compared_headcount', 'compared_previous_headcount'] %}
-        union all
-        select
-            'headcount' as source_table,
-            period_end,
-            geography_level,
-            geography_code,
-            '{{ measure }}' as dimension,
-            '{{ measure }}' as category,
-            {{ measure }} as value,
-            {{ measure }}_key as cell_key
-        from headcount
-        where {{ measure }} is not null
+    {#- A table's counts of a place and month, one cell each, keyed by <measure>_key. -#}
+    {% for table, measures in [
+        ('headcount', ['headcount', 'joiners', 'leavers', 'compared_headcount', 'compared_previous_headcount']),
+        ('retention', ['stability_cohort', 'stability_stayers', 'turnover_12m_leavers', 'turnover_12m_start_headcount', 'turnover_12m_end_headcount']),
+    ] %}
+        {% for measure in measures %}
+            union all
+            select
+                '{{ table }}' as source_table,
+                period_end,
+                geography_level,
+                geography_code,
+                '{{ measure }}' as dimension,
+                '{{ measure }}' as category,
+                {{ measure }} as value,
+                {{ measure }}_key as cell_key
+            from {{ table }}
+            where {{ measure }} is not null
+        {% endfor %}
     {% endfor %}
     union all
     select
@@ -62,20 +68,6 @@ cells as (
         assignments as value,
         cell_key
     from pay
-    {% for measure in ['stability_cohort', 'stability_stayers', 'turnover_12m_leavers', 'turnover_12m_start_headcount', 'turnover_12m_end_headcount'] %}
-        union all
-        select
-            'retention' as source_table,
-            period_end,
-            geography_level,
-            geography_code,
-            '{{ measure }}' as dimension,
-            '{{ measure }}' as category,
-            {{ measure }} as value,
-            {{ measure }}_key as cell_key
-        from retention
-        where {{ measure }} is not null
-    {% endfor %}
     union all
     select
         'progression' as source_table,

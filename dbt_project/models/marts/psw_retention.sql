@@ -76,6 +76,7 @@ turnover as (
     select
         this_month.trust_ods_code,
         this_month.period_end,
+        min(this_month.month_number) as month_number,
         sum(window_month.leavers) as leavers,
         sum(window_month.leavers_key) as leavers_key_sum,
         min(this_month.headcount) as end_headcount,
@@ -96,14 +97,10 @@ turnover_with_start as (
         year_before.headcount as start_headcount,
         year_before.headcount_key as start_headcount_key
     from turnover
-    inner join numbered as this_month
-        on
-            turnover.trust_ods_code = this_month.trust_ods_code
-            and turnover.period_end = this_month.period_end
     inner join numbered as year_before
         on
             turnover.trust_ods_code = year_before.trust_ods_code
-            and year_before.month_number = this_month.month_number - 12
+            and year_before.month_number = turnover.month_number - 12
 ),
 
 trust_figures as (
