@@ -15,7 +15,6 @@ kept in pseudonymisation.key, readable by its owner only).
 
 from __future__ import annotations
 
-import os
 import secrets
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from psw.periods import months
 from psw.reference import trusts
+from psw.settings import current, environment, export
 from psw.standard import load_standard
 from psw.storage import (
     DEFAULT_ENDPOINT,
@@ -50,8 +50,8 @@ FAULTS = ["SALARY_OUTSIDE_BAND", "CODE_INVALID", "PERSONAL_DATA_COLUMN", "FILE_U
 
 def pseudonymisation_key(folder: Path) -> str:
     """The demo's key: PSW_PSEUDONYMISATION_KEY if set, else one made once in the data dir."""
-    if os.environ.get("PSW_PSEUDONYMISATION_KEY"):
-        return os.environ["PSW_PSEUDONYMISATION_KEY"]
+    if current().secret():
+        return current().secret()
     path = folder / "pseudonymisation.key"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -110,15 +110,13 @@ def _stop_on_signals() -> None:
 def run_demo() -> int:
     _stop_on_signals()
     folder = data_dir().resolve()
+    chosen = current()
     settings = S3Settings.from_env(
-        {
-            **os.environ,
-            "PSW_S3_ENDPOINT_URL": os.environ.get("PSW_S3_ENDPOINT_URL", DEFAULT_ENDPOINT),
-        }
+        {**environment(), "PSW_S3_ENDPOINT_URL": chosen.s3_endpoint_url or DEFAULT_ENDPOINT}
     )
     server = LocalS3Server.from_settings(folder / "s3", settings)
     env = {
-        **os.environ,
+        **environment(),
         "PSW_DATA_DIR": str(folder),
         "PSW_S3_ENDPOINT_URL": server.endpoint_url,
         "AWS_ACCESS_KEY_ID": server.access_key,
@@ -129,7 +127,7 @@ def run_demo() -> int:
     from orchestration.run_once import dagster_home
     from psw.warehouse import prepare_manifest
 
-    os.environ.update(env)
+    export(env)
     dagster_home()
     print("preparing the dbt manifest ...", flush=True)
     prepare_manifest(folder)
@@ -159,12 +157,12 @@ def run_demo() -> int:
                 "-h",
                 "127.0.0.1",
                 "-p",
-                "3000",
+                str(chosen.ui_port),
             ],
             env=env,
         )
         print(
-            "Dagster UI: http://127.0.0.1:3000 (the sensor 'trust_uploads' is on). "
+            f"Dagster UI: http://127.0.0.1:{chosen.ui_port} (the sensor 'trust_uploads' is on). "
             "Reports appear in each bucket's feedback/ folder. Ctrl-C stops everything.",
             flush=True,
         )

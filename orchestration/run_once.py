@@ -34,8 +34,8 @@ import dagster as dg
 from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
 from psw.audit import lost_returns, unregistered_trusts
 from psw.batches import parallelism
-from psw.discovery import StoreUnavailable, scan
-from psw.reference import trusts
+from psw.discovery import StoreUnavailable, pending_uploads
+from psw.settings import current, export
 from psw.storage import data_dir
 from psw.warehouse import (
     pid_alive,
@@ -89,15 +89,15 @@ def dagster_yaml(home: Path) -> str:
 
 def dagster_home() -> Path:
     """DAGSTER_HOME, or $PSW_DATA_DIR/dagster with telemetry off; created when missing."""
-    home = Path(os.environ.get("DAGSTER_HOME") or data_dir().resolve() / "dagster")
+    home = current().dagster_home or data_dir().resolve() / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     # Ours to rewrite when it changes; a dagster.yaml written by someone else is left alone.
-    current = config.read_text() if config.exists() else None
+    written = config.read_text() if config.exists() else None
     wanted = dagster_yaml(home)  # a copied or moved home is rewritten for where it is
-    if current is None or (current.startswith("# Written by psw") and current != wanted):
+    if written is None or (written.startswith("# Written by psw") and written != wanted):
         config.write_text(wanted)
-    os.environ["DAGSTER_HOME"] = str(home)
+    export({"DAGSTER_HOME": str(home)})
     return home
 
 
@@ -166,7 +166,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     """One pass; `build=False` processes uploads only (the marts wait for the next pass)."""
     # The intake job runs from the ingestion domain's definitions: the whole platform's
     # (dagster-dbt, dbt's adapters: about 5 s to import) load only when the marts build.
-    from orchestration.ingestion.definitions import defs as ingestion
+    from orchestration.ingestion.definitions import build as ingestion_definitions
     from orchestration.ingestion.jobs import INTAKE_JOB, SALARY_WARNING
 
     lighter_sqlite_commits()
@@ -174,15 +174,16 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
     with open_instance() as instance:
         for run_id in reap_dead_runs(instance):
             progress(f"run {run_id} of a killed `psw run` marked failed; its slots freed")
-        platform = (ingestion.resources or {})["platform"]
+        ingestion = ingestion_definitions()
+        # Resolved as a run would (its EnvVars read), to scan and claim in this process.
+        platform = (ingestion.resources or {})["platform"].process_config_and_initialize()
         lake = platform.lake()
         added = add_new_trusts(instance)
         if added:
             names = ", ".join(added) if len(added) <= 10 else f"{', '.join(added[:10])}, ..."
             progress(f"{len(added)} trusts added as partitions: {names}")
-        registry = sorted(trusts().values(), key=lambda t: t.ods_code)
         try:
-            found = scan(platform.s3(), registry)
+            found = pending_uploads(platform.s3(), lake)
         except StoreUnavailable as exc:
             progress(f"the object store cannot be reached ({exc}): nothing processed")
             counts["failed"] += 1
@@ -190,8 +191,7 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
         for problem in found.problems:
             progress(problem.line)
         counts["problems"] = len(found.problems)
-        done = lake.processed_ids()
-        pending = [s for s in found.submissions if s.id not in done]
+        pending = found.pending
         counts["skipped"] = len(found.submissions) - len(pending)
         progress(f"{len(found.submissions)} uploads in {found.scanned} buckets, {len(pending)} new")
         if pending:
@@ -294,7 +294,7 @@ def _platform() -> dg.Definitions:
     prepare_manifest(data_dir())
     from orchestration.definitions import defs
 
-    return defs
+    return defs()
 
 
 def _execute(

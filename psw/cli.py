@@ -204,16 +204,39 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from pydantic import SecretStr
+
+    from psw.settings import FIELDS, current, markdown
+
+    if args.markdown:
+        print(markdown(), end="")
+        return 0
+    chosen = current()
+    for (name, _, meaning), field in zip(FIELDS, type(chosen).model_fields, strict=True):
+        value = getattr(chosen, field)
+        if value is None:
+            shown = "unset"
+        elif isinstance(value, SecretStr):
+            shown = "set (hidden)"
+        else:
+            shown = str(value) + ("" if field in chosen.model_fields_set else " (default)")
+        print(f"{name}={shown}")
+        print(f"    {meaning}")
+    return 0
+
+
 def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     """The lake again from the archive (landed Parquet and ledger), then `psw run`."""
     from psw.ingest import Settings, first_month
     from psw.lake import Lake
     from psw.rebuild import rebuild_lake
+    from psw.settings import current
     from psw.storage import S3Settings, data_dir, s3_client
     from psw.warehouse import build_whole_next
 
     store = S3Settings.from_env()
-    secret = os.environ.get("PSW_PSEUDONYMISATION_KEY", "")
+    secret = current().secret()
     if not secret:
         return _usage_error("PSW_PSEUDONYMISATION_KEY is not set: the keyed hashes need it")
     settings = Settings(store.platform_bucket, Lake.from_env(data_dir()), secret, first_month())
@@ -377,6 +400,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.set_defaults(func=cmd_lake_rebuild)
 
+    st = sub.add_parser(
+        "settings",
+        help="every environment variable psw reads: its value now (secrets hidden), "
+        "default and meaning",
+    )
+    st.add_argument(
+        "--markdown", action="store_true", help="print docs/settings.md (the reference page)"
+    )
+    st.set_defaults(func=cmd_settings)
+
     d = sub.add_parser(
         "demo",
         help="the platform end to end: local S3 server, buckets, "
@@ -387,8 +420,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from psw.settings import SettingsError, current
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        current()  # validated at start: a wrong variable named in one line, not a traceback
+    except SettingsError as exc:
+        return _usage_error(f"{exc} (every variable: `psw settings`, docs/settings.md)")
     return args.func(args)
 
 
@@ -399,7 +438,6 @@ def entry() -> None:
     its step returns). The exit handlers still run: logs flushed, child processes
     reaped."""
     import atexit
-    import os
 
     code = main()
     atexit._run_exitfuncs()

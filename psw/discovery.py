@@ -17,6 +17,7 @@ from psw.reference import Trust
 from psw.submissions import Submission, is_uploaded_object
 
 if TYPE_CHECKING:
+    from psw.lake import Lake
     from psw.storage import S3Client
 
 
@@ -41,6 +42,22 @@ class Scan:
     problems: list[BucketProblem] = field(default_factory=list)
     scanned: int = 0  # buckets listed (or found wanting) this time
     next_start: int = 0  # where the next scan starts, when a time budget cut this one short
+    done: set[str] = field(default_factory=set)  # ids with an outcome in the ledger
+    pending: list[Submission] = field(default_factory=list)  # the uploads without one
+
+
+def pending_uploads(
+    s3: S3Client, lake: Lake, start: int = 0, budget_s: float | None = None
+) -> Scan:
+    """Every registered trust's uploads, and those the ledger has no outcome for: what
+    the upload sensor and `psw run` both hand to intake."""
+    from psw.reference import trusts
+
+    registry = sorted(trusts().values(), key=lambda t: t.ods_code)
+    found = scan(s3, registry, start, budget_s)
+    found.done = lake.processed_ids()
+    found.pending = [s for s in found.submissions if s.id not in found.done]
+    return found
 
 
 def list_submissions(s3: S3Client, trust: Trust) -> list[Submission]:

@@ -15,7 +15,6 @@ httpfs extension and makes a secret for the lake's bucket:
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from urllib.parse import urlparse
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from psw.settings import current
 from psw.sql import scalar
 
 if TYPE_CHECKING:
@@ -39,14 +39,13 @@ class Plugin(BasePlugin):
 def attach_lake(conn: DuckDBPyConnection, env: Mapping[str, str] | None = None) -> None:
     """Let a DuckDB connection read the lake the environment names (nothing to do when
     it is on local disk)."""
-    env = os.environ if env is None else env
-    url = env.get("PSW_LAKE_URL", "")
+    url = current(env).lake_url or ""
     if urlparse(url).scheme != "s3":
         return
     from psw.storage import S3Settings
 
     load_httpfs(conn)
-    conn.execute(s3_secret_sql(S3Settings.from_env(dict(env)), urlparse(url).netloc))
+    conn.execute(s3_secret_sql(S3Settings.from_env(env), urlparse(url).netloc))
     # DuckDB compares an object's ETag between its listing and its reads; rclone's server
     # quotes it in one answer and not the other, so every read failed as "changed". Lake
     # objects are written once (keyed by submission id) and never while dbt reads them.

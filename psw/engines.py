@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 
 from psw.lake import Lake
 from psw.reference import REGISTRY_COLUMNS
+from psw.settings import current
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -72,11 +73,7 @@ POSTGRES_TYPES = {
 
 def warehouse_kind(env: Mapping[str, str] | None = None) -> str:
     """PSW_WAREHOUSE: the engine dbt builds the marts on (duckdb by default)."""
-    env = os.environ if env is None else env
-    kind = (env.get("PSW_WAREHOUSE") or "duckdb").strip().lower()
-    if kind not in WAREHOUSES:
-        raise ValueError(f"PSW_WAREHOUSE={kind!r}: use one of {', '.join(WAREHOUSES)}")
-    return kind
+    return current(env).warehouse
 
 
 @dataclass(frozen=True)

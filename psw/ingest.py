@@ -33,6 +33,8 @@ import pyarrow.parquet as pq
 from psw.lake import Lake, Status, recency
 from psw.periods import parse_period
 from psw.reference import trust
+from psw.settings import Settings as SettingsModel
+from psw.settings import current
 from psw.standard import load_standard
 from psw.submissions import Placement, Submission, place
 
@@ -43,14 +45,13 @@ if TYPE_CHECKING:
     from psw.validation import PreviousReturn, Report
 
 ARCHIVE_PREFIX = "archive/"
-DEFAULT_FIRST_MONTH = "2024-04"  # the start of the 2024/25 pay year, the earliest pay table
+# The start of the 2024/25 pay year, the earliest pay table (PSW_FIRST_MONTH by default).
+DEFAULT_FIRST_MONTH = SettingsModel.model_fields["first_month"].default
 
 
 def first_month() -> str:
     """PSW_FIRST_MONTH: the first collection month; earlier months are rejected."""
-    value = os.environ.get("PSW_FIRST_MONTH", "").strip() or DEFAULT_FIRST_MONTH
-    parse_period(value)  # a wrong setting fails loudly, not silently
-    return value
+    return current().first_month
 
 
 @dataclass(frozen=True)

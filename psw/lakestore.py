@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
 
+from psw.settings import current
+
 if TYPE_CHECKING:
     from psw.storage import S3Client, S3Settings
 
@@ -62,8 +64,7 @@ class LakeStore(Protocol):
 
 def lake_url(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
     """PSW_LAKE_URL, or the data dir itself (the layout the platform has always had)."""
-    env = os.environ if env is None else env
-    return env.get("PSW_LAKE_URL") or str(Path(data_dir).resolve())
+    return current(env).lake_url or str(Path(data_dir).resolve())
 
 
 def lake_bucket(url: str) -> str | None:

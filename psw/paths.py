@@ -2,19 +2,16 @@
 
 The platform runs from a checkout (an editable install), so the single sources of truth
 (`schemas/`, `expectations/`, `dbt_project/`) are read from the project root rather than
-copied into the package. PSW_HOME overrides the root for unusual deployments.
+copied into the package. (A PSW_HOME override went with the settings module: the Dagster
+definitions need the dbt project's place at import, before settings are read.)
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
 def project_root() -> Path:
-    override = os.environ.get("PSW_HOME")
-    if override:
-        return Path(override).resolve()
     return Path(__file__).resolve().parents[1]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,8 +69,9 @@ class PayRange:
 
 
 def trust_registry_path() -> Path:
-    override = os.environ.get("PSW_TRUST_REGISTRY")
-    return Path(override) if override else reference_dir() / "trusts.csv"
+    from psw.settings import current
+
+    return current().trust_registry or reference_dir() / "trusts.csv"
 
 
 @cache

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from psw.lake import Lake
 from psw.paths import dbt_project_dir
+from psw.settings import environment, exported
 
 
 def warehouse_path(data_dir: Path) -> Path:
@@ -72,17 +73,8 @@ def environment_for_dbt(data_dir: Path) -> Iterator[None]:
     dagster-dbt's `DbtCliResource.cli` starts dbt with a copy of os.environ and takes no
     environment of its own; setting it only around that call keeps a `psw run` (one
     process for intake and marts) free of dbt's settings afterwards."""
-    wanted = dbt_environment(data_dir)
-    saved = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
-    try:
+    with exported(dbt_environment(data_dir)):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager
@@ -295,7 +287,7 @@ def prepare_manifest(data_dir: Path) -> Path:
     if manifest_is_stale():
         subprocess.run(
             dbt_command("parse"),
-            env={**os.environ, **dbt_environment(data_dir)},
+            env={**environment(), **dbt_environment(data_dir)},
             check=True,
             capture_output=True,
             text=True,

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from psw.batches import BatchItem, claim_pending, key_month, short_fault
 from psw.ingest import Settings, process_submission
+from psw.settings import environment, replace_environment
 from psw.submissions import Submission
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def worker_pool(workers: int, store: S3Settings, finished: Any, stop: Any) -> Pr
         max_workers=workers,
         mp_context=worker_context(),
         initializer=_start_worker,
-        initargs=(os.getpid(), dict(os.environ), store, finished, stop),
+        initargs=(os.getpid(), environment(), store, finished, stop),
     )
 
 
@@ -178,8 +179,7 @@ def _start_worker(
 ) -> None:
     from psw.storage import s3_client
 
-    os.environ.clear()
-    os.environ.update(environ)
+    replace_environment(environ)
     _worker.update(s3=s3_client(store), finished=finished, stop=stop)
     # The coordinator itself, not the parent: a worker's parent is the fork server, which
     # lives as long as any worker does.

@@ -90,12 +90,12 @@ def sensor_tick(instance, platform, cursor=None):
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.ingestion.sensors import trust_uploads
+    from orchestration.ingestion.sensors import upload_sensor
 
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"platform": platform}, definitions=defs
+        instance=instance, cursor=cursor, resources={"platform": platform}, definitions=defs()
     )
-    result = trust_uploads(context)
+    result = upload_sensor(5)(context)
     return result, result.cursor or cursor
 
 

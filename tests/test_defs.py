@@ -14,7 +14,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.definitions import defs
+from orchestration.definitions import defs as platform_definitions
+
+defs = platform_definitions()
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 

@@ -15,7 +15,12 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.ingestion.assets import CONTRACT_CHECK, QUALITY_CHECK, SUBMISSION, submission
+from orchestration.ingestion.assets import (
+    CONTRACT_CHECK,
+    QUALITY_CHECK,
+    SUBMISSION,
+    submission_asset,
+)
 from orchestration.ingestion.jobs import INTAKE_JOB
 from orchestration.ingestion.partitions import TRUSTS
 from orchestration.ingestion.resources import PlatformResource
@@ -97,7 +102,7 @@ def test_an_upload_with_an_outcome_is_done_whatever_the_cursor(store, instance, 
         Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=to_csv_bytes(clean_rows)
     )
     first, cursor = sensor_tick(instance, platform)
-    defs.resolve_job_def(INTAKE_JOB).execute_in_process(
+    defs().resolve_job_def(INTAKE_JOB).execute_in_process(
         run_config=first.run_requests[0].run_config,
         instance=instance,
         resources={"platform": platform},
@@ -188,12 +193,18 @@ def test_the_intake_run_reports_each_trust_month_with_its_checks(store, instance
     )
     client.put_object(Bucket="psw-rv3", Key="returns/2025-06/sub/x.csv", Body=b"x")
     batch = list_submissions(client, trusts()["RV3"])
-    result = defs.resolve_job_def(INTAKE_JOB).execute_in_process(
-        run_config={
-            "ops": {"process_uploads": {"config": {"submissions": [s.to_config() for s in batch]}}}
-        },
-        instance=instance,
-        resources={"platform": platform},
+    result = (
+        defs()
+        .resolve_job_def(INTAKE_JOB)
+        .execute_in_process(
+            run_config={
+                "ops": {
+                    "process_uploads": {"config": {"submissions": [s.to_config() for s in batch]}}
+                }
+            },
+            instance=instance,
+            resources={"platform": platform},
+        )
     )
     assert result.success  # a rejection is an answer, not a failed run
     materialised = {
@@ -226,7 +237,7 @@ def test_the_intake_run_reports_each_trust_month_with_its_checks(store, instance
 
     # Materialising a partition re-reports the ledger; it never processes a file again.
     again = dg.materialize(
-        [submission],
+        [submission_asset("2024-04")],
         partition_key="2025-06|RV3",
         resources={"platform": platform},
         instance=instance,

@@ -7,10 +7,12 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from orchestration.definitions import defs
+from orchestration.definitions import defs as platform_definitions
 from orchestration.ingestion.assets import upload_events
 from orchestration.ingestion.partitions import TRUSTS
 from orchestration.marts.assets import psw_dbt_models
+
+defs = platform_definitions()
 
 SUBMISSION = dg.AssetKey("submission")
 

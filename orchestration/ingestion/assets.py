@@ -146,45 +146,53 @@ def latest_outcome(platform: PlatformResource, ods: str, period: str) -> dict | 
     return max(outcomes, key=recency, default=None)
 
 
-@dg.asset(
-    key=SUBMISSION,
-    partitions_def=trust_month_partitions,
-    group_name="ingestion",
-    check_specs=[
-        dg.AssetCheckSpec(
-            CONTRACT_CHECK,
-            asset=SUBMISSION,
-            blocking=True,
-            description="pandera contract of the PSW return v1 (errors)",
-            # Partitioned like the asset: each trust-month keeps its own result, so a result
-            # elsewhere never hides this one from the marts' automation.
-            partitions_def=trust_month_partitions,
-        ),
-        dg.AssetCheckSpec(
-            QUALITY_CHECK,
-            asset=SUBMISSION,
-            description="Great Expectations quality and history suites (warnings)",
-            partitions_def=trust_month_partitions,
-        ),
-    ],
-    description=(
-        "A trust's upload for a month: archived, validated, reported back, landed if "
-        "accepted. Reported by the `intake` job; materialising re-reads the ledger."
-    ),
-)
-def submission(
-    context: dg.AssetExecutionContext, platform: PlatformResource
-) -> Iterator[dg.MaterializeResult]:
-    keys = context.partition_key.keys_by_dimension
-    outcome = latest_outcome(platform, keys["trust"], keys["month"])
-    if outcome is None:
-        raise dg.Failure(f"no upload from {keys['trust']} for {keys['month']} has been processed")
-    yield dg.MaterializeResult(
-        metadata=materialization_metadata(outcome),
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=name, passed=passed, severity=SEVERITY[name], metadata=metadata
-            )
-            for name, passed, metadata in check_outcomes(outcome)
+def submission_asset(first_month: str) -> dg.AssetsDefinition:
+    """The asset, partitioned by trust and month from `first_month`."""
+    partitions = trust_month_partitions(first_month)
+
+    @dg.asset(
+        key=SUBMISSION,
+        partitions_def=partitions,
+        group_name="ingestion",
+        check_specs=[
+            dg.AssetCheckSpec(
+                CONTRACT_CHECK,
+                asset=SUBMISSION,
+                blocking=True,
+                description="pandera contract of the PSW return v1 (errors)",
+                # Partitioned like the asset: each trust-month keeps its own result, so a result
+                # elsewhere never hides this one from the marts' automation.
+                partitions_def=partitions,
+            ),
+            dg.AssetCheckSpec(
+                QUALITY_CHECK,
+                asset=SUBMISSION,
+                description="Great Expectations quality and history suites (warnings)",
+                partitions_def=partitions,
+            ),
         ],
+        description=(
+            "A trust's upload for a month: archived, validated, reported back, landed if "
+            "accepted. Reported by the `intake` job; materialising re-reads the ledger."
+        ),
     )
+    def submission(
+        context: dg.AssetExecutionContext, platform: PlatformResource
+    ) -> Iterator[dg.MaterializeResult]:
+        keys = context.partition_key.keys_by_dimension
+        outcome = latest_outcome(platform, keys["trust"], keys["month"])
+        if outcome is None:
+            raise dg.Failure(
+                f"no upload from {keys['trust']} for {keys['month']} has been processed"
+            )
+        yield dg.MaterializeResult(
+            metadata=materialization_metadata(outcome),
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=name, passed=passed, severity=SEVERITY[name], metadata=metadata
+                )
+                for name, passed, metadata in check_outcomes(outcome)
+            ],
+        )
+
+    return submission

@@ -2,14 +2,19 @@
 
 import dagster as dg
 
-from orchestration.ingestion.assets import submission
+from orchestration.ingestion.assets import submission_asset
 from orchestration.ingestion.jobs import intake_job
 from orchestration.ingestion.resources import PlatformResource
-from orchestration.ingestion.sensors import trust_uploads
+from orchestration.ingestion.sensors import upload_sensor
+from psw.settings import current
 
-defs = dg.Definitions(
-    assets=[submission],
-    jobs=[intake_job],
-    sensors=[trust_uploads],
-    resources={"platform": PlatformResource()},
-)
+
+def build() -> dg.Definitions:
+    """Built when Dagster (or `psw run`) loads the definitions, from the settings then."""
+    chosen = current()
+    return dg.Definitions(
+        assets=[submission_asset(chosen.first_month)],
+        jobs=[intake_job],
+        sensors=[upload_sensor(chosen.sensor_interval_seconds)],
+        resources={"platform": PlatformResource.from_settings()},
+    )

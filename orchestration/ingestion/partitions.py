@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import dagster as dg
 
-from psw.ingest import first_month
 from psw.reference import trusts
 
 TRUSTS = "trusts"
 
-month_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=first_month(), fmt="%Y-%m", end_offset=1
-)
 trust_partitions = dg.DynamicPartitionsDefinition(name=TRUSTS)
-trust_month_partitions = dg.MultiPartitionsDefinition(
-    {"trust": trust_partitions, "month": month_partitions}
-)
+
+
+def trust_month_partitions(first_month: str) -> dg.MultiPartitionsDefinition:
+    """Trusts by months from `first_month` (PSW_FIRST_MONTH, read when the definitions
+    are built) to the current one."""
+    months = dg.MonthlyPartitionsDefinition(start_date=first_month, fmt="%Y-%m", end_offset=1)
+    return dg.MultiPartitionsDefinition({"trust": trust_partitions, "month": months})
 
 
 def new_trusts(instance: dg.DagsterInstance) -> list[str]:

@@ -1,21 +1,33 @@
-"""Resources of the ingestion domain, configured from the environment (INTERFACES.md)."""
+"""Resources of the ingestion domain, configured from psw/settings.py."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
 from psw.ingest import Settings, first_month
 from psw.lake import Lake
+from psw.settings import current
 from psw.storage import S3Client, S3Settings, data_dir, s3_client
+
+# Each field, from the settings field and its variable.
+FIELDS = {
+    "endpoint_url": ("s3_endpoint_url", "PSW_S3_ENDPOINT_URL"),
+    "access_key": ("access_key", "AWS_ACCESS_KEY_ID"),
+    "secret_key": ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    "platform_bucket": ("platform_bucket", "PSW_PLATFORM_BUCKET"),
+    "data_dir": ("data_dir", "PSW_DATA_DIR"),
+    "pseudonymisation_key": ("pseudonymisation_key", "PSW_PSEUDONYMISATION_KEY"),
+}
 
 
 class PlatformResource(dg.ConfigurableResource):
     """The S3 store, the platform bucket, the data dir and the pseudonymisation key.
 
-    Every field defaults to the environment; tests pass explicit values.
+    `from_settings` gives each field whose variable is set as a Dagster `EnvVar` (the UI
+    shows the variable's name, never a secret's value); an unset field falls back to
+    psw/settings.py's default. Tests pass explicit values.
     """
 
     endpoint_url: str | None = None
@@ -24,6 +36,17 @@ class PlatformResource(dg.ConfigurableResource):
     platform_bucket: str | None = None
     data_dir: str | None = None
     pseudonymisation_key: str | None = None
+
+    @classmethod
+    def from_settings(cls) -> PlatformResource:
+        chosen = current()
+        return cls(
+            **{
+                field: dg.EnvVar(variable)
+                for field, (name, variable) in FIELDS.items()
+                if name in chosen.model_fields_set
+            }
+        )
 
     def settings(self) -> S3Settings:
         env = S3Settings.from_env()
@@ -45,7 +68,7 @@ class PlatformResource(dg.ConfigurableResource):
         return Lake.from_env(self.data_path())
 
     def secret(self) -> str:
-        return self.pseudonymisation_key or os.environ.get("PSW_PSEUDONYMISATION_KEY", "")
+        return self.pseudonymisation_key or current().secret()
 
     def intake_settings(self) -> Settings:
         return Settings(

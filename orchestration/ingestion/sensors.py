@@ -14,7 +14,6 @@ handed to which run, so an upload whose run died without an outcome is handed ou
 import hashlib
 import json
 import math
-import os
 import time
 
 import dagster as dg
@@ -23,14 +22,10 @@ from orchestration.ingestion.jobs import intake_job
 from orchestration.ingestion.partitions import new_trusts, trust_partitions
 from orchestration.ingestion.resources import PlatformResource
 from psw.batches import parallelism
-from psw.discovery import StoreUnavailable, scan
-from psw.reference import trusts
+from psw.discovery import StoreUnavailable, pending_uploads
 from psw.submissions import Submission
 
 TICK_BUDGET_S = 40.0
-# How often the sensor looks (seconds): PSW_SENSOR_INTERVAL_SECONDS, default 5 (Dagster's
-# sensor daemon wakes every 5 s at most, so less buys nothing).
-INTERVAL_S = int(os.environ.get("PSW_SENSOR_INTERVAL_SECONDS", "5"))
 BATCH_MAX = 100  # uploads per run: a backlog becomes a few warm runs, not one per upload
 MAX_RUNTIME_S = 1800  # 100 uploads of 100,000 rows take about 15 minutes
 # A run requested this long ago that the instance does not know is taken as lost.
@@ -70,22 +65,36 @@ def in_flight(instance: dg.DagsterInstance, requested: dict, now: float) -> set[
     return {sid for sid, (key, *_) in requested.items() if status[key]}
 
 
-@dg.sensor(
-    name="trust_uploads",
-    minimum_interval_seconds=INTERVAL_S,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    job=intake_job,
-)
-def trust_uploads(
+def upload_sensor(interval_s: int) -> dg.SensorDefinition:
+    """The `trust_uploads` sensor, looking every `interval_s` seconds
+    (PSW_SENSOR_INTERVAL_SECONDS, read when the definitions are built)."""
+
+    @dg.sensor(
+        name="trust_uploads",
+        minimum_interval_seconds=interval_s,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        job=intake_job,
+    )
+    def trust_uploads(
+        context: dg.SensorEvaluationContext, platform: PlatformResource
+    ) -> dg.SensorResult:
+        return look_for_uploads(context, platform)
+
+    return trust_uploads
+
+
+def look_for_uploads(
     context: dg.SensorEvaluationContext, platform: PlatformResource
 ) -> dg.SensorResult:
+    """One tick: new trusts as partitions, and a run request for each batch of uploads."""
     cursor = json.loads(context.cursor or "{}")
     now = time.time()
     added = new_trusts(context.instance)
     partitions = [trust_partitions.build_add_request(added)] if added else []
-    registry = sorted(trusts().values(), key=lambda t: t.ods_code)
     try:
-        found = scan(platform.s3(), registry, cursor.get("next", 0), TICK_BUDGET_S)
+        found = pending_uploads(
+            platform.s3(), platform.lake(), cursor.get("next", 0), TICK_BUDGET_S
+        )
     except StoreUnavailable as exc:
         return dg.SensorResult(
             skip_reason=f"the object store cannot be reached: {exc}",
@@ -93,17 +102,12 @@ def trust_uploads(
         )
     for problem in found.problems:
         context.log.warning(problem.line)
-    done = platform.lake().processed_ids()
-    requested = {sid: v for sid, v in cursor.get("requested", {}).items() if sid not in done}
+    requested = {sid: v for sid, v in cursor.get("requested", {}).items() if sid not in found.done}
     busy = in_flight(context.instance, requested, now)
     # A trust with uploads in a run still going waits for it: its months stay in order (a
     # return's history checks need the month before it landed first).
     waiting = {requested[sid][2] for sid in busy}
-    new = [
-        s
-        for s in found.submissions
-        if s.id not in done and s.id not in busy and s.trust_ods_code not in waiting
-    ]
+    new = [s for s in found.pending if s.id not in busy and s.trust_ods_code not in waiting]
     requests = []
     for batch in plan_batches(new):
         key = run_key(batch, now)

@@ -11,7 +11,6 @@ a published table, only when it succeeded, and either can be launched from the U
 """
 
 import json
-import os
 import time
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -33,6 +32,7 @@ from psw.dbt_builds import keep_parse, new_build_folder, prune_build_folders
 from psw.lake import Lake
 from psw.pages.national import build_report
 from psw.publish import publish_serving
+from psw.settings import current
 from psw.storage import S3Settings, data_dir, s3_client
 from psw.warehouse import (
     built_with,
@@ -179,9 +179,9 @@ def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
     from psw.engines import load_lake, warehouse_kind
 
     kind = warehouse_kind()
-    registry = os.environ.get("PSW_TRUST_REGISTRY")
+    registry = current().trust_registry
     started = time.monotonic()
-    loaded = load_lake(kind, Lake.from_env(folder), Path(registry) if registry else None)
+    loaded = load_lake(kind, Lake.from_env(folder), registry)
     if loaded is not None:
         context.log.info(
             f"lake copied into the {kind} warehouse: {loaded.rows} rows "

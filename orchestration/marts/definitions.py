@@ -13,9 +13,11 @@ from orchestration.marts.assets import (
 from orchestration.marts.resources import dbt_resource
 from orchestration.marts.sensors import marts_automation
 
-defs = dg.Definitions(
-    assets=[psw_dbt_models, serving_database, national_report],
-    jobs=[marts_job, report_job, republish_job],
-    sensors=[marts_automation],
-    resources={"dbt": dbt_resource()},
-)
+
+def build() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[psw_dbt_models, serving_database, national_report],
+        jobs=[marts_job, report_job, republish_job],
+        sensors=[marts_automation],
+        resources={"dbt": dbt_resource()},
+    )

@@ -1,17 +1,17 @@
 """Settings for any S3-compatible store, and boto3 clients that retry.
 
 Any S3-compatible store works (AWS S3, MinIO, Ceph, the local server). Settings come from
-the environment variables of INTERFACES.md; a store other than AWS is addressed
-path-style.
+psw/settings.py; a store other than AWS is addressed path-style.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from psw.settings import current
 
 # boto3's clients have no type information without the boto3-stubs packages: named here
 # so signatures say what they take.
@@ -34,23 +34,18 @@ class S3Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> S3Settings:
-        env = os.environ if env is None else env
-        endpoint = env.get("PSW_S3_ENDPOINT_URL") or None
-        access, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        """The store's settings from `env` (the process environment by default)."""
+        settings = current(env)
+        endpoint = settings.s3_endpoint_url
+        access, secret = settings.access_key, settings.secret_access_key()
         if endpoint and not access:  # a local or private store: the demo pair by default
             access, secret = DEMO_ACCESS_KEY, DEMO_SECRET_KEY
-        return cls(
-            endpoint,
-            access,
-            secret,
-            env.get("AWS_REGION", "eu-west-2"),
-            env.get("PSW_PLATFORM_BUCKET", "psw-platform"),
-        )
+        return cls(endpoint, access, secret, settings.region, settings.platform_bucket)
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    return Path(env.get("PSW_DATA_DIR", "./data"))
+    """PSW_DATA_DIR: the warehouse, serving database, report and local lake."""
+    return current(env).data_dir
 
 
 def s3_client(settings: S3Settings | None = None) -> S3Client:
