@@ -55,14 +55,15 @@ lint: setup
 	$(BIN)/ruff format --check psw orchestration tests benchmarks
 	cd dbt_project && ../$(BIN)/sqlfluff lint models tests/*.sql
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 demo: setup
 	$(BIN)/psw demo
 
 spec: setup
 	$(BIN)/psw spec --out docs/spec
-	$(BIN)/python -c "from psw.dbt_artifacts import write_artifacts; write_artifacts()"
-	$(BIN)/python -c "from psw.standard import load_standard; from psw.validation.suites import write_suites; write_suites(load_standard())"
+	$(BIN)/python -c "from psw.warehouse.dbt_artifacts import write_artifacts; write_artifacts()"
+	$(BIN)/python -c "from psw.standard.model import load_standard; from psw.standard.validation.suites import write_suites; write_suites(load_standard())"
 
 bench: setup
 	$(BIN)/python benchmarks/validate_bench.py

@@ -29,8 +29,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from orchestration.demo import DEMO_TRUSTS, FAULTS, FIRST, LAST, LATE
-    from psw.lake import Lake
-    from psw.periods import months
+    from psw.core.periods import months
+    from psw.lake.layout import Lake
 
     work = args.workdir.resolve()
     subprocess.run(["rm", "-rf", str(work)], check=True)
@@ -40,7 +40,7 @@ def main() -> int:
     env.pop("DAGSTER_HOME", None)
     started = time.monotonic()
     demo = subprocess.Popen(
-        [sys.executable, "-m", "psw.cli", "demo"],
+        [sys.executable, "-m", "orchestration.cli", "demo"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

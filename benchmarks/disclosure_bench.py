@@ -194,7 +194,7 @@ def main() -> int:
         measure(args.serving, args.warehouse)
         return 0
 
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
     from tests.test_disclosure import PERIODS, build_national_scenario
 
     shutil.rmtree(args.workdir, ignore_errors=True)

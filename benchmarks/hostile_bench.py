@@ -34,12 +34,12 @@ CELLS = {
 def main() -> int:
     import great_expectations  # noqa: F401  (imported once, outside every timing)
 
-    from psw.periods import parse_period
-    from psw.reference import trusts
-    from psw.standard import load_standard
+    from psw.core.periods import parse_period
+    from psw.standard.model import load_standard
+    from psw.standard.reference import trusts
+    from psw.standard.validation import personal, validate_return
+    from psw.standard.validation.reading import read_return
     from psw.synth import simulate, to_csv_bytes
-    from psw.validation import personal, validate_return
-    from psw.validation.reading import read_return
 
     standard = load_standard()
     clean = dict(simulate(trusts()["RV3"], ["2025-06"], seed=1, staff=40))["2025-06"]

@@ -62,11 +62,11 @@ def main() -> int:
     parser.add_argument("--skip-ingest", action="store_true")
     args = parser.parse_args()
 
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
     from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
     from psw.synth import simulate, to_csv_bytes
     from psw.synth.landing import land_directly
-    from psw.warehouse import dbt_command, dbt_environment, serving_path, warehouse_path
+    from psw.warehouse.writer import dbt_command, dbt_environment, serving_path, warehouse_path
 
     work = args.workdir.resolve()
     subprocess.run(["rm", "-rf", str(work)], check=True)
@@ -109,7 +109,7 @@ def main() -> int:
             print(f"uploaded {rows} rows in {time.monotonic() - started:.0f} s", flush=True)
             timed(
                 "psw run from empty (ingest + dbt build + publish)",
-                [sys.executable, "-m", "psw.cli", "run"],
+                [sys.executable, "-m", "orchestration.cli", "run"],
                 env,
             )
         timed("dbt build again (warm, nothing new)", dbt_build, env)
@@ -125,7 +125,7 @@ def main() -> int:
             )
             timed(
                 f"psw run with one new return ({label})",
-                [sys.executable, "-m", "psw.cli", "run"],
+                [sys.executable, "-m", "orchestration.cli", "run"],
                 env,
             )
     for label, path in [("warehouse", warehouse_path(data)), ("serving", serving_path(data))]:

@@ -57,8 +57,8 @@ def intake_run_for(instance, key: str, after: float):
 def one_at_a_time(client, count: int, trust_code: str) -> None:
     import dagster as dg
 
-    from psw.periods import months
-    from psw.reference import trusts
+    from psw.core.periods import months
+    from psw.standard.reference import trusts
     from psw.synth import encode, simulate
 
     trust = trusts()[trust_code]
@@ -95,7 +95,7 @@ def one_at_a_time(client, count: int, trust_code: str) -> None:
 
 
 def burst(client, count: int) -> None:
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
     from psw.synth import encode, simulate
 
     stamp = int(time.time())

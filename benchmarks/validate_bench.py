@@ -46,8 +46,8 @@ def child(path: Path, rows: int) -> dict:
     started = time.perf_counter()
     import pyarrow.csv as pacsv
 
-    from psw.periods import parse_period
-    from psw.validation import validate_return
+    from psw.core.periods import parse_period
+    from psw.standard.validation import validate_return
 
     import_s = time.perf_counter() - started
     period_end = parse_period(PERIOD)
@@ -103,7 +103,7 @@ def _peak_mb() -> float:
 
 def measure(rows: int, folder: Path) -> dict:
     """Write the return for this size, then measure it in a fresh child process."""
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
     from psw.synth import rows_of_size, to_csv_bytes
 
     path = folder / f"return_{rows}.csv"

@@ -1,10 +1,15 @@
 """The platform's one Definitions object: each domain's small definitions, merged here.
 
-Each domain's `build()` makes its definitions when they are loaded, not at import, so
-the settings they read (psw/settings.py) are those of the process loading them.
+Each domain's `build()` makes its definitions when they are first loaded, not at import,
+so the settings they read (psw/core/settings.py) are those of the process loading them.
+They are built once per process, as a module-level object was: a Definitions object
+keeps the repository it resolved, and resolving it again outside an open Dagster
+instance can meet a state storage whose instance is gone (seen in the test suite).
 Loading must not import Great Expectations or run dbt; the dbt manifest must exist
-(`psw.warehouse.prepare_manifest`, which `psw run`, `psw demo` and the tests call).
+(`psw.warehouse.writer.prepare_manifest`, which `psw run`, `psw demo` and the tests call).
 """
+
+from functools import cache
 
 import dagster as dg
 
@@ -14,4 +19,9 @@ from orchestration.marts import definitions as marts
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    return _built()
+
+
+@cache
+def _built() -> dg.Definitions:
     return dg.Definitions.merge(ingestion.build(), marts.build())

@@ -2,7 +2,9 @@
 
 Starts the local S3 server, provisions the buckets, uploads two years of synthetic returns
 for a realistic set of trusts (a few faulty: they come back rejected or with warnings),
-then runs `dagster dev` with the upload sensor on and the UI on port 3000. A few returns
+then runs `dagster dev` with the upload sensor on and the UI on port 3000 (PSW_UI_PORT),
+its output in $PSW_DATA_DIR/logs/dagster-dev.log; the console shows the milestones
+(orchestration/milestones.py). A busy port is refused in one line. A few returns
 arrive late, while the demo runs, so the sensor is seen at work. The marts rebuild as
 accepted returns land (the `marts_automation` sensor) and each build publishes the
 serving database, $PSW_DATA_DIR/serving/psw.duckdb. Ctrl-C stops everything and prints
@@ -24,10 +26,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from psw.periods import months
-from psw.reference import trusts
-from psw.settings import current, environment, export
-from psw.standard import load_standard
+from orchestration.milestones import Milestones, port_in_use
+from psw.core.periods import months
+from psw.core.settings import current, environment, export
+from psw.lake.layout import Lake
+from psw.standard.model import load_standard
+from psw.standard.reference import trusts
 from psw.storage import (
     DEFAULT_ENDPOINT,
     LocalS3Server,
@@ -115,6 +119,17 @@ def run_demo() -> int:
         {**environment(), "PSW_S3_ENDPOINT_URL": chosen.s3_endpoint_url or DEFAULT_ENDPOINT}
     )
     server = LocalS3Server.from_settings(folder / "s3", settings)
+    for host, port, variable in (
+        (server.host, server.port, "PSW_S3_ENDPOINT_URL"),
+        ("127.0.0.1", chosen.ui_port, "PSW_UI_PORT"),
+    ):
+        if port_in_use(host, port):
+            print(
+                f"psw: error: port {port} on {host} is in use (another psw demo, or a "
+                f"Dagster UI or S3 server?): stop it, or set {variable} to a free port",
+                file=sys.stderr,
+            )
+            return 2
     env = {
         **environment(),
         "PSW_DATA_DIR": str(folder),
@@ -125,7 +140,7 @@ def run_demo() -> int:
         "DAGSTER_HOME": str(folder / "dagster"),
     }
     from orchestration.run_once import dagster_home
-    from psw.warehouse import prepare_manifest
+    from psw.warehouse.writer import prepare_manifest
 
     export(env)
     dagster_home()
@@ -133,19 +148,21 @@ def run_demo() -> int:
     prepare_manifest(folder)
     print(f"starting the local S3 server on {server.endpoint_url} ...", flush=True)
     server.start()
-    ui = None
+    ui, watcher = None, None
     try:
         from psw.storage import s3_client
 
         client = s3_client(server.settings(settings.platform_bucket))
         created = provision_buckets(client, settings.platform_bucket)
         print(f"buckets ready ({sum(created.values())} created)", flush=True)
-        n = upload_returns(client, late=False)
+        uploaded = [upload_returns(client, late=False)]
         print(
-            f"{n} returns uploaded for {', '.join(DEMO_TRUSTS)} ({FIRST} to {LAST}), "
+            f"{uploaded[0]} returns uploaded for {', '.join(DEMO_TRUSTS)} ({FIRST} to {LAST}), "
             f"including {len(FAULTS)} faulty files for RWK",
             flush=True,
         )
+        log = folder / "logs" / "dagster-dev.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
         ui = subprocess.Popen(
             [
                 sys.executable,
@@ -160,22 +177,35 @@ def run_demo() -> int:
                 str(chosen.ui_port),
             ],
             env=env,
+            # Dagster's and dbt's own output (thousands of lines) in a file, not the console.
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         print(
-            f"Dagster UI: http://127.0.0.1:{chosen.ui_port} (the sensor 'trust_uploads' is on). "
-            "Reports appear in each bucket's feedback/ folder. Ctrl-C stops everything.",
+            f"Dagster starting (its log: {log}); reports appear in each bucket's feedback/ "
+            "folder. Ctrl-C stops everything.",
             flush=True,
         )
-        late = threading.Timer(LATE_AFTER_S, lambda: upload_returns(client, late=True))
+        url = f"http://127.0.0.1:{chosen.ui_port}"
+        watcher = Milestones(Lake.from_env(folder), url, lambda: sum(uploaded), say=_say)
+        watcher.watch()
+
+        def upload_late() -> None:
+            uploaded.append(upload_returns(client, late=True, progress=_say))
+
+        late = threading.Timer(LATE_AFTER_S, upload_late)
         late.daemon = True
         late.start()
         while ui.poll() is None:
             time.sleep(1)
-        return ui.returncode or 0
+        print(f"Dagster stopped (exit {ui.returncode}): see {log}", file=sys.stderr)
+        return ui.returncode or 1
     except KeyboardInterrupt:
         print("\nstopping: Dagster, then the S3 server", flush=True)
         return 0
     finally:
+        if watcher:
+            watcher.stop()
         if ui and ui.poll() is None:
             ui.send_signal(signal.SIGINT)  # dagster dev stops cleanly on SIGINT only
             try:
@@ -186,11 +216,15 @@ def run_demo() -> int:
         _describe_serving(folder)
 
 
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
 def _describe_serving(folder: Path) -> None:
     """What an analyst would find in the serving database now."""
     import duckdb
 
-    from psw.warehouse import serving_path
+    from psw.warehouse.writer import serving_path
 
     path = serving_path(folder)
     if not path.exists():

@@ -32,13 +32,13 @@ from typing import Any
 import dagster as dg
 
 from orchestration.ingestion.partitions import TRUSTS, add_new_trusts
-from psw.audit import lost_returns, unregistered_trusts
-from psw.batches import parallelism
-from psw.discovery import StoreUnavailable, pending_uploads
-from psw.settings import current, export
+from psw.core.processes import pid_alive
+from psw.core.settings import current, export
+from psw.intake.batches import parallelism
+from psw.intake.discovery import StoreUnavailable, pending_uploads
 from psw.storage import data_dir
-from psw.warehouse import (
-    pid_alive,
+from psw.warehouse.audit import lost_returns, unregistered_trusts
+from psw.warehouse.writer import (
     prepare_manifest,
     report_is_stale,
     serving_is_stale,

@@ -1,7 +1,7 @@
 """An attacker with nothing but the serving file and the published rules.
 
 Written apart from the disclosure mechanism (it imports nothing of dbt's models or
-psw.publish): it reads every table of schema `published`, turns each published count
+psw.warehouse.publish): it reads every table of schema `published`, turns each published count
 into what the rules say about the true count (an interval), writes down every equality
 and inequality the published schema implies between true counts, and tightens the
 intervals until nothing moves. A count whose interval closes to one value is recovered.
@@ -645,7 +645,7 @@ def public_rules() -> dict:
     """What the attacker reads in the return standard (public): the breakdowns every
     person in post is in (their column is required), and how many columns each
     data-quality share counts."""
-    from psw.standard import load_standard
+    from psw.standard.model import load_standard
 
     standard = load_standard()
     required = {c.name for c in standard.columns if c.is_required and c.codes}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from psw.reference import trusts
-from psw.standard import load_standard
+from psw.standard.model import load_standard
+from psw.standard.reference import trusts
 from psw.synth import simulate
 from tests.helpers import PERIOD, TRUST, platform_env
 
@@ -82,7 +82,7 @@ def pytest_configure(config):
     them (prepare_if_dev only runs under `dagster dev`; tests prepare it explicitly)."""
     import tempfile
 
-    from psw.warehouse import prepare_manifest
+    from psw.warehouse.writer import prepare_manifest
 
     with tempfile.TemporaryDirectory() as data:
         prepare_manifest(Path(data))
@@ -109,9 +109,9 @@ def published_platform(tmp_path, published_june):
     """`platform` as `published_june` left it (a copy of its folders, its own server)."""
     import shutil
 
-    from psw.lake import Lake
+    from psw.lake.layout import Lake
     from psw.storage import LocalS3Server, free_port, s3_client
-    from psw.warehouse import REPORT_SOURCE, serving_identity
+    from psw.warehouse.writer import REPORT_SOURCE, serving_identity
 
     for part in ("s3", "data", "dagster"):
         shutil.copytree(published_june / part, tmp_path / part, symlinks=True)
@@ -126,7 +126,7 @@ def published_platform(tmp_path, published_june):
 def platform(tmp_path):
     """A real local S3 server with the buckets provisioned: the client, the environment
     of a `psw` process for it (state under tmp_path) and that process's lake."""
-    from psw.lake import Lake
+    from psw.lake.layout import Lake
     from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 
     with LocalS3Server(tmp_path / "s3", f"http://127.0.0.1:{free_port()}") as server:

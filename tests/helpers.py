@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from psw.periods import parse_period
+from psw.core.periods import parse_period
+from psw.standard.validation import validate_return
 from psw.synth import to_csv_bytes
-from psw.validation import validate_return
 
 # Far enough ahead that every test period has ended; tests of the future pass their own.
 TODAY = dt.date(2026, 11, 23)
@@ -162,7 +162,7 @@ def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -
     ]
 
 
-# Charts are kept by the hash of their specification (psw/pages/charts.py), so every
+# Charts are kept by the hash of their specification (psw/site/charts.py), so every
 # test's data folder can share one cache: each test's report then draws only the charts
 # no earlier test drew (test_charts.py tests the cache itself).
 SHARED_CHARTS = Path(os.environ.get("TMPDIR", "/tmp")) / f"psw-test-charts-{os.getuid()}"
@@ -190,7 +190,7 @@ def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
 
 def upload_month(client, ods: str, period: str, seed: int, staff: int = 30) -> None:
     """A clean return of a trust's month, simulated, put at returns/<period>/r.csv."""
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
     from psw.synth import simulate
 
     rows = dict(simulate(trusts()[ods], [period], seed=seed, staff=staff))[period]
@@ -210,7 +210,7 @@ def psw(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     import contextlib
     import io
 
-    from psw.cli import main
+    from orchestration.cli import main
 
     saved = dict(os.environ)
     out, err = io.StringIO(), io.StringIO()
@@ -225,7 +225,7 @@ def psw(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["psw", *argv], code, out.getvalue(), err.getvalue())
 
 
-PSW_PROCESS = [sys.executable, "-m", "psw.cli"]  # the `psw` command, in its own process
+PSW_PROCESS = [sys.executable, "-m", "orchestration.cli"]  # the `psw` command, in its own process
 
 
 def psw_command(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:

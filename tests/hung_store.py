@@ -1,7 +1,6 @@
 """A store that stops answering: a TCP proxy in front of the local S3 server that, once
 told to hang, accepts connections and holds every byte (what a store behind a stalled
-load balancer or a full disk looks like to a client). Used by tests/test_faults.py and
-benchmarks/intake_bench.py."""
+load balancer or a full disk looks like to a client). Used by tests/test_faults.py."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""Charts are drawn once per specification and kept (psw/pages/charts.py)."""
+"""Charts are drawn once per specification and kept (psw/site/charts.py)."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from psw.pages import charts
+from psw.site import charts
 
 SPEC = {
     "data": {
@@ -56,7 +56,7 @@ def test_a_serving_file_from_before_pay_and_the_population_table_still_reads(tmp
     ref_population): the pages leave those sections out instead of failing."""
     import duckdb
 
-    from psw.pages.published import Published
+    from psw.site.published import Published
 
     path = tmp_path / "old.duckdb"
     with duckdb.connect(str(path)) as db:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from psw.cli import main
+from orchestration.cli import main
 from psw.synth import to_csv_bytes
 from tests.helpers import validate_argv, write
 
@@ -55,7 +55,7 @@ def test_a_different_trust_gets_trust_mismatch(clean_file, capsys):
 def test_usage_errors_exit_2(clean_file, args):
     args = [a.replace("{file}", str(clean_file)) for a in args]
     result = subprocess.run(
-        [sys.executable, "-m", "psw.cli", *args], capture_output=True, text=True
+        [sys.executable, "-m", "orchestration.cli", *args], capture_output=True, text=True
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr

@@ -83,9 +83,9 @@ def test_the_chart_instance_is_deploy_dagster_yaml():
 
 
 def test_the_environment_is_the_platforms_and_secrets_come_from_secrets():
-    from psw.settings import FIELDS
+    from psw.core.settings import FIELDS
 
-    # What psw reads (psw/settings.py) and what dbt reads (env_var in its profile and macros).
+    # What psw reads (psw/core/settings.py) and what dbt reads (env_var in its profile and macros).
     dbt_files = [ROOT / "dbt_project" / "profiles.yml", *ROOT.glob("dbt_project/macros/*.sql")]
     read_by_dbt = {
         name

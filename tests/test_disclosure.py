@@ -14,12 +14,12 @@ import subprocess
 import duckdb
 import pytest
 
-from psw.periods import months, parse_period
-from psw.publish import publish_serving
-from psw.reference import trusts
+from psw.core.periods import months, parse_period
+from psw.standard.reference import trusts
 from psw.synth import simulate
 from psw.synth.landing import land_directly, land_return
-from psw.warehouse import dbt_command, dbt_environment
+from psw.warehouse.publish import publish_serving
+from psw.warehouse.writer import dbt_command, dbt_environment
 from tests import attacker
 
 # 14 months: the 12-month retention and progression of June and July 2025 (issue 22).

@@ -49,6 +49,11 @@ def test_uploads_to_reports_archive_and_pseudonymised_parquet(platform, clean_ro
     client.put_object(Bucket="psw-rx4", Key="returns/2025-06/nil.csv", Body=to_csv_bytes([]))
     first = psw_run(env, process=True)  # the command itself, from its own process
     assert "5 processed (2 rejected)" in first.stdout
+    # The terminal: a line per upload and the pass's stages; dbt and Dagster in the log.
+    assert sum(line.startswith("[") and "/5] " in line for line in first.stdout.splitlines()) == 5
+    assert len(first.stdout.splitlines()) < 25 and first.stderr == "", first.stdout + first.stderr
+    log = Path(env["PSW_DATA_DIR"]) / "logs" / "psw-run.log"
+    assert "Running with dbt=" in log.read_text() and "Running with dbt=" not in first.stdout
 
     corrected = [dict(r) for r in clean_rows[:-3]]
     client.put_object(
@@ -56,7 +61,9 @@ def test_uploads_to_reports_archive_and_pseudonymised_parquet(platform, clean_ro
     )
     second = psw_run(env)
     assert "1 processed (0 rejected), 4 already processed" in second.stdout
-    assert "Unable to do partial parsing" not in second.stdout  # the first build's parse kept
+    second_log = log.read_text().rsplit("==== psw run ", 1)[1]  # this pass's part
+    assert "Running with dbt=" in second_log
+    assert "Unable to do partial parsing" not in second_log  # the first build's parse kept
 
     assert status(client, "psw-rv3", "feedback/2025-06/june.csv") == "accepted"
     assert status(client, "psw-rwk", "feedback/2025-06/rwk.csv") == "accepted"

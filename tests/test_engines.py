@@ -1,4 +1,4 @@
-"""psw.engines: the lake as tables for PostgreSQL, and its published tables back out,
+"""psw.warehouse.engines: the lake as tables for PostgreSQL, and its published tables back out,
 against a real server (Debian's package). The marts built on it are compared row for row
 with DuckDB's in test_marts_end_to_end.py."""
 
@@ -12,15 +12,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from psw.engines import copy_published, load_lake, read_lake, warehouse_kind
-from psw.lake import Lake
+from psw.lake.layout import Lake
+from psw.warehouse.engines import copy_published, load_lake, read_lake, warehouse_kind
 from tests.postgres import LocalPostgres, server_binaries
 
 
 def test_the_warehouse_is_named_by_one_variable():
     assert warehouse_kind({}) == "duckdb"
     assert warehouse_kind({"PSW_WAREHOUSE": " Postgres "}) == "postgres"
-    with pytest.raises(ValueError, match="duckdb, postgres, spark"):
+    with pytest.raises(ValueError, match="PSW_WAREHOUSE='oracle': Input should be 'duckdb'"):
         warehouse_kind({"PSW_WAREHOUSE": "oracle"})
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from psw.batches import process_batch, process_in_workers
-from psw.discovery import list_submissions
-from psw.ingest import GONE, Settings
-from psw.lake import Lake
-from psw.reference import trusts
+from psw.intake.batches import process_batch
+from psw.intake.discovery import list_submissions
+from psw.intake.ingest import GONE, Settings
+from psw.intake.workers import process_in_workers
+from psw.lake.layout import Lake
+from psw.standard.reference import trusts
 from psw.storage import S3Settings
 from psw.synth import simulate, to_csv_bytes
 from tests.helpers import TODAY, psw, psw_run, spawn_psw_run, upload_month
@@ -300,7 +301,7 @@ def test_a_pass_killed_between_the_publish_and_the_report_is_made_good(published
     and trust histories stale while every later pass said "nothing new", and report
     folders behind. The report records the serving file it was built from; the next pass
     sees the difference and writes the report again, and removes what the kill left."""
-    from psw.warehouse import report_is_stale, serving_identity
+    from psw.warehouse.writer import report_is_stale, serving_identity
 
     client, env, lake = published_platform  # RV3's June published
     assert not report_is_stale(lake)
@@ -368,8 +369,8 @@ def test_a_worker_has_its_passs_environment_and_finds_the_libraries_imported(mon
     Expectations (decision 0122): each worker still takes the environment of its own
     pass (tests, and any long-lived process, change it between passes), not the
     server's from when it started."""
+    from psw.intake.workers import worker_context, worker_pool
     from psw.storage import S3Settings
-    from psw.workers import worker_context, worker_pool
 
     context = worker_context()
     store = S3Settings(None, None, None, "eu-west-2", "psw-platform")
@@ -402,8 +403,8 @@ def test_a_worker_never_imports_pyspark():
     """Found by the Spark build: with pyspark installed, Great Expectations' import pulled
     it into each intake worker, and pyspark exited workers spawned by `python -m pytest`
     (and would those of `python -m dagster`), so every upload of a backlog failed."""
+    from psw.intake.workers import worker_context, worker_pool
     from psw.storage import S3Settings
-    from psw.workers import worker_context, worker_pool
 
     context = worker_context()
     store = S3Settings(None, None, None, "eu-west-2", "psw-platform")

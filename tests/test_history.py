@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from psw.pages.history import history, national_picture
-from psw.pages.history_page import render
+from psw.site.history import history, national_picture
+from psw.site.history_page import render
 
 
 def record(

@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from psw.batches import process_batch
-from psw.discovery import list_submissions
-from psw.ingest import Settings
-from psw.lake import Lake
-from psw.reference import trusts
+from psw.intake.batches import process_batch
+from psw.intake.discovery import list_submissions
+from psw.intake.ingest import Settings
+from psw.lake.layout import Lake
+from psw.standard.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
 from tests.helpers import TODAY, validate_argv
@@ -153,7 +153,7 @@ def corpus(tmp_path_factory, standard, clean_rows) -> dict:
 # VmHWM: this process's own peak (ru_maxrss would include the pytest process it forked from).
 MEASURE = (
     "import sys, time\n"
-    "from psw.cli import main\n"
+    "from orchestration.cli import main\n"
     "started = time.monotonic()\n"
     "code = main(sys.argv[1:])\n"
     "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"

@@ -17,7 +17,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from psw.reference import trusts
+from psw.standard.reference import trusts
 from psw.storage import (
     S3Settings,
     free_port,

@@ -16,7 +16,8 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 def test_importing_validation_and_cli_does_not_import_great_expectations():
     code = (
-        "import sys, psw.validation, psw.cli, psw.synth, psw.spec, orchestration.definitions\n"
+        "import sys, psw.standard.validation, orchestration.cli, psw.synth, psw.standard.spec\n"
+        "import orchestration.definitions, psw.site.national, psw.site.history\n"
         "assert 'great_expectations' not in sys.modules, 'GX imported at load'\n"
         "assert 'vl_convert' not in sys.modules, 'the chart engine imported at load'\n"
         "print('ok')"
@@ -30,7 +31,8 @@ def test_loading_the_definitions_does_not_load_the_validator():
     pandas and pandera load in the intake run that validates, not with the definitions."""
     code = (
         "import sys, orchestration.definitions\n"
-        "print(sorted(m for m in ('pandera', 'psw.validation.engine') if m in sys.modules))"
+        "engine = 'psw.standard.validation.engine'\n"
+        "print(sorted(m for m in ('pandera', engine) if m in sys.modules))"
     )
     assert _python(code).stdout.strip() == "[]"
 
@@ -58,24 +60,3 @@ def test_workspace_loads_the_way_dagster_dev_loads_it(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "All code locations passed validation" in result.stdout + result.stderr
-
-
-def test_the_library_never_imports_dagster():
-    """`psw/` is the library, `orchestration/` the Dagster layer: one way only (the CLI
-    dispatches to orchestration inside its commands)."""
-    import pkgutil
-    from pathlib import Path
-
-    import psw
-
-    root = Path(psw.__file__).parent
-    modules = [f"psw.{m.name}" for m in pkgutil.iter_modules([str(root)])]
-    validation = pkgutil.iter_modules([str(root / "validation")])
-    modules += [f"psw.validation.{m.name}" for m in validation]
-    code = (
-        f"import sys, importlib\nfor m in {modules!r}: importlib.import_module(m)\n"
-        "top = {m.split('.')[0] for m in sys.modules}\n"
-        "leaks = sorted(top & {'dagster', 'orchestration'})\n"
-        "print(leaks)"
-    )
-    assert _python(code).stdout.strip() == "[]"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 
-from psw.lake import Lake
-from psw.reference import trusts
+from psw.lake.layout import Lake
+from psw.standard.reference import trusts
 from psw.synth import simulate
 from psw.synth.landing import land_return
-from psw.warehouse import dbt_command, dbt_environment
+from psw.warehouse.writer import dbt_command, dbt_environment
 from tests.helpers import warehouse_tables
 
 INCREMENTAL = ["int_assignments_in_force", "int_staff_months", "int_trust_breakdowns"]

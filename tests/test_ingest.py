@@ -11,10 +11,10 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from psw.discovery import list_submissions
-from psw.ingest import Settings, process_submission
-from psw.lake import Lake
-from psw.reference import trusts
+from psw.intake.discovery import list_submissions
+from psw.intake.ingest import Settings, process_submission
+from psw.lake.layout import Lake
+from psw.standard.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import to_csv_bytes
 from tests.helpers import TODAY
@@ -204,7 +204,7 @@ def test_every_object_but_feedback_and_folder_markers_is_an_upload(platform):
 def test_too_large_uploads_are_archived_and_rejected_without_download(platform, monkeypatch):
     client, data_dir = platform
     monkeypatch.setitem(
-        __import__("psw.standard", fromlist=["x"]).load_standard().limits, "max_bytes", 1000
+        __import__("psw.standard.model", fromlist=["x"]).load_standard().limits, "max_bytes", 1000
     )
     outcome = _process(client, data_dir, _upload(client, "returns/2025-06/huge.csv", b"a" * 5000))
     assert outcome.status == "rejected" and outcome.archive_key.split("/")[3].startswith("etag-")

@@ -25,10 +25,10 @@ from orchestration.ingestion.jobs import INTAKE_JOB
 from orchestration.ingestion.partitions import TRUSTS
 from orchestration.ingestion.resources import PlatformResource
 from orchestration.ingestion.sensors import plan_batches
-from psw.discovery import list_submissions, scan
-from psw.reference import trusts
+from psw.intake.discovery import list_submissions, scan
+from psw.intake.submissions import Submission
+from psw.standard.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
-from psw.submissions import Submission
 from psw.synth import to_csv_bytes
 from tests.helpers import end_a_run_without_outcome, platform_resource, sensor_tick
 

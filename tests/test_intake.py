@@ -16,16 +16,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from psw.batches import process_batch
-from psw.discovery import list_submissions
-from psw.ingest import Settings
-from psw.lake import Lake
-from psw.reference import Trust, trusts
-from psw.standard import load_standard
+from psw.core.processes import pid_alive
+from psw.intake.batches import process_batch
+from psw.intake.discovery import list_submissions
+from psw.intake.ingest import Settings
+from psw.intake.submissions import place
+from psw.lake.layout import Lake
+from psw.standard.model import load_standard
+from psw.standard.reference import Trust, trusts
 from psw.storage import LocalS3Server, S3Settings, free_port, provision_buckets, s3_client
-from psw.submissions import place
 from psw.synth import simulate, to_csv_bytes
-from psw.warehouse import pid_alive
 from tests.helpers import TODAY, platform_env, psw_run, spawn_psw_run
 
 LONG_NAME = "RV3 June return " + "x" * 224 + ".csv"  # 244 characters
@@ -138,7 +138,7 @@ def test_a_month_outside_the_trusts_registry_dates_is_not_filed(period, problem)
 def test_a_registry_month_not_written_yyyy_mm_is_named(tmp_path):
     """An operator's typo in the registry stops loading it with the file, trust and value
     named, rather than leaving the trust silently open-ended."""
-    from psw.reference import RegistryError, _load_trusts
+    from psw.standard.reference import RegistryError, _load_trusts
 
     registry = tmp_path / "registry.csv"
     registry.write_text(
@@ -313,9 +313,9 @@ def test_a_crash_on_one_file_is_a_report_and_the_rest_go_on(platform, months, mo
             Key=f"returns/2025-06/{name}",
             Body=to_csv_bytes(months["2025-06"]),
         )
-    import psw.validation
+    import psw.standard.validation
 
-    real = psw.validation.validate_return
+    real = psw.standard.validation.validate_return
 
     def fragile(source, **kwargs):
         if kwargs["file_name"] == "boom.csv":
@@ -323,7 +323,7 @@ def test_a_crash_on_one_file_is_a_report_and_the_rest_go_on(platform, months, mo
             raise ZeroDivisionError(message)
         return real(source, **kwargs)
 
-    monkeypatch.setattr(psw.validation, "validate_return", fragile)
+    monkeypatch.setattr(psw.standard.validation, "validate_return", fragile)
     settings = Settings("psw-platform", lake, "k", today=TODAY)
     items = list(process_batch(client, list_submissions(client, trusts()["RV3"]), settings))
     statuses = {i.submission.key.rsplit("/", 1)[-1]: i.processed.outcome for i in items}
@@ -407,7 +407,7 @@ def test_a_history_that_cannot_be_written_stops_nothing(platform, months, tmp_pa
     """A trust whose bucket is gone: its history is logged as not written and the next
     trust's is written. A store that cannot be reached at all: the refresh after a publish
     stops at the first trust instead of waiting for every trust's retries."""
-    from psw.pages.history import refresh_all, refresh_history
+    from psw.site.history import refresh_all, refresh_history
 
     client, _, lake = platform
     for ods in ("RV3", "RWK"):

@@ -10,7 +10,7 @@ import shutil
 
 import duckdb
 
-from psw.reference import trusts
+from psw.standard.reference import trusts
 from psw.synth import simulate, to_csv_bytes
 from tests.helpers import psw, psw_run
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from psw.lake import Lake
-from psw.lakestore import LocalLakeStore, S3LakeStore, lake_bucket, lake_url, open_store
+from psw.lake.layout import Lake
+from psw.lake.store import LocalLakeStore, S3LakeStore, lake_bucket, lake_url, open_store
 from psw.storage import LocalS3Server, free_port, s3_client
 
 
@@ -91,7 +91,7 @@ def test_duckdb_reads_an_s3_lake_with_the_shipped_httpfs(server, tmp_path):
     lake's bucket, then globs and reads over HTTP (what the staging models do)."""
     import duckdb
 
-    from psw.duckdb_lake import attach_lake
+    from psw.warehouse.duckdb_lake import attach_lake
 
     store = S3LakeStore("psw-lake", "duck", server.settings())
     for sid, rows in (("s1", 2), ("s2", 3)):

@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from psw.reference import _load_trusts
-from psw.standard import load_standard
+from psw.standard.model import load_standard
+from psw.standard.reference import _load_trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
 from tests import attacker
@@ -587,7 +587,7 @@ def test_pay_matches_an_independent_computation_and_keeps_the_pay_rule(scenario)
 def test_the_last_build_names_the_project_code_so_the_next_is_incremental(scenario):
     """README: a build reads only the returns newly in force unless the project changed
     or the last build failed; `psw run`'s build records the code it was built with."""
-    from psw.warehouse import built_with, project_fingerprint
+    from psw.warehouse.writer import built_with, project_fingerprint
 
     assert built_with(scenario["data"]) == project_fingerprint()
 
@@ -811,7 +811,7 @@ def test_a_read_only_analyst_survives_a_rebuild(scenario, platform):
 def test_dbt_docs_generate_describes_every_mart_column(scenario, tmp_path):
     import json
 
-    from psw.warehouse import dbt_command, dbt_environment
+    from psw.warehouse.writer import dbt_command, dbt_environment
 
     target = tmp_path / "docs"
     subprocess.run(
@@ -895,7 +895,7 @@ def test_the_serving_database_can_be_launched_on_its_own(scenario, tmp_path):
     import filecmp
     import shutil
 
-    from psw.warehouse import mark_build
+    from psw.warehouse.writer import mark_build
     from tests.helpers import warehouse_tables
 
     data, env = scenario["data"], scenario["env"]
@@ -1113,7 +1113,7 @@ def test_the_report_builds_before_any_month_is_in_force(scenario, tmp_path):
     empty, and the report still builds, saying there are no returns yet."""
     import shutil
 
-    from psw.pages.national import build_report
+    from psw.site.national import build_report
 
     serving = tmp_path / "psw.duckdb"
     shutil.copy(scenario["data"] / "serving" / "psw.duckdb", serving)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from psw.reference import trusts
+from psw.standard.reference import trusts
 from psw.synth import rows_of_size, to_csv_bytes
 from tests.helpers import validate_argv
 
 # VmHWM: this process's own peak (ru_maxrss would include the pytest process it forked from).
 PEAK = (
     "import sys\n"
-    "from psw.cli import main\n"
+    "from orchestration.cli import main\n"
     "code = main(sys.argv[1:])\n"
     "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
     "print(f'PEAK {int(status.split()[0]) / 1024:.0f}', file=sys.stderr)\n"

@@ -6,17 +6,17 @@ import unicodedata
 
 import pytest
 
-from psw.periods import parse_period
-from psw.standard import load_standard
-from psw.synth import to_csv_bytes
-from psw.validation import validate_return
-from psw.validation.personal import (
+from psw.core.periods import parse_period
+from psw.standard.model import load_standard
+from psw.standard.validation import validate_return
+from psw.standard.validation.personal import (
     contains_ni_number,
     is_valid_nhs_number,
     personal_column_kind,
     personal_value_rule,
 )
-from psw.validation.reading import normalise_column_name
+from psw.standard.validation.reading import normalise_column_name
+from psw.synth import to_csv_bytes
 from tests.helpers import TODAY, validate_bytes
 
 VALID_NHS = "9434765919"  # the NHS Data Dictionary's worked example
@@ -366,7 +366,7 @@ def test_control_and_direction_characters_never_reach_a_report(clean_rows):
 def test_an_assignment_id_is_pseudonymised_before_it_lands():
     import pyarrow as pa
 
-    from psw.ingest import pseudonymise_ids, pseudonymiser
+    from psw.intake.ingest import pseudonymise_ids, pseudonymiser
 
     table = pa.table({"staff_id": ["S1", "S2"], "assignment_id": ["NHS_543_231_9489", None]})
     landed = pseudonymise_ids(table, pseudonymiser("k"))

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from psw.reference import pay_ranges, pay_year
-from psw.standard import load_standard
-from psw.validation import PreviousReturn
-from psw.validation.quality import afc_bands_in_order
-from psw.validation.suites import load_suite_json, render_suites
+from psw.standard.model import load_standard
+from psw.standard.reference import pay_ranges, pay_year
+from psw.standard.validation import PreviousReturn
+from psw.standard.validation.quality import afc_bands_in_order
+from psw.standard.validation.suites import load_suite_json, render_suites
 from tests.helpers import rules_of as _rules
 from tests.helpers import validate_rows
 from tests.helpers import with_changes as _with
@@ -195,7 +195,7 @@ def test_the_suites_in_expectations_are_the_rules_expectations():
 
 
 def test_a_month_without_a_pay_table_is_named_with_its_pay_year():
-    from psw.reference import pay_table_missing
+    from psw.standard.reference import pay_table_missing
 
     assert pay_table_missing("2025-06") is None  # 2025/26 is shipped
     assert pay_table_missing("2026-03") is None  # still 2025/26 (April to March)

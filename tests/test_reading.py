@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
+from psw.standard.validation.reading import UnreadableFile, normalise_column_name, read_return
 from psw.synth import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
-from psw.validation.reading import UnreadableFile, normalise_column_name, read_return
 from tests.helpers import validate_bytes
 
 
@@ -122,7 +122,7 @@ def test_row_with_more_values_than_names(clean_rows):
 
 
 def test_excel_date_and_number_cells_are_text_as_typed():
-    from psw.validation.reading import _cell_text
+    from psw.standard.validation.reading import _cell_text
 
     assert _cell_text(dt.datetime(2025, 6, 30)) == "2025-06-30"
     assert _cell_text(27485.0) == "27485"

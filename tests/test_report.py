@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 
-from psw.validation.report import Finding, Report
+from psw.standard.validation.report import Finding, Report
 
 
 def _report(findings, **kwargs):
@@ -61,7 +61,23 @@ def test_html_escapes_everything_a_trust_wrote():
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
     assert '<meta name="viewport"' in page
-    HTMLParser().feed(page)
+    parsed = _Parsed()
+    parsed.feed(page)
+    assert "script" not in parsed.tags  # as a browser parses it: no element made of it
+    assert f"{evil}.csv" in parsed.text  # the trust's own file name, shown as text
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.add(tag)
+
+    def handle_data(self, data) -> None:
+        self.text += data
 
 
 def test_long_reports_list_the_first_findings_and_keep_full_counts():

@@ -17,8 +17,8 @@ from collections import defaultdict
 import duckdb
 import pytest
 
-from psw.periods import months
-from psw.reference import trusts
+from psw.core.periods import months
+from psw.standard.reference import trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
 from tests.helpers import platform_env

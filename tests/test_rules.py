@@ -1,6 +1,6 @@
 """Every rule has one check, and files made to break it that trigger it and nothing else.
 
-The registry (psw/validation/rules.py) maps each rule to its check; each rule's `faults`
+The registry (psw/standard/validation/rules.py) maps each rule to its check; each rule's `faults`
 in the standard are recipes for files that must trigger exactly that rule (and the
 findings the recipe says come with it). `psw synth --faults` writes them with a manifest;
 each is validated here, and a rule without a fault file fails the coverage test.
@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from psw.paths import schemas_dir
-from psw.periods import parse_period
-from psw.reference import trusts
-from psw.standard import load_standard
+from psw.core.paths import schemas_dir
+from psw.core.periods import parse_period
+from psw.standard.model import load_standard
+from psw.standard.reference import trusts
+from psw.standard.validation import previous_from_file, quality, validate_return
+from psw.standard.validation.rules import _CHECKS, KINDS, RAISED_ELSEWHERE, registry
 from psw.synth import build_faults, write_faults
-from psw.validation import previous_from_file, quality, validate_return
-from psw.validation.rules import _CHECKS, KINDS, RAISED_ELSEWHERE, registry
 from tests.helpers import TODAY
 
 PERIODS = ["2025-05", "2025-06"]
@@ -148,7 +148,7 @@ def test_a_new_warning_rule_is_its_yaml_entry_and_one_function(tmp_path, standar
 )
 def test_a_fault_recipe_the_builder_cannot_follow_is_refused(tmp_path, recipe, says):
     """A typo in a recipe fails loudly, naming the rule, rather than building a clean file."""
-    from psw.standard import StandardError
+    from psw.standard.model import StandardError
 
     raw = yaml.safe_load((schemas_dir() / "return_v1.yaml").read_text(encoding="utf-8"))
     (rule,) = [r for r in raw["rules"] if r["id"] == "FTE_OUT_OF_RANGE"]

@@ -1,4 +1,4 @@
-"""One settings module (psw/settings.py): the only reader of the environment, read when
+"""One settings module (psw/core/settings.py): the only reader of the environment, read when
 asked (never at import), validated with one line naming the variable."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from psw import settings
-from psw.cli import main
+from orchestration.cli import main
+from psw.core import settings
 
 ROOT = Path(__file__).resolve().parents[1]
-ONLY_READER = ROOT / "psw" / "settings.py"
+ONLY_READER = ROOT / "psw" / "core" / "settings.py"
 
 
 def environment_uses(source: str) -> list[int]:
@@ -54,7 +54,7 @@ def test_no_module_but_settings_touches_the_environment():
         if path != ONLY_READER
         for line in environment_uses(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], "read or set variables through psw/settings.py"
+    assert offenders == [], "read or set variables through psw/core/settings.py"
     assert environment_uses(ONLY_READER.read_text(encoding="utf-8"))
 
 
@@ -65,7 +65,7 @@ import importlib, pkgutil
 import psw, orchestration
 for package in (psw, orchestration):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if module.name != "psw.worker_preload":  # imports Great Expectations: its purpose
+        if module.name != "psw.intake.worker_preload":  # imports Great Expectations: its purpose
             importlib.import_module(module.name)
 from orchestration.definitions import defs
 try:

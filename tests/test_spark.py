@@ -13,7 +13,7 @@ import shutil
 import duckdb
 import pytest
 
-from psw.reference import _load_trusts
+from psw.standard.reference import _load_trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from tests.helpers import platform_env, psw_run, tables, warehouse_tables
 from tests.test_marts_end_to_end import YEAR_LONG, run_scenario, write_registry

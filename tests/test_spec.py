@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from psw.cli import main
-from psw.periods import parse_period
-from psw.spec import render_html, render_markdown, template_csv, template_xlsx, write_spec
-from psw.validation import validate_return
+from orchestration.cli import main
+from psw.core.periods import parse_period
+from psw.standard.spec import render_html, render_markdown, template_csv, template_xlsx, write_spec
+from psw.standard.validation import validate_return
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "docs" / "spec"
 FILES = [
@@ -179,8 +179,8 @@ def test_no_label_of_the_standard_is_cut_at_a_comma(standard):
 
 def test_a_standard_the_platform_cannot_use_is_refused_with_what_and_where(tmp_path):
     """The loader's checks are real errors, not asserts (which `python -O` drops)."""
-    from psw.paths import schemas_dir
-    from psw.standard import StandardError, load_standard
+    from psw.core.paths import schemas_dir
+    from psw.standard.model import StandardError, load_standard
 
     text = (schemas_dir() / "return_v1.yaml").read_text()
     cases = {

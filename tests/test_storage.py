@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from psw.reference import _load_trusts, trusts
+from psw.standard.reference import _load_trusts, trusts
 from psw.storage import LocalS3Server, S3Settings, free_port, provision_buckets, s3_client
 
 
@@ -81,7 +81,7 @@ def test_psw_s3_serve_and_provision_commands(tmp_path):
     env.pop("AWS_ACCESS_KEY_ID", None)
     env.pop("PSW_TRUST_REGISTRY", None)
     serve = subprocess.Popen(
-        [sys.executable, "-m", "psw.cli", "s3", "serve"],
+        [sys.executable, "-m", "orchestration.cli", "s3", "serve"],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -92,7 +92,7 @@ def test_psw_s3_serve_and_provision_commands(tmp_path):
     try:
         assert "local S3 server on" in serve.stdout.readline()
         result = subprocess.run(
-            [sys.executable, "-m", "psw.cli", "trusts", "provision"],
+            [sys.executable, "-m", "orchestration.cli", "trusts", "provision"],
             env=env,
             capture_output=True,
             text=True,

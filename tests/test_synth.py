@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from psw.reference import trusts
+from psw.standard.reference import trusts
 from psw.synth import SynthOptions, simulate, write_synthetic
 from tests.helpers import validate_bytes
 
@@ -68,7 +68,7 @@ def test_careers_move_over_two_years_and_the_annual_award_lifts_pay():
     ladder), change role at their band, now and then take a lower band, move up their
     band's pay range on their start's anniversary, and April's pay table lifts everyone
     who stays in their band."""
-    from psw.periods import months
+    from psw.core.periods import months
 
     periods = months("2024-04", "2026-03")
     history = dict(simulate(trusts()["RWK"], periods, seed=5, staff=150))

@@ -10,13 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from psw.dbt_artifacts import artifacts
-from psw.dbt_builds import PARSE, keep_parse, new_build_folder, prune_build_folders
-from psw.lake import Lake
-from psw.paths import dbt_project_dir
-from psw.publish import DisclosureError, publish_serving
-from psw.standard import load_standard
-from psw.warehouse import (
+from psw.core.paths import dbt_project_dir
+from psw.lake.layout import Lake
+from psw.standard.model import load_standard
+from psw.warehouse.dbt_artifacts import artifacts
+from psw.warehouse.dbt_builds import PARSE, keep_parse, new_build_folder, prune_build_folders
+from psw.warehouse.publish import DisclosureError, publish_serving
+from psw.warehouse.writer import (
     serving_is_stale,
     serving_path,
     warehouse_path,
@@ -238,7 +238,7 @@ def test_dbt_seeds_and_sources_are_generated_from_the_standard():
 
 
 def test_the_readme_and_the_method_page_state_the_disclosure_rule_of_the_standard():
-    from psw.paths import project_root
+    from psw.core.paths import project_root
 
     rules = load_standard().disclosure
     readme = (project_root() / "README.md").read_text()
@@ -252,7 +252,7 @@ def test_dbt_gets_its_environment_for_the_call_only(tmp_path, monkeypatch):
     """A `psw run` is one process: dbt's settings must not stay behind after its build."""
     import os
 
-    from psw.warehouse import environment_for_dbt
+    from psw.warehouse.writer import environment_for_dbt
 
     monkeypatch.setenv("PSW_WAREHOUSE", "duckdb")
     monkeypatch.delenv("DO_NOT_TRACK", raising=False)
@@ -266,7 +266,7 @@ def test_dbt_gets_its_environment_for_the_call_only(tmp_path, monkeypatch):
 def test_a_build_is_whole_after_a_failure_or_a_change_of_the_project(tmp_path, monkeypatch):
     """The incremental models are rebuilt whole (--full-refresh) unless the last build
     succeeded with the same project code (dbt_project/macros/in_force_increments.sql)."""
-    import psw.warehouse as warehouse
+    import psw.warehouse.writer as warehouse
 
     def whole() -> bool:  # as the build asset decides (orchestration/marts/assets.py)
         return warehouse.built_with(tmp_path) != warehouse.project_fingerprint()
@@ -291,7 +291,7 @@ def test_a_build_is_whole_after_a_failure_or_a_change_of_the_project(tmp_path, m
 def test_the_project_fingerprint_follows_every_model(tmp_path, monkeypatch):
     import shutil
 
-    import psw.warehouse as warehouse
+    import psw.warehouse.writer as warehouse
 
     copy = tmp_path / "dbt_project"
     shutil.copytree(dbt_project_dir(), copy, ignore=shutil.ignore_patterns("target", "logs"))
@@ -308,8 +308,8 @@ def test_a_lost_serving_file_is_published_again_only_from_a_build_holding_every_
 ):
     """`psw run` publishes a lost or corrupt serving file again without dbt only when
     the last successful build started after every ledger entry was written."""
-    import psw.warehouse as warehouse
-    from psw.lake import Lake
+    import psw.warehouse.writer as warehouse
+    from psw.lake.layout import Lake
 
     lake = Lake(tmp_path)
     assert not warehouse.warehouse_holds_ledger(lake)  # no build yet
@@ -327,8 +327,8 @@ def test_a_lost_serving_file_is_published_again_only_from_a_build_holding_every_
 def test_a_build_on_another_engine_holds_nothing_of_this_ones(tmp_path, monkeypatch):
     """PSW_WAREHOUSE switched (Spark's build, then DuckDB's): the DuckDB warehouse holds
     no build, so its first is whole and a lost serving file is rebuilt, not republished."""
-    import psw.warehouse as warehouse
-    from psw.lake import Lake
+    import psw.warehouse.writer as warehouse
+    from psw.lake.layout import Lake
 
     lake = Lake(tmp_path)
     lake.write_outcome("RV3", "2025-06", "a", {"submission_id": "a"})

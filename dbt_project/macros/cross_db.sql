@@ -1,8 +1,9 @@
 {#- What differs between the warehouses the project builds on (PSW_WAREHOUSE: duckdb,
     postgres, spark), written once each. Models use these instead of engine-specific SQL
-    so the same models give the same marts everywhere (tests/test_warehouses.py). dbt's
-    own cross-database macros (dbt.type_string, dbt.dateadd...) are used where they
-    exist; these are the few it lacks or gets wrong for us. -#}
+    so the same models give the same marts everywhere (tests/test_marts_end_to_end.py
+    on PostgreSQL, tests/test_spark.py on Spark). dbt's own cross-database macros
+    (dbt.type_string, dbt.dateadd...) are used where they exist; these are the few it
+    lacks or gets wrong for us. -#}
 
 {#- A 64-bit float: `double` in DuckDB and Spark, `double precision` in PostgreSQL
     (dbt.type_float() is a 32-bit float on Spark). -#}
@@ -114,7 +115,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Spark: schema `platform` as external tables over the Parquet files psw.engines
+{#- Spark: schema `platform` as external tables over the Parquet files psw.warehouse.engines
     writes before each build (on-run-start, dbt_project.yml); nothing on the others. -#}
 {% macro spark_lake_tables() -%}
     {%- if target.type == 'spark' and execute -%}
@@ -135,7 +136,7 @@
 
 {#- Spark: after a build, the marts and published tables as Parquet folders under
     $PSW_DATA_DIR/spark/export/<schema>/<table>, which psw copies into the serving
-    DuckDB file (psw.engines.copy_published) without starting a second Spark. -#}
+    DuckDB file (psw.warehouse.engines.copy_published) without starting a second Spark. -#}
 {% macro spark_export_tables() -%}
     {%- if target.type == 'spark' and execute -%}
         {%- set folder = env_var('PSW_DATA_DIR', '../data') ~ '/spark/export' -%}

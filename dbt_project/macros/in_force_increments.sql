@@ -7,7 +7,7 @@
     no lookback window is needed, and nothing older is read again.
 
     The whole table is built when the project's code changed since the last successful
-    build (psw passes --full-refresh: psw/warehouse.py) and on Spark, whose tables are
+    build (psw passes --full-refresh: psw/warehouse/writer.py) and on Spark, whose tables are
     plain Parquet without DELETE. -#}
 
 {% macro in_force_materialization() -%}

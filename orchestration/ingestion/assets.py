@@ -21,10 +21,11 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 
 from orchestration.ingestion.partitions import trust_month_partitions
 from orchestration.ingestion.resources import PlatformResource
-from psw.lake import Status, recency
+from psw.lake.layout import recency
+from psw.lake.ledger import Status
 
 if TYPE_CHECKING:  # the validator (pandas, pandera) loads in the run, not with the definitions
-    from psw.validation.report import Report
+    from psw.standard.validation.report import Report
 
 SUBMISSION = dg.AssetKey("submission")
 CONTRACT_CHECK = "return_contract"
@@ -35,7 +36,7 @@ FIRST_FINDINGS = 10
 def _findings(report, stages: tuple[str, ...], severity: str) -> list[dict]:
     if report is None:
         return []
-    from psw.standard import load_standard
+    from psw.standard.model import load_standard
 
     stage = {r.id: r.stage for r in load_standard().rules.values()}
     return [f for f in report.findings if stage[f.rule_id] in stages and f.severity == severity]

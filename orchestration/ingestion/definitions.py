@@ -6,7 +6,7 @@ from orchestration.ingestion.assets import submission_asset
 from orchestration.ingestion.jobs import intake_job
 from orchestration.ingestion.resources import PlatformResource
 from orchestration.ingestion.sensors import upload_sensor
-from psw.settings import current
+from psw.core.settings import current
 
 
 def build() -> dg.Definitions:

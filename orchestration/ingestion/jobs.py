@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from orchestration.console import upload_done
 from orchestration.ingestion.assets import upload_events
 from orchestration.ingestion.resources import PlatformResource
-from psw.batches import process_in_workers
-from psw.lake import Status
-from psw.reference import pay_table_missing, pay_table_warning
-from psw.submissions import Submission
+from psw.intake.submissions import Submission
+from psw.intake.workers import process_in_workers
+from psw.lake.ledger import Status
+from psw.standard.reference import pay_table_missing, pay_table_warning
 
 if TYPE_CHECKING:  # the validator (pandas, pandera) loads in the run, not with the definitions
-    from psw.validation.report import Report
+    from psw.standard.validation.report import Report
 
 INTAKE_JOB = "intake"
 SALARY_WARNING = "salary check warning"  # output metadata: returns without a pay table
@@ -58,6 +59,7 @@ def process_uploads(
         start=1,
     ):
         lines.append(f"[{number}/{len(batch)}] {item.line}")
+        upload_done(number, len(batch), item.line)  # `psw run`'s terminal, if listening
         if item.processed and item.processed.replaced:
             counts["replaced"] += 1
         elif item.processed:

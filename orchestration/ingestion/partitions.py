@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from psw.reference import trusts
+from psw.standard.reference import trusts
 
 TRUSTS = "trusts"
 

@@ -1,4 +1,4 @@
-"""Resources of the ingestion domain, configured from psw/settings.py."""
+"""Resources of the ingestion domain, configured from psw/core/settings.py."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from psw.ingest import Settings, first_month
-from psw.lake import Lake
-from psw.settings import current
+from psw.core.settings import current
+from psw.intake.ingest import Settings, first_month
+from psw.lake.layout import Lake
 from psw.storage import S3Client, S3Settings, data_dir, s3_client
 
 # Each field, from the settings field and its variable.
@@ -27,7 +27,7 @@ class PlatformResource(dg.ConfigurableResource):
 
     `from_settings` gives each field whose variable is set as a Dagster `EnvVar` (the UI
     shows the variable's name, never a secret's value); an unset field falls back to
-    psw/settings.py's default. Tests pass explicit values.
+    psw/core/settings.py's default. Tests pass explicit values.
     """
 
     endpoint_url: str | None = None
@@ -71,9 +71,12 @@ class PlatformResource(dg.ConfigurableResource):
         return self.pseudonymisation_key or current().secret()
 
     def intake_settings(self) -> Settings:
+        from psw.site.history import refresh_after_intake  # pages load in the run, not before
+
         return Settings(
             platform_bucket=self.settings().platform_bucket,
             lake=self.lake(),
             secret=self.secret(),
             first_month=first_month(),
+            after_trust=refresh_after_intake,
         )

@@ -21,9 +21,9 @@ import dagster as dg
 from orchestration.ingestion.jobs import intake_job
 from orchestration.ingestion.partitions import new_trusts, trust_partitions
 from orchestration.ingestion.resources import PlatformResource
-from psw.batches import parallelism
-from psw.discovery import StoreUnavailable, pending_uploads
-from psw.submissions import Submission
+from psw.intake.batches import parallelism
+from psw.intake.discovery import StoreUnavailable, pending_uploads
+from psw.intake.submissions import Submission
 
 TICK_BUDGET_S = 40.0
 BATCH_MAX = 100  # uploads per run: a backlog becomes a few warm runs, not one per upload

@@ -28,13 +28,13 @@ from dagster_dbt import (
 
 from orchestration.marts.automation import rebuild_on_new_returns
 from orchestration.marts.resources import dbt_project
-from psw.dbt_builds import keep_parse, new_build_folder, prune_build_folders
-from psw.lake import Lake
-from psw.pages.national import build_report
-from psw.publish import publish_serving
-from psw.settings import current
+from psw.core.settings import current
+from psw.lake.layout import Lake
+from psw.site.national import build_report
 from psw.storage import S3Settings, data_dir, s3_client
-from psw.warehouse import (
+from psw.warehouse.dbt_builds import keep_parse, new_build_folder, prune_build_folders
+from psw.warehouse.publish import publish_serving
+from psw.warehouse.writer import (
     built_with,
     environment_for_dbt,
     holds_successful_build,
@@ -53,7 +53,7 @@ class PlatformTranslator(DagsterDbtTranslator):
     """The dbt project's assets as the platform shows them: each model and seed in the
     group of its layer and rebuilt on new accepted returns; each dbt test a check of its
     model. The sources are the `submission` asset (meta.dagster.asset_key in the
-    generated sources YAML, psw/dbt_artifacts.py)."""
+    generated sources YAML, psw/warehouse/dbt_artifacts.py)."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -127,7 +127,7 @@ def psw_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         mark_build(folder, succeeded=False)
         started = time.time()  # every ledger entry older than this is in the build
         # Each build in its own folder in the data dir, starting from the parse the last
-        # one kept (psw/dbt_builds.py: a whole parse is 5 s more of a 14 s dbt build).
+        # one kept (psw/warehouse/dbt_builds.py: a whole parse is 5 s more of a 14 s dbt build).
         builds, name = Lake(folder).dbt_builds, context.op_execution_context.op.name
         target = new_build_folder(builds, name, context.run_id)
         with environment_for_dbt(folder):
@@ -163,7 +163,7 @@ def _incremental_models() -> frozenset[str]:
 
 def _check_ledger(lake: Lake) -> None:
     """Nothing is built while a ledger entry is unreadable: its trust's month would be
-    published as missing (psw/ledger.py). Entries found now are set aside too."""
+    published as missing (psw/lake/ledger.py). Entries found now are set aside too."""
     lake.check_ledger()
     held = lake.quarantined()
     if held:
@@ -176,7 +176,7 @@ def _check_ledger(lake: Lake) -> None:
 
 def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
     """A warehouse that cannot read the lake (PostgreSQL, Spark) gets it as tables first."""
-    from psw.engines import load_lake, warehouse_kind
+    from psw.warehouse.engines import load_lake, warehouse_kind
 
     kind = warehouse_kind()
     registry = current().trust_registry
@@ -192,7 +192,7 @@ def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
 def _refresh_trust_histories(context: dg.AssetExecutionContext, lake: Lake) -> None:
     """Each trust's history carries the published data-quality score: refresh them all
     (each write is isolated; a trust whose bucket fails keeps its older history)."""
-    from psw.pages.history import refresh_all
+    from psw.site.history import refresh_all
 
     started = time.monotonic()
     trusts = lake.trusts_with_uploads()

@@ -6,8 +6,8 @@ from importlib import metadata
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from psw.paths import dbt_project_dir
-from psw.warehouse import dbt_executable
+from psw.core.paths import dbt_project_dir
+from psw.warehouse.writer import dbt_executable
 
 dbt_project = DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())
 

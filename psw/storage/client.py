@@ -1,7 +1,7 @@
 """Settings for any S3-compatible store, and boto3 clients that retry.
 
 Any S3-compatible store works (AWS S3, MinIO, Ceph, the local server). Settings come from
-psw/settings.py; a store other than AWS is addressed path-style.
+psw/core/settings.py; a store other than AWS is addressed path-style.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psw.settings import current
+from psw.core.settings import current
 
 # boto3's clients have no type information without the boto3-stubs packages: named here
 # so signatures say what they take.

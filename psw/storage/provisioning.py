@@ -44,7 +44,7 @@ def provision_buckets(
     """The platform bucket, the lake's (when PSW_LAKE_URL names another bucket) and one
     bucket per registered trust; idempotent. Returns bucket -> created now.
     """
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
 
     lake = [lake_bucket] if lake_bucket and lake_bucket != platform_bucket else []
     buckets = [platform_bucket, *lake, *(t.bucket for t in trusts().values())]
@@ -115,7 +115,7 @@ def provision_credentials(
     effect); a key is created only for a user that has none, so re-running never rotates
     a trust's credentials behind its back. Key files are readable by the owner only.
     """
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
 
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     written: dict[str, Path] = {}

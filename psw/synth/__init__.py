@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from psw.periods import months, parse_period
-from psw.reference import Trust, trusts
+from psw.core.periods import months, parse_period
+from psw.standard.reference import Trust, trusts
 from psw.synth.encoding import encode, to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from psw.synth.faults import Fault, build_faults, write_faults
 from psw.synth.workforce import TrustWorkforce, rows_of_size, simulate

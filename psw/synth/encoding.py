@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from psw.standard import load_standard
+from psw.standard.model import load_standard
 
 
 def _text(value: object, uk_dates: bool = False) -> str:

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psw.periods import parse_period, period_of, previous_period
-from psw.reference import Trust, pay_ranges, pay_year, trusts
-from psw.standard import Standard, StandardError, load_standard
+from psw.core.periods import parse_period, period_of, previous_period
+from psw.standard.model import Standard, StandardError, load_standard
+from psw.standard.reference import Trust, pay_ranges, pay_year, trusts
 from psw.synth.encoding import to_csv_bytes
 from psw.synth.workforce import rows_of_size, simulate
 

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from psw.periods import parse_period
+from psw.core.periods import parse_period
 
 
 def land_return(
@@ -19,10 +19,10 @@ def land_return(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from psw.ingest import pseudonymise_ids, pseudonymiser
-    from psw.lake import Lake
-    from psw.standard import load_standard
-    from psw.validation.typed import arrow_schema
+    from psw.intake.ingest import pseudonymise_ids, pseudonymiser
+    from psw.lake.layout import Lake
+    from psw.standard.model import load_standard
+    from psw.standard.validation.typed import arrow_schema
 
     lake, hash_id = Lake(data), pseudonymiser(secret)
     sid = hashlib.sha256(f"{ods}{period}{received.isoformat()}".encode()).hexdigest()[:20]
@@ -64,7 +64,7 @@ def land_directly(
 ) -> int:
     """Every registered trust's returns for `periods` landed; `staff` per trust (a list is
     cycled through the trusts). How many rows."""
-    from psw.reference import trusts
+    from psw.standard.reference import trusts
     from psw.synth import simulate
 
     sizes = staff if isinstance(staff, list) else [staff]

@@ -23,8 +23,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from psw.periods import parse_period
-from psw.reference import Trust, pay_ranges, pay_year
+from psw.core.periods import parse_period
+from psw.standard.reference import Trust, pay_ranges, pay_year
 
 ROLE_MIX = {  # role: (weight, {band: weight})
     "PSW": (55, {"3": 4, "4": 6}),

@@ -1,6 +1,6 @@
 -- The submission in force for each trust and month: the last good file wins. A rejected
 -- file never replaces an accepted one; a nil return is a good file with no rows.
--- Both rules come from psw/lake.py through macros/last_good_file_wins.sql.
+-- Both rules come from psw/lake/layout.py through macros/last_good_file_wins.sql.
 with submissions as (
     select * from {{ ref('stg_platform__submissions') }}
 ),

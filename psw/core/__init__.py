@@ -1,0 +1,2 @@
+"""Foundations every domain may use: settings, the project's paths, months, SQL helpers,
+processes. Imports nothing else of psw."""

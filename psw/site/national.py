@@ -1,0 +1,132 @@
+"""The national PSW workforce report: a static site built from the `published` schema only.
+
+Pages: `index.html` (England), one per region (`region-<code>.html`) and one per trust
+(`trust-<ods>.html`), written to a temporary folder and swapped in whole, so a reader never
+sees half a report. Every count is shown as published: perturbed, as the ONS did for
+Census 2021 (docs/disclosure-control.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from psw.site import blocks as b
+from psw.site import quality
+from psw.site import research as r
+from psw.site import sections as s
+from psw.site.charts import cached_in
+from psw.site.published import Published
+from psw.warehouse.writer import REPORT_SOURCE, remove_leftovers, serving_identity
+
+# The breakdowns of psw_role_diversity shown on the national page, in this order.
+DIVERSITY = [
+    ("peer_supervision", "Supervision"),
+    ("training", "Training"),
+    ("ethnic_group", "Ethnic group"),
+    ("gender_identity", "Gender"),
+    ("age_band", "Age band"),
+    ("disability", "Disability"),
+]
+NOTE = (
+    "Every count is protected by adding a little noise (about a third are unchanged, most "
+    "move by 1 or 2), the same wherever the same people are counted, so no small count can "
+    "be worked out from totals or tables together: a region need not add up to its trusts "
+    "exactly, and small counts are approximate. Shares and rates come from these counts. "
+    "The latest month is provisional and grows as trusts' returns arrive; a month marked "
+    "<i>revised</i> changed after a later month was published (a late or corrected return)."
+)
+
+
+@dataclass(frozen=True)
+class ReportBuilt:
+    folder: Path
+    pages: int
+    seconds: float
+
+
+def build_report(serving: Path, out: Path, charts: Path | None = None) -> ReportBuilt:
+    """Write the site for the serving database at `serving` to the folder `out`, keeping
+    the charts drawn in `charts` (Lake.chart_cache) when given."""
+    started = time.monotonic()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out.parent, out.name)  # what a killed build left
+    staging = out.with_name(f".{out.name}.{os.getpid()}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    source = serving_identity(serving)  # before reading: a publish meanwhile makes it stale
+    with Published(serving) as data, cached_in(charts) if charts else nullcontext():
+        pages = [("index.html", national_page(data))]
+        for code, name in data.regions:
+            pages.append((f"region-{code}.html", region_page(data, code, name)))
+        for ods, name, region in data.trusts:
+            pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
+    for name, text in pages:
+        (staging / name).write_text(text, encoding="utf-8")
+    (staging / REPORT_SOURCE).write_text(source)
+    old = out.with_name(f".{out.name}.{os.getpid()}.old")
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+    return ReportBuilt(out, len(pages), time.monotonic() - started)
+
+
+def national_page(data: Published) -> str:
+    sections = [
+        s.trend(data, "national", "ENG", "England"),
+        s.bands(data, "national", "ENG"),
+        s.pay(data, "national", "ENG"),
+        s.roles(data, "national", "ENG"),
+        r.retention(data, "national", "ENG"),
+        r.progression(data, "national", "ENG"),
+        r.supervision_and_training(data, "national", "ENG"),
+        s.regions(data),
+        *[s.breakdown(data, "national", "ENG", d, t) for d, t in DIVERSITY],
+        quality.quality_nationally(data),
+        s.grid(data, None),
+    ]
+    links = [(f"region-{code}.html", name) for code, name in data.regions]
+    return _page("Peer support workers in England", data, sections, links, ("national", "ENG"))
+
+
+def region_page(data: Published, code: str, name: str) -> str:
+    sections = [
+        s.trend(data, "region", code, name),
+        s.bands(data, "region", code),
+        s.pay(data, "region", code),
+        s.roles(data, "region", code),
+        r.retention(data, "region", code),
+        r.progression(data, "region", code),
+        r.supervision_and_training(data, "region", code),
+        s.grid(data, code),
+    ]
+    links = [("index.html", "England")] + [
+        (f"trust-{ods}.html", trust) for ods, trust, region in data.trusts if region == code
+    ]
+    return _page(f"Peer support workers in {name}", data, sections, links, ("region", code))
+
+
+def trust_page(data: Published, ods: str, name: str, region: str) -> str:
+    sections = [
+        s.trend(data, "trust", ods, name),
+        s.compared(data, ods, region),
+        s.pay(data, "trust", ods),
+        s.roles(data, "trust", ods),
+        r.retention(data, "trust", ods),
+        r.progression(data, "trust", ods),
+        r.supervision_and_training(data, "trust", ods),
+        quality.quality(data, ods),
+    ]
+    links = [("index.html", "England"), (f"region-{region}.html", data.region_name(region))]
+    return _page(f"Peer support workers at {name}", data, sections, links, ("trust", ods))
+
+
+def _page(title: str, data: Published, sections: list[str], links, place) -> str:
+    latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
+    stamp = f"Data to {latest}; built {data.built} from the platform's published tables."
+    return b.page(title, stamp, NOTE, sections, links, lead=s.headline(data, *place))

@@ -1,0 +1,260 @@
+"""The trust-facing spec page and blank templates, derived from `schemas/` only.
+
+Every column, code, rule and limit comes from the standard (`schemas/return_v1.yaml`, via
+`psw.standard.model`) and the bucket naming from `psw.standard.reference`: change those,
+never the output.
+`psw spec --out DIR` writes `return-spec.md` and/or `return-spec.html`, and the blank
+templates `psw_return_template.csv` and `psw_return_template.xlsx` (first sheet: the header
+row only, so it validates as a nil return; second sheet: the code lists, which the first
+sheet's drop-downs point at). `docs/spec/` holds the published copy; a test keeps it in step.
+"""
+
+from __future__ import annotations
+
+import io
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from psw.standard.model import Standard, load_standard
+from psw.standard.reference import Trust
+
+STAGE_TITLES = {
+    "intake": "Where to put the file",
+    "file": "Whole-file rules",
+    "contract": "Row rules",
+    "quality": "Data quality checks",
+    "history": "Month-to-month checks (against your previous accepted return)",
+}
+REQUIRED_TEXT = {"Y": "Y", "C": "C (see rule)", "N": "N"}
+
+
+def _blocks(standard: Standard) -> list[tuple[str, Any]]:
+    """The page as a list of (kind, content) blocks, rendered to Markdown or HTML."""
+    limits = standard.limits
+    # A worked example of where a file goes, from the examples in the standard.
+    ods = standard.column("trust_ods_code").example
+    month = standard.column("reporting_period_end").example[:7]
+    example_key = f"{Trust.default_bucket(ods)}/returns/{month}/psw_return.csv"
+    blocks: list[tuple[str, Any]] = [
+        ("h1", f"{standard.name}: data standard v{standard.version}"),
+        ("p", f"Grain: {standard.grain}"),
+        ("h2", "How to send your return"),
+        (
+            "list",
+            [
+                "One file per trust per month, uploaded to your trust's bucket "
+                f"`{Trust.default_bucket('<ODS code>')}` (your ODS code in lower case) at "
+                f"`returns/<YYYY-MM>/<file name>`; for example `{example_key}`.",
+                "Formats: CSV (UTF-8, UTF-8 with BOM, or Windows-1252; comma separated), Excel "
+                ".xlsx (the first worksheet is read) or Parquet. Column names on row 1.",
+                "Column names are matched without regard to case; '-' and spaces count as '_'. "
+                "Dates are YYYY-MM-DD or DD/MM/YYYY (or real date cells in Excel).",
+                "A file with the column names and no rows is a nil return: zero PSWs this month.",
+                "A later accepted file for the same month replaces the earlier one; a rejected "
+                "file never replaces an accepted one.",
+                f"Limits: {int(limits['max_bytes']) // 1_048_576} MB and "
+                f"{int(limits['max_rows']):,} rows.",
+                "The report appears next to your upload: "
+                "`feedback/<YYYY-MM>/<file name>.report.json` and `.report.html`.",
+                "Check a file before you upload it: "
+                "`psw validate FILE --trust ODS --period YYYY-MM`",
+                "Never include names, NHS numbers, NI numbers, dates of birth, addresses, "
+                "postcodes, emails or phone numbers, however written (with spaces, dots, "
+                "slashes or dashes, in any digits): a file containing any is rejected. The "
+                "platform keeps every upload unchanged in its restricted archive (only the "
+                "platform team can open it); nothing from a rejected file reaches the "
+                "platform's data, and the report never repeats a personal value. Staff ids "
+                "must not be 10-digit numbers: they can pass the NHS number check.",
+                "local_job_title is checked and then dropped: the platform keeps no free "
+                "text. The kind of role is role_category.",
+            ],
+        ),
+        ("h2", "Columns"),
+        (
+            "table",
+            (
+                ["column", "type", "required", "description", "example"],
+                [
+                    [
+                        c.name,
+                        c.type + (f" ({c.codes})" if c.codes else ""),
+                        REQUIRED_TEXT[c.required],
+                        c.description,
+                        c.example,
+                    ]
+                    for c in standard.columns
+                ],
+            ),
+        ),
+        ("h2", "Codes"),
+    ]
+    groups = {g.code: g.label for g in standard.ethnic_groups}
+    families = {f.code: f.label for f in standard.role_families}
+    for name, codes in standard.code_lists.items():
+        blocks.append(("h3", name))
+        if name == "ethnic_category":
+            rows = [[c.code, c.label, groups.get(c.group or "", "")] for c in codes]
+            blocks.append(("table", (["code", "label", "group (for reporting)"], rows)))
+        elif name == "role_category":
+            rows = [[c.code, c.label, families.get(c.family or "", "")] for c in codes]
+            blocks.append(("table", (["code", "label", "role family (for reporting)"], rows)))
+        else:
+            blocks.append(("table", (["code", "label"], [[c.code, c.label] for c in codes])))
+    blocks.append(("h2", "Rules"))
+    blocks.append(
+        (
+            "p",
+            "Errors reject the whole file: fix them and upload again. Warnings do "
+            "not stop the return being accepted, but please check them. Notes are "
+            "for information.",
+        )
+    )
+    for stage, title in STAGE_TITLES.items():
+        rules = [r for r in standard.rules.values() if r.stage == stage]
+        blocks.append(("h3", title))
+        blocks.append(
+            (
+                "table",
+                (
+                    ["rule", "severity", "what it means"],
+                    [[r.id, r.severity, r.description] for r in rules],
+                ),
+            )
+        )
+    return blocks
+
+
+def _md(text: object, cell: bool = False) -> str:
+    """Markdown for text whose `backticked` parts are literal: '<' outside them is escaped
+    (GitHub would read `<YYYY-MM>` as an HTML tag and hide it), and '|' in table cells."""
+    parts = str(text).replace("\n", " ").split("`")
+    out = "`".join(p if i % 2 else p.replace("<", "\\<") for i, p in enumerate(parts))
+    return out.replace("|", "\\|") if cell else out
+
+
+def render_markdown(standard: Standard) -> str:
+    out: list[str] = [
+        "<!-- Generated by `psw spec` from schemas/return_v1.yaml. Do not edit by hand. -->",
+        "",
+    ]
+    for kind, content in _blocks(standard):
+        if kind in ("h1", "h2", "h3"):
+            out += ["#" * int(kind[1]) + " " + _md(content), ""]
+        elif kind == "p":
+            out += [_md(content), ""]
+        elif kind == "list":
+            out += [f"- {_md(item)}" for item in content] + [""]
+        elif kind == "table":
+            head, rows = content
+            out.append("| " + " | ".join(head) + " |")
+            out.append("|" + "---|" * len(head))
+            out += ["| " + " | ".join(_md(c, cell=True) for c in row) + " |" for row in rows]
+            out.append("")
+    return "\n".join(out)
+
+
+_CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:0;padding:1rem;color:#212b32;
+line-height:1.45;background:#f0f4f5}main{max-width:64rem;margin:0 auto;background:#fff;
+padding:1rem 1.25rem}h1{font-size:1.6rem}h2{margin-top:2rem}.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.92rem;margin-bottom:1rem}
+th,td{border-bottom:1px solid #d8dde0;padding:.35rem;text-align:left;vertical-align:top}
+td:first-child,code{font-family:monospace}td:first-child{white-space:nowrap}
+code{background:#f0f4f5;padding:0 .2em;overflow-wrap:anywhere}"""
+
+
+def _html(text: object) -> str:
+    """Escaped HTML for text whose `backticked` parts are literal (shown as code)."""
+    parts = str(text).split("`")
+    return "".join(f"<code>{escape(p)}</code>" if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
+def render_html(standard: Standard) -> str:
+    e = _html
+    parts: list[str] = []
+    for kind, content in _blocks(standard):
+        if kind in ("h1", "h2", "h3", "p"):
+            parts.append(f"<{kind}>{e(content)}</{kind}>")
+        elif kind == "list":
+            parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
+        elif kind == "table":
+            head, rows = content
+            thead = "".join(f"<th>{e(h)}</th>" for h in head)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows
+            )
+            parts.append(
+                f'<div class="scroll"><table><thead><tr>{thead}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>"
+            )
+    title = escape(f"{standard.name} v{standard.version}")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(parts)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def template_csv(standard: Standard) -> bytes:
+    return (",".join(standard.column_names) + "\r\n").encode("utf-8")
+
+
+def template_xlsx(standard: Standard) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    bold = Font(bold=True)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "PSW return"
+    codes = workbook.create_sheet("Codes")
+    codes.append(["column", "code", "label"])
+    ranges: dict[str, str] = {}
+    for name, items in standard.code_lists.items():
+        first = codes.max_row + 1
+        for item in items:
+            codes.append([name, item.code, item.label])
+        # Stored without a leading '=', as Excel itself writes list sources.
+        ranges[name] = f"Codes!$B${first}:$B${codes.max_row}"
+    for cell in codes[1]:
+        cell.font = bold
+    for letter, width in zip("ABC", (24, 32, 60), strict=True):
+        codes.column_dimensions[letter].width = width
+    codes.freeze_panes = "A2"
+    for position, column in enumerate(standard.columns, start=1):
+        cell = sheet.cell(row=1, column=position, value=column.name)
+        cell.font = bold
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = max(12, len(column.name) + 2)
+        if column.codes:
+            # A guide, not a gate: the platform's validation is the gate.
+            rule = DataValidation(
+                type="list", formula1=ranges[column.codes], allow_blank=True, showErrorMessage=False
+            )
+            rule.add(f"{letter}2:{letter}5000")
+            sheet.add_data_validation(rule)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_spec(out: Path, formats: str = "all") -> list[Path]:
+    """Write the spec page(s) and both templates into `out`; return the paths written."""
+    standard = load_standard()
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[tuple[str, bytes]] = []
+    if formats in ("md", "all"):
+        files.append(("return-spec.md", render_markdown(standard).encode("utf-8")))
+    if formats in ("html", "all"):
+        files.append(("return-spec.html", render_html(standard).encode("utf-8")))
+    files.append(("psw_return_template.csv", template_csv(standard)))
+    files.append(("psw_return_template.xlsx", template_xlsx(standard)))
+    written = []
+    for name, data in files:
+        (out / name).write_bytes(data)
+        written.append(out / name)
+    return written
