@@ -14,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: setup test lint demo spec bench lock clean setup-spark test-spark
+.PHONY: setup test test-fast lint demo spec bench lock clean setup-spark test-spark
 
 setup: $(STAMP)
 
@@ -31,6 +31,11 @@ $(STAMP): requirements.lock pyproject.toml
 # whose tests share one platform on one worker.
 test: setup lint
 	$(BIN)/python -m pytest -n 2
+
+# The fast tier: unit and component tests, under a minute (tests/conftest.py says which
+# are slow: end to end, or over about 3 s). No lint: `make lint` is its own target.
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 -q -m "not spark and not slow"
 
 # The marts built on Spark (a local session, the stand-in for Databricks) and compared
 # with DuckDB's: its own venv from requirements-spark.lock (the same packages and

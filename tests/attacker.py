@@ -658,7 +658,7 @@ def public_rules() -> dict:
     }
 
 
-# Published breakdown -> the return column it is read from (INTERFACES.md, RETURN_SPEC.md).
+# Published breakdown -> the return column it is read from (docs/interfaces.md, docs/measures.md).
 BREAKDOWN_SOURCES = {
     "afc_band": "afc_band",
     "role_category": "role_category",

@@ -1,7 +1,7 @@
 """What the attacker (tests/attacker.py) learns from the research's tables (issue 22):
 psw_crosstab, psw_retention and psw_progression, each tied to the one-way breakdowns,
 the headcounts and one another by the arithmetic their definitions imply
-(RETURN_SPEC.md "Measures added in 2026-12"). Written from the definitions, not from the
+(docs/measures.md). Written from the definitions, not from the
 models: a published row exists only where someone is counted, so an absent cell is 0.
 """
 

@@ -30,6 +30,22 @@ def _dev_null_kept():
         pytest.fail(f"this test changed {os.devnull} from {oct(before)} to {oct(after)}")
 
 
+@pytest.fixture(autouse=True)
+def _dagster_state_storage_kept():
+    """Dagster keeps the "current" instance's definitions-state storage in a context
+    variable, set when an instance is entered and reset when it is left. A test that
+    leaves one set (an instance entered and never left, or left out of order) makes the
+    next test that resolves definitions fail with "Attempted to resolve undefined
+    DagsterInstance weakref" once that instance is gone, whichever test it is. Each test
+    gets back the value it started with: its failures are its own."""
+    from dagster._core.storage.defs_state.base import _current_storage  # no public handle
+
+    before = _current_storage.get()
+    yield
+    if _current_storage.get() is not before:
+        _current_storage.set(before)
+
+
 @pytest.fixture(scope="session")
 def standard():
     return load_standard()
@@ -61,6 +77,39 @@ ONE_WORKER = frozenset(
         "test_hostile.py",
     }
 )
+
+
+# The fast tier (`make test-fast`, under a minute) is the unit and component tests. These
+# modules run the platform end to end (a real S3 server, dbt builds, Dagster runs,
+# PostgreSQL, processes started and killed): every test of theirs is `slow`, as is any
+# other test marked so for taking over about 3 s.
+END_TO_END = frozenset(
+    {
+        "test_marts_end_to_end.py",
+        "test_research_end_to_end.py",
+        "test_end_to_end.py",
+        "test_disclosure.py",
+        "test_incremental.py",
+        "test_faults.py",
+        "test_intake.py",
+        "test_ingest.py",
+        "test_ingestion_dagster.py",
+        "test_lake.py",
+        "test_dagster_postgres.py",
+        "test_iam.py",
+        "test_hostile.py",
+        "test_memory.py",
+        "test_spark.py",
+        "test_imports.py",
+        "test_event_log.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in END_TO_END:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(optionalhook=True)  # a venv without pytest-xdist runs serially

@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from orchestration.console import UploadProgress, listening, noise_to, upload_done
 from orchestration.milestones import Milestones
 from psw.lake.layout import Lake
@@ -83,6 +85,7 @@ def test_milestones_are_printed_once_each_as_they_are_reached(tmp_path):
         ui.shutdown()
 
 
+@pytest.mark.slow
 def test_a_busy_ui_port_stops_the_demo_in_one_line(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -73,7 +73,9 @@ def test_the_asset_graph_is_the_reviewed_one():
 def test_the_snapshot_covers_the_platform():
     """The graph runs from uploads to the serving file and the report."""
     reviewed = json.loads(SNAPSHOT.read_text())
-    assert {"submission", "serving_database", "national_report"} <= reviewed.keys()
+    assert {"submission", "serving_database", "national_report", "trust_histories"} <= (
+        reviewed.keys()
+    )
     assert reviewed["submission"]["partitions"].startswith("multi(")
     assert len(reviewed["submission"]["checks"]) == 2
     assert any(v["pools"] == ["warehouse"] for v in reviewed.values())

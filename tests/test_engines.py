@@ -66,6 +66,7 @@ def test_the_lake_is_read_as_the_sources_declare(tmp_path):
     assert "trust_registry" not in read_lake(lake, None).tables
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(server_binaries() is None, reason="PostgreSQL's server is not installed")
 def test_postgres_gets_the_lake_and_gives_back_its_published_tables(tmp_path, monkeypatch):
     with LocalPostgres() as postgres:

@@ -76,7 +76,7 @@ def test_uploads_are_archived_reported_and_landed_without_raw_ids(
     assert fixed.status == report["status"] == "accepted_with_warnings"
     assert report["rule_counts"] == {"LEAVER_NOT_REPORTED": 1}  # hashed keys still match
     assert fixed.submission_id != rejected.submission_id
-    # The same bytes again are a new submission (the last upload wins, INTERFACES.md).
+    # The same bytes again are a new submission (the last upload wins, docs/interfaces.md).
     again = _process(
         client, data_dir, _upload(client, "returns/2025-06/june.csv", to_csv_bytes(bad))
     )

@@ -395,7 +395,9 @@ def test_a_batch_refreshes_the_trusts_history_once_its_uploads_are_done(platform
         Bucket="psw-rv3", Key="returns/2025-06/june.csv", Body=to_csv_bytes(months["2025-06"])
     )
     client.put_object(Bucket="psw-rv3", Key="june.csv", Body=b"not in a month folder")
-    settings = Settings("psw-platform", lake, "k", today=TODAY)
+    from psw.site.history import refresh_after_intake  # the hook the application passes
+
+    settings = Settings("psw-platform", lake, "k", today=TODAY, after_trust=refresh_after_intake)
     list(process_batch(client, list_submissions(client, trusts()["RV3"]), settings))
     body = client.get_object(Bucket="psw-rv3", Key="feedback/history.json")["Body"].read()
     history = json.loads(body)

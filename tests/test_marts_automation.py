@@ -73,11 +73,13 @@ def test_dbt_tests_are_requested_with_the_models_they_test(instance):
     assert checks and {k.asset_key for k in checks} <= requested
 
 
+@pytest.mark.slow
 def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
     first, cursor = evaluate(instance)
     # an empty platform still builds (empty) marts once, and publishes them
     assert first == automated_keys()
-    assert {dg.AssetKey("serving_database"), dg.AssetKey("national_report")} < first
+    after_publish = {dg.AssetKey(k) for k in ("national_report", "trust_histories")}
+    assert {dg.AssetKey("serving_database"), *after_publish} < first
     mark_built(instance, first)
     nothing, cursor = evaluate(instance, cursor)
     assert nothing == set()
@@ -93,7 +95,7 @@ def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
     downstream = dg.AssetSelection.assets(SUBMISSION).downstream().resolve(graph)
     # reference tables are current already; the build publishes and rebuilds the report
     assert late == downstream & automated_keys()
-    assert dg.AssetKey("national_report") in late
+    assert dg.AssetKey("national_report") in late and dg.AssetKey("trust_histories") in late
     assert dg.AssetKey(["published", "pub_psw_headcount"]) in late
     mark_built(instance, late)
     settled, _ = evaluate(instance, cursor)
@@ -124,8 +126,8 @@ def test_asset_graph_runs_from_uploads_to_the_serving_database():
         "pub_ref_afc_pay_ranges",
         "pub_disclosure_control",
     }
-    report = graph.get(dg.AssetKey("national_report"))
-    assert report.parent_keys == {serving.key}  # the report reads the published file only
+    for after in ("national_report", "trust_histories"):  # each reads the published file
+        assert graph.get(dg.AssetKey(after)).parent_keys == {serving.key}
     groups = {graph.get(k).group_name for k in dbt_keys()}
     assert groups == {"reference", "staging", "intermediate", "marts", "published"}
     marts = graph.get(dg.AssetKey(["marts", "psw_headcount"]))
@@ -174,6 +176,7 @@ def run_upload(instance, partition: str, accepted: bool) -> None:
     assert intake_stand_in.execute_in_process(instance=instance).success
 
 
+@pytest.mark.slow
 def test_a_rejected_upload_beside_an_accepted_one_does_not_hide_it(instance):
     """Checks are partitioned: the latest result elsewhere (a rejection, or a run in
     progress) does not stand for this trust-month."""
@@ -186,6 +189,7 @@ def test_a_rejected_upload_beside_an_accepted_one_does_not_hide_it(instance):
     assert dg.AssetKey(["published", "pub_psw_headcount"]) in requested
 
 
+@pytest.mark.slow
 def test_a_return_landing_while_a_build_finishes_is_not_lost(instance):
     first, cursor = evaluate(instance)
     mark_built(instance, first)
@@ -196,6 +200,7 @@ def test_a_return_landing_while_a_build_finishes_is_not_lost(instance):
     assert dg.AssetKey(["published", "pub_psw_headcount"]) in requested
 
 
+@pytest.mark.slow
 def test_a_return_accepted_before_the_tick_after_a_request_is_not_lost(instance):
     """`make demo` lost these: the initial build was requested, a return was accepted
     while it ran, and the next tick (which sees the request as `newly_requested`) let

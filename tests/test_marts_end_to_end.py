@@ -65,7 +65,7 @@ def write_registry(path: Path, leave_out: str | None = None) -> None:
                 writer.writerow([ods, *rest[:3], *LIFECYCLE.get(ods, ("", "", ""))])
 
 
-# RETURN_SPEC.md's role families, written out here apart from the standard's YAML.
+# docs/measures.md's role families, written out here apart from the standard's YAML.
 ROLE_FAMILY = {
     "PSW": "PEER_SUPPORT_WORK",
     "SENIOR_PSW": "PEER_SUPPORT_WORK",

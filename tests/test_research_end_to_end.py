@@ -2,9 +2,9 @@
 of synthetic returns (careers that move: promotions, role changes, leavers, joiners) to
 the real local S3 server; one `psw run` validates, lands and builds with real Dagster and
 dbt. psw_retention, psw_progression and psw_crosstab at national level are compared with
-figures computed here in plain Python from the uploaded rows, following RETURN_SPEC.md
-"Measures added in 2026-12" (not the models); below national level the published counts
-obey disclosure control, and the report shows each measure at every level.
+figures computed here in plain Python from the uploaded rows, following docs/measures.md
+(not the models); below national level the published counts obey disclosure control,
+and the report shows each measure at every level.
 
 RWK misses a month (October 2024): it counts in a stability index whose two months it
 sent, and in no 12-month turnover whose window holds the gap.

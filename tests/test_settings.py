@@ -58,6 +58,7 @@ def test_no_module_but_settings_touches_the_environment():
     assert environment_uses(ONLY_READER.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_nothing_reads_the_environment_at_import():
     """Every module imports under wrong settings; they fail only when read, naming each."""
     script = """

@@ -151,7 +151,7 @@ def test_published_spec_in_docs_is_up_to_date(standard):
 
 
 def test_role_families_are_the_standards_definition(standard):
-    """RETURN_SPEC.md: PEER_SUPPORT_WORK = PSW, SENIOR_PSW; PEER_LEADERSHIP =
+    """docs/measures.md: PEER_SUPPORT_WORK = PSW, SENIOR_PSW; PEER_LEADERSHIP =
     PEER_SUPERVISOR, PEER_LEAD; SPECIALIST_PEER = every other role code."""
     families = {c.code: c.family for c in standard.code_lists["role_category"]}
     named = {"PSW", "SENIOR_PSW", "PEER_SUPERVISOR", "PEER_LEAD"}

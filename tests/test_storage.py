@@ -70,6 +70,7 @@ def test_registry_may_name_another_bucket(server, tmp_path, monkeypatch):
     assert "cnwl-psw-returns" in created and "psw-rwk" in created and len(created) == 3
 
 
+@pytest.mark.slow
 def test_psw_s3_serve_and_provision_commands(tmp_path):
     port = free_port()
     env = {

@@ -45,6 +45,7 @@ def test_workforce_changes_realistically_month_to_month():
     assert {"PSW", "SENIOR_PSW", "PEER_LEAD"} <= {r["role_category"] for r in rows}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("file_format", ["csv", "xlsx", "parquet"])
 def test_every_clean_file_is_accepted(tmp_path, file_format):
     options = SynthOptions(

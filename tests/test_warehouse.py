@@ -154,6 +154,7 @@ def publish_month_figures(data: Path, may_rv3: int, june_rv3: int, may_uploaded:
         )
 
 
+@pytest.mark.slow
 def test_a_corrected_return_is_recorded_as_a_revision_with_its_cause(tmp_path):
     data = tmp_path / "data"
     first = "2025-06-02 09:00:00+00"

@@ -88,7 +88,7 @@
 
 {#- The trust registry's rows with all seven columns: PSW_TRUST_REGISTRY when set,
     otherwise the seed `trusts`. The lifecycle columns are optional in the CSV
-    (INTERFACES.md): a registry without them has every trust open in every month.
+    (docs/interfaces.md): a registry without them has every trust open in every month.
     DuckDB reads the CSV itself; the other warehouses cannot read a local file, so
     psw.warehouse_load copies it to platform.trust_registry before each build. -#}
 {% macro trust_registry() -%}{{ return(adapter.dispatch('trust_registry', 'psw')()) }}{%- endmacro %}
@@ -166,7 +166,7 @@
 {%- endmacro %}
 
 {#- A continuous quantile of a group's values (linear interpolation between the two
-    nearest, as DuckDB's quantile_cont): RETURN_SPEC's pay quartiles on every engine. -#}
+    nearest, as DuckDB's quantile_cont): the pay quartiles of docs/measures.md on every engine. -#}
 {% macro quantile_cont(value, q) -%}
     {{ return(adapter.dispatch('quantile_cont', 'psw')(value, q)) }}
 {%- endmacro %}

@@ -4,7 +4,7 @@
     meta={'dagster': {'ref': {'name': 'stg_reference__trusts'}}}
 ) }}
 -- A trust leaves the registry only by closing (valid_to), never by deletion
--- (INTERFACES.md): a trust deleted from the registry would take its history out of every
+-- (docs/interfaces.md): a trust deleted from the registry would take its history out of every
 -- regional and national figure. Fails the build, so nothing is published, and names the
 -- trust: put it back with valid_to set to its last month.
 with submitted as (

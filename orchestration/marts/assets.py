@@ -5,9 +5,10 @@ platform source (landed Parquet and the ledger) maps to the `submission` asset, 
 graph runs from uploads to marts. One op builds everything selected, holding the
 warehouse's writer lock (and the `warehouse` pool, limit 1) so there is one writer at a
 time. Downstream of the published models, `serving_database` publishes the file analysts
-open and `national_report` rebuilds the report from it (and refreshes each trust's
-data-quality history in its bucket); both run in the same run as the build that changed
-a published table, only when it succeeded, and either can be launched from the UI alone.
+open, `national_report` rebuilds the report from it and `trust_histories` refreshes each
+trust's data-quality history in its bucket (with the published score); they run in the
+same run as the build that changed a published table, only when it succeeded, and each
+can be launched from the UI alone.
 """
 
 import json
@@ -46,6 +47,7 @@ from psw.warehouse.writer import (
 
 SERVING_DATABASE = dg.AssetKey("serving_database")
 NATIONAL_REPORT = dg.AssetKey("national_report")
+TRUST_HISTORIES = dg.AssetKey("trust_histories")
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -189,20 +191,6 @@ def _load_lake(context: dg.AssetExecutionContext, folder) -> None:
         )
 
 
-def _refresh_trust_histories(context: dg.AssetExecutionContext, lake: Lake) -> None:
-    """Each trust's history carries the published data-quality score: refresh them all
-    (each write is isolated; a trust whose bucket fails keeps its older history)."""
-    from psw.site.history import refresh_all
-
-    started = time.monotonic()
-    trusts = lake.trusts_with_uploads()
-    written = refresh_all(s3_client(S3Settings.from_env()), lake, trusts)
-    context.log.info(
-        f"data-quality histories refreshed for {written} of {len(trusts)} trusts "
-        f"in {time.monotonic() - started:.1f} s"
-    )
-
-
 PUBLISHED_MODELS = [key for key in psw_dbt_models.keys if key.path[0] == "published"]
 
 
@@ -253,8 +241,7 @@ def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     description=(
         "$PSW_DATA_DIR/serving/report/: the national report (static HTML with charts, one "
         "page for England, each region and each trust), rebuilt from the serving database "
-        "after each publish; `psw report` writes it on demand. Each trust's data-quality "
-        "history in its bucket is refreshed with it."
+        "after each publish; `psw report` writes it on demand."
     ),
 )
 def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -266,7 +253,6 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             f"no serving database at {lake.serving} yet: a successful build publishes it"
         )
     report = build_report(lake.serving, lake.report, lake.chart_cache)
-    _refresh_trust_histories(context, lake)
     return dg.MaterializeResult(
         metadata={
             "path": str(report.folder / "index.html"),
@@ -276,20 +262,53 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
+@dg.asset(
+    key=TRUST_HISTORIES,
+    deps=[SERVING_DATABASE],
+    group_name="published",
+    automation_condition=rebuild_on_new_returns(),
+    description=(
+        "feedback/history.json and .html in each trust's bucket: its uploads, findings and "
+        "data-quality score beside the published national median, refreshed after each "
+        "publish (intake refreshes a trust's after its uploads are processed)."
+    ),
+)
+def trust_histories(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    # Each write is isolated: a trust whose bucket fails keeps its older history.
+    from psw.site.history import refresh_all
+
+    lake = Lake.from_env(data_dir().resolve())
+    started = time.monotonic()
+    trusts = lake.trusts_with_uploads()
+    written = refresh_all(s3_client(S3Settings.from_env()), lake, trusts)
+    seconds = time.monotonic() - started
+    context.log.info(
+        f"data-quality histories refreshed for {written} of {len(trusts)} trusts in {seconds:.1f} s"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "trusts": dg.MetadataValue.int(len(trusts)),
+            "written": dg.MetadataValue.int(written),
+            "seconds": dg.MetadataValue.float(round(seconds, 2)),
+        }
+    )
+
+
+PUBLICATION = [national_report, trust_histories]  # what follows each publish
+
+
 marts_job = dg.define_asset_job(
     "build_marts",
-    selection=dg.AssetSelection.assets(psw_dbt_models, serving_database, national_report),
+    selection=dg.AssetSelection.assets(psw_dbt_models, serving_database, *PUBLICATION),
 )
 
 # The report and histories alone, from the serving file as it is: `psw run` launches it
 # when the report was left behind by a kill after a publish (issue 21).
-report_job = dg.define_asset_job(
-    "publish_report", selection=dg.AssetSelection.assets(national_report)
-)
+report_job = dg.define_asset_job("publish_report", selection=dg.AssetSelection.assets(*PUBLICATION))
 
 # The serving file published again from the warehouse's last build, then the report:
 # `psw run` launches it when the served file is lost or corrupt and the build already
 # holds every return (issue 21), which spares a dbt build.
 republish_job = dg.define_asset_job(
-    "republish", selection=dg.AssetSelection.assets(serving_database, national_report)
+    "republish", selection=dg.AssetSelection.assets(serving_database, *PUBLICATION)
 )

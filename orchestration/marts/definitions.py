@@ -9,6 +9,7 @@ from orchestration.marts.assets import (
     report_job,
     republish_job,
     serving_database,
+    trust_histories,
 )
 from orchestration.marts.resources import dbt_resource
 from orchestration.marts.sensors import marts_automation
@@ -16,7 +17,7 @@ from orchestration.marts.sensors import marts_automation
 
 def build() -> dg.Definitions:
     return dg.Definitions(
-        assets=[psw_dbt_models, serving_database, national_report],
+        assets=[psw_dbt_models, serving_database, national_report, trust_histories],
         jobs=[marts_job, report_job, republish_job],
         sensors=[marts_automation],
         resources={"dbt": dbt_resource()},

@@ -101,7 +101,7 @@ def is_uploaded_object(key: str, size: int) -> bool:
 
 
 def report_key(key: str) -> str:
-    """`feedback/` + the key without a leading `returns/` + `.report` (INTERFACES.md).
+    """`feedback/` + the key without a leading `returns/` + `.report` (docs/interfaces.md).
 
     A file name over MAX_NAME_BYTES is shortened (its start, `~`, a hash of the whole):
     stores that keep objects as files (rclone, MinIO) refuse names over 255 bytes, and the

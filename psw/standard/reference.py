@@ -3,7 +3,7 @@
 Copied from the shared reference folder into `schemas/reference/` (the project reads
 nothing outside itself). `PSW_TRUST_REGISTRY` points at another registry CSV with the
 same columns (ods_code, trust_name, region_code, region_name, optional bucket) and,
-optionally, a trust's lifecycle (INTERFACES.md): valid_from and valid_to (YYYY-MM, the
+optionally, a trust's lifecycle (docs/interfaces.md): valid_from and valid_to (YYYY-MM, the
 first and last month it is expected to submit; empty means open-ended) and
 successor_ods_code (who took over its services after valid_to).
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from psw.core.paths import reference_dir
 
-# The registry CSV's columns (INTERFACES.md), as the dbt seed and the warehouses' copy
+# The registry CSV's columns (docs/interfaces.md), as the dbt seed and the warehouses' copy
 # carry them; `bucket` is optional and only intake reads it.
 REGISTRY_COLUMNS = (
     "ods_code",

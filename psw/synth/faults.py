@@ -83,6 +83,16 @@ class Fault:
     also: tuple[str, ...] = ()
 
 
+def fault_name(rule_id: str, recipe: dict[str, Any]) -> str:
+    """A fault file's stem: the rule's id, and the recipe's name when a rule has several."""
+    return f"{rule_id}-{recipe['name']}" if "name" in recipe else rule_id
+
+
+def fault_names(standard: Standard) -> list[str]:
+    """Every fault file's stem, in build_faults' order, without building one (cheap)."""
+    return [fault_name(r.id, recipe) for r in standard.rules.values() for recipe in r.faults]
+
+
 def build_faults(
     trust: Trust, periods: list[str], seed: int, standard: Standard | None = None
 ) -> tuple[list[Fault], bytes]:
@@ -167,7 +177,7 @@ class _Maker:
         severities = {self.standard.rule(r).severity for r in (rule_id, *also)}
         worst = next(s for s in ("error", "warning", "info") if s in severities)
         return Fault(
-            name=f"{rule_id}-{recipe['name']}" if "name" in recipe else rule_id,
+            name=fault_name(rule_id, recipe),
             rule_id=rule_id,
             expected_status=STATUS_BY_WORST[worst],
             period=period,

@@ -1,4 +1,4 @@
-"""Publishing the serving DuckDB file (INTERFACES.md) from a finished build.
+"""Publishing the serving DuckDB file (docs/interfaces.md) from a finished build.
 
 `$PSW_DATA_DIR/serving/psw.duckdb` is what analysts open. `publish_serving` copies the
 `published` schema of a finished build into a new file, records the revisions of figures

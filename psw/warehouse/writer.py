@@ -1,4 +1,4 @@
-"""The warehouse DuckDB file (INTERFACES.md), dbt's way in, and the one-writer rule.
+"""The warehouse DuckDB file (docs/interfaces.md), dbt's way in, and the one-writer rule.
 
 `$PSW_DATA_DIR/warehouse.duckdb` is written by dbt only, one build at a time
 (`writer_lock`): DuckDB allows one writer process or many readers, never both. This

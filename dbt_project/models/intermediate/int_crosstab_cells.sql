@@ -1,5 +1,5 @@
--- Distinct staff in post by a pair of dimensions (RETURN_SPEC.md "Measures added in
--- 2026-12"): a person counts in a cell when one of their in-post assignments has both
+-- Distinct staff in post by a pair of dimensions (docs/measures.md): a person counts in
+-- a cell when one of their in-post assignments has both
 -- categories, so a person with two assignments can count in two cells of a pair. The
 -- pairs are the spec's, rows by columns (written here, the one place); an assignment without a category on either side (not
 -- stated) is in no cell of that pair. Trust counts roll up through int_geography_rollup

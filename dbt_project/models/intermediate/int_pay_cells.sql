@@ -1,4 +1,4 @@
--- Pay per cell (RETURN_SPEC.md "Measures added in 2026-12"): over assignments in post
+-- Pay per cell (docs/measures.md): over assignments in post
 -- with a salary and fte above 0, the salary as given (already full-time equivalent), by
 -- month, geography and breakdown (all, band, role, role family). Quantiles need every
 -- salary of a cell, so region and England are worked out from the assignments, not from

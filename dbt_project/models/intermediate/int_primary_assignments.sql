@@ -1,5 +1,5 @@
--- Each person's primary assignment in each trust month they are in post (RETURN_SPEC.md
--- "Measures added in 2026-12"): the in-post assignment with the highest fte; ties go to
+-- Each person's primary assignment in each trust month they are in post
+-- (docs/measures.md): the in-post assignment with the highest fte; ties go to
 -- the higher band (a band not on Agenda for Change counts below band 2), then to the role
 -- code first in alphabetical order. band_rank orders the bands as the standard lists
 -- them (2 < 3 < ... < 9), NON_AFC 0: progression compares bands by it.

@@ -1,4 +1,4 @@
--- The 12-month cohorts (RETURN_SPEC.md "Measures added in 2026-12"): for trust T at month
+-- The 12-month cohorts (docs/measures.md): for trust T at month
 -- M, when T has a return in force (accepted or nil) for both M-12 and M, every person in
 -- post in T at M-12, with their primary assignment then and now and their outcome, the
 -- first that applies: left (not in post in T at M); band_up / band_down (primary band

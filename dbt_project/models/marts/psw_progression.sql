@@ -1,4 +1,4 @@
--- Where each 12-month cohort went (RETURN_SPEC.md "Measures added in 2026-12"): people in
+-- Where each 12-month cohort went (docs/measures.md): people in
 -- post at M-12 by their primary role family and band then, and their outcome at M (left,
 -- band_up, band_down, role_changed, no_change), by month and geography. Exact (platform
 -- staff only); published.psw_progression perturbs the counts.

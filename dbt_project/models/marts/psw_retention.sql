@@ -1,5 +1,5 @@
--- The NHS's 12-month retention measures by month and geography (RETURN_SPEC.md "Measures
--- added in 2026-12"), exact (published.psw_retention perturbs the counts):
+-- The NHS's 12-month retention measures by month and geography (docs/measures.md),
+-- exact (published.psw_retention perturbs the counts):
 -- - stability index at M: of the staff in post at M-12 (the cohort), the share still in
 --   post at M, over trusts with a return in force for both months;
 -- - 12-month turnover at M: the monthly leavers of M-11..M over the mean of the headcount
