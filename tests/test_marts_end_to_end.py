@@ -28,6 +28,7 @@ from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from psw.synth import simulate, to_csv_bytes
 from tests import attacker
 from tests import disclosure_reference as ref
+from tests.accessibility import axe_violations
 from tests.helpers import platform_env, psw, psw_command
 from tests.helpers import psw_run as run_psw
 from tests.postgres import server_binaries
@@ -1089,6 +1090,8 @@ def test_the_report_renders_in_a_real_browser(scenario):
         assert "<svg" in dom and "<path" in dom, page  # drawn: axes, lines and bars
         assert "<figcaption>" in dom and "<table>" in dom  # every chart has its figures
         assert re.findall(r"<text[^>]*>([^<]*)</text>", dom), page
+        for width in (1280, 390):  # WCAG 2.2 A and AA, on a desktop and on a phone
+            assert axe_violations(report / page, width) == [], (page, width)
 
 
 def test_a_trust_history_renders_in_a_real_browser(scenario, tmp_path):
@@ -1103,6 +1106,7 @@ def test_a_trust_history_renders_in_a_real_browser(scenario, tmp_path):
     assert not console, console
     assert dom.count("<svg") >= 2 and "<path" in dom  # the month strip and the score line
     assert "What to fix first" in dom and "<table>" in dom
+    assert axe_violations(page, 1280) == [] and axe_violations(page, 390) == []
     cells = re.findall(r"<td>([^<]*)</td>", dom)
     rows = {len(r) for (ods, _), r in scenario["in_force"].items() if ods == "TAJ" and r}
     assert rows and rows <= {int(c) for c in cells if c.strip().isdigit()}

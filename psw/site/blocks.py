@@ -9,9 +9,12 @@ and copying.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from markupsafe import Markup
+
+from psw.core.pages import macros, render
 
 STATUS_MARK = {
     "accepted": "✓",
@@ -30,10 +33,7 @@ def chart(spec: dict, description: str) -> str:
     from psw.site.charts import svg as draw
 
     svg = draw({"$schema": SCHEMA, **spec, "description": description})
-    return (
-        f'<figure role="img" aria-label="{html.escape(description)}">{svg}'
-        f"<figcaption>{html.escape(description)} (figures in the table below)</figcaption></figure>"
-    )
+    return str(macros().chart(Markup(svg), description))  # the SVG is vl-convert's drawing
 
 
 def bar_chart(
@@ -100,9 +100,7 @@ def share(category: str, share: float | None, field: str = "share", **more: Any)
 
 def headline(items: list[tuple[str, str]], label: str = "") -> str:
     """Figures a reader sees first: (what, figure) pairs as tiles."""
-    cells = "".join(f"<li><b>{html.escape(v)}</b>{html.escape(k)}</li>" for k, v in items)
-    labelled = f" aria-label='{html.escape(label)}'" if label else ""
-    return f"<ul class='headline'{labelled}>{cells}</ul>"
+    return str(macros().headline(items, label))
 
 
 def quality_cells(
@@ -118,20 +116,15 @@ def quality_cells(
 
 
 def table(header: list[str], rows: Iterable[list], caption: str, raw: bool = False) -> str:
-    """A table whose first column names the row; `raw` cells are HTML already."""
-    head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in header)
-    cell = (lambda v: v) if raw else html.escape
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell(str(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return (
-        f"<div class='scroll'><table><caption>{html.escape(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-    )
+    """A table whose first column names the row; `raw` cells are HTML already (built by
+    these blocks or escaped where they were made)."""
+    cell = Markup if raw else str
+    return str(macros().table(header, [[cell(str(v)) for v in row] for row in rows], caption))
 
 
 def section(title: str, *parts: str) -> str:
-    return f"<section><h2>{html.escape(title)}</h2>{''.join(parts)}</section>"
+    """A titled section of parts that are HTML already (built by these blocks)."""
+    return str(macros().section(title, [Markup(p) for p in parts]))
 
 
 def count(value: int | None) -> str:
@@ -151,32 +144,12 @@ def status(value: str | None) -> str:
     """A submission status as its mark, with the word as a tooltip and for colour."""
     if value is None:
         return ""
-    mark = STATUS_MARK.get(value, value)
     words = value.replace("_", " ")
-    return f"<span class='{value}' title='{words}'>{html.escape(mark)}</span>"
+    return str(macros().status(value, STATUS_MARK.get(value, value), words))
 
 
 def status_legend() -> str:
     return ", ".join(f"{mark} {value.replace('_', ' ')}" for value, mark in STATUS_MARK.items())
-
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:0;color:#212b32;
-background:#f0f4f5;line-height:1.45}
-main{max-width:1000px;margin:0 auto;padding:16px;background:#fff}
-h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}
-nav a{margin-right:12px;display:inline-block}
-.scroll{overflow-x:auto}table{border-collapse:collapse;margin:8px 0;font-size:.9rem}
-th,td{border-bottom:1px solid #d8dde0;padding:4px 8px;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600}
-figure{margin:0;max-width:100%;overflow-x:auto}figcaption{font-size:.85rem;color:#4c6272}
-svg{max-width:100%;height:auto}
-.rejected{color:#d5281b}.missing{color:#768692}.accepted,.accepted_with_warnings{color:#007f3b}
-.note{background:#fff9c4;padding:8px 12px;border-left:4px solid #ffeb3b}
-.headline{display:flex;flex-wrap:wrap;gap:12px;padding:0;list-style:none}
-.headline li{border-left:4px solid #005eb8;padding:4px 12px;background:#f0f4f5;flex:1 1 9rem}
-.headline b{display:block;font-size:1.5rem}
-"""
 
 
 def page(
@@ -186,20 +159,19 @@ def page(
     sections: list[str],
     links: list[tuple[str, str]],
     lead: str = "",
+    stylesheet_href: str | None = None,
 ) -> str:
-    """A whole page: title, the date of its data, the `lead` (the figures a reader sees first,
-    before anything to scroll past on a phone), a note on its figures, links, sections."""
-    nav = "".join(f"<a href='{href}'>{html.escape(text)}</a>" for href, text in links)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title><style>{CSS}</style></head>
-<body><main>
-<h1>{html.escape(title)}</h1>
-<p>{stamp}</p>
-{lead}
-<p class="note">{note}</p>
-<nav>{nav}</nav>
-{"".join(sections)}
-</main></body></html>
-"""
+    """A whole page (psw/core/templates/site_page.html): title, the date of its data, the
+    `lead` (the figures a reader sees first, before anything to scroll past on a phone), a
+    note on its figures, links, sections. `stamp`, `note`, `lead` and the sections are
+    HTML already; `stylesheet_href` links the stylesheet instead of putting it inside."""
+    return render(
+        "site_page.html",
+        title=title,
+        stamp=Markup(stamp),
+        note=Markup(note),
+        lead=Markup(lead),
+        links=links,
+        sections=[Markup(part) for part in sections],
+        stylesheet_href=stylesheet_href,
+    )

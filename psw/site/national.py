@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from psw.core.pages import STYLESHEET, write_stylesheet
 from psw.site import blocks as b
 from psw.site import quality
 from psw.site import research as r
@@ -67,6 +68,7 @@ def build_report(serving: Path, out: Path, charts: Path | None = None) -> Report
             pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
     for name, text in pages:
         (staging / name).write_text(text, encoding="utf-8")
+    write_stylesheet(staging)  # one copy, which every page links
     (staging / REPORT_SOURCE).write_text(source)
     old = out.with_name(f".{out.name}.{os.getpid()}.old")
     if out.exists():
@@ -129,4 +131,5 @@ def trust_page(data: Published, ods: str, name: str, region: str) -> str:
 def _page(title: str, data: Published, sections: list[str], links, place) -> str:
     latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
     stamp = f"Data to {latest}; built {data.built} from the platform's published tables."
-    return b.page(title, stamp, NOTE, sections, links, lead=s.headline(data, *place))
+    lead = s.headline(data, *place)
+    return b.page(title, stamp, NOTE, sections, links, lead=lead, stylesheet_href=STYLESHEET)

@@ -12,7 +12,6 @@ sheet's drop-downs point at). `docs/spec/` holds the published copy; a test keep
 from __future__ import annotations
 
 import io
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -154,46 +153,12 @@ def render_markdown(standard: Standard) -> str:
     return "\n".join(out)
 
 
-_CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:0;padding:1rem;color:#212b32;
-line-height:1.45;background:#f0f4f5}main{max-width:64rem;margin:0 auto;background:#fff;
-padding:1rem 1.25rem}h1{font-size:1.6rem}h2{margin-top:2rem}.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.92rem;margin-bottom:1rem}
-th,td{border-bottom:1px solid #d8dde0;padding:.35rem;text-align:left;vertical-align:top}
-td:first-child,code{font-family:monospace}td:first-child{white-space:nowrap}
-code{background:#f0f4f5;padding:0 .2em;overflow-wrap:anywhere}"""
-
-
-def _html(text: object) -> str:
-    """Escaped HTML for text whose `backticked` parts are literal (shown as code)."""
-    parts = str(text).split("`")
-    return "".join(f"<code>{escape(p)}</code>" if i % 2 else escape(p) for i, p in enumerate(parts))
-
-
 def render_html(standard: Standard) -> str:
-    e = _html
-    parts: list[str] = []
-    for kind, content in _blocks(standard):
-        if kind in ("h1", "h2", "h3", "p"):
-            parts.append(f"<{kind}>{e(content)}</{kind}>")
-        elif kind == "list":
-            parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
-        elif kind == "table":
-            head, rows = content
-            thead = "".join(f"<th>{e(h)}</th>" for h in head)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows
-            )
-            parts.append(
-                f'<div class="scroll"><table><thead><tr>{thead}</tr></thead>'
-                f"<tbody>{body}</tbody></table></div>"
-            )
-    title = escape(f"{standard.name} v{standard.version}")
-    return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
-        + "\n".join(parts)
-        + "\n</main>\n</body>\n</html>\n"
+    """The spec page (psw/core/templates/spec.html): one page system with the reports."""
+    from psw.core.pages import render
+
+    return render(
+        "spec.html", title=f"{standard.name} v{standard.version}", blocks=_blocks(standard)
     )
 
 

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from html import escape
 
 from psw.standard.validation.shown import WITHHELD, printable
 
@@ -131,115 +130,54 @@ class Report:
 
 
 _STATUS_TEXT = {
-    "accepted": ("Accepted", "Your return has been accepted. Thank you.", "#007f3b"),
+    "accepted": ("Accepted", "Your return has been accepted. Thank you."),
     "accepted_with_warnings": (
         "Accepted with warnings",
         "Your return has been accepted. Please check the warnings below; they may mean "
         "something is wrong in your data.",
-        "#8a5a00",
     ),
     "rejected": (
         "Rejected",
         "Your return has not been accepted. Fix the errors below and upload the file again.",
-        "#d5281b",
     ),
 }
 
-_CSS = """
-body{font-family:Arial,Helvetica,sans-serif;margin:0;padding:1rem;color:#212b32;
-background:#f0f4f5;line-height:1.4}
-main{max-width:60rem;margin:0 auto;background:#fff;padding:1rem 1.25rem;border-radius:4px}
-h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin-top:1.5rem}
-.status{color:#fff;padding:.75rem 1rem;border-radius:4px;margin:1rem 0}
-.status strong{font-size:1.25rem;display:block}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:bold}
-dd{margin:0;word-break:break-word}
-table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{border-bottom:1px solid #d8dde0;padding:.4rem;text-align:left;vertical-align:top}
-td.value{font-family:monospace;overflow-wrap:anywhere}
-.sev-error{color:#d5281b;font-weight:bold}.sev-warning{color:#8a5a00;font-weight:bold}
-.sev-info{color:#005eb8;font-weight:bold}
-.note{color:#4c6272;font-size:.9rem}
-@media (max-width:40rem){
- table.findings,.findings thead,.findings tbody,.findings tr,.findings td{display:block}
- .findings thead{display:none}
- .findings tr{border-bottom:2px solid #d8dde0;padding:.4rem 0}
- .findings td{border:0;padding:.15rem 0}
- .findings td::before{content:attr(data-label) ": ";font-weight:bold}
- .findings td.value:empty{display:none}
-}
-"""
-
 
 def render_html(report: Report) -> str:
+    """The report as a page (psw/core/templates/report.html): every value escaped."""
+    from psw.core.pages import render
+
     data = report.to_dict()
-    title, advice, colour = _STATUS_TEXT[report.status]
-    e = escape
-    rows = []
-    for f in data["findings"]:
-        rows.append(
-            "<tr>"
-            f'<td data-label="Severity" class="sev-{e(f["severity"])}">{e(f["severity"])}</td>'
-            f'<td data-label="Row">{e(str(f["row"]) if f["row"] is not None else "-")}</td>'
-            f'<td data-label="Column">{e(f["column"] or "-")}</td>'
-            f'<td data-label="Problem">{e(f["message"])}</td>'
-            f'<td data-label="Value" class="value">'
-            f"{e(f['value']) if f['value'] is not None else ''}"
-            f"{'<i>' + WITHHELD + '</i>' if f['value_withheld'] else ''}</td>"
-            f'<td data-label="Rule">{e(f["rule_id"])}</td>'
-            "</tr>"
-        )
+    headline, advice = _STATUS_TEXT[report.status]
     counts = data["counts"]
-    rule_rows = "".join(
-        f"<tr><td>{e(rule)}</td><td>{n}</td></tr>" for rule, n in data["rule_counts"].items()
-    )
-    truncated = (
-        f'<p class="note">Only the first {data["findings_listed"]} of '
-        f"{counts['errors'] + counts['warnings'] + counts['notes']} findings are listed. "
-        "Fix these and validate again to see the rest.</p>"
-        if data["findings_truncated"]
-        else ""
-    )
-    findings = (
-        '<table class="findings"><thead><tr><th>Severity</th><th>Row</th><th>Column</th>'
-        "<th>Problem</th>"
-        f"<th>Value</th><th>Rule</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        if rows
-        else "<p>No problems found.</p>"
-    )
     nil = " (nil return: no PSWs this month)" if data["nil_return"] else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>PSW return report: {e(report.trust_ods_code)} {e(report.period)}: {e(title)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<main>
-<h1>PSW workforce return report</h1>
-<div class="status" style="background:{colour}"><strong>{e(title)}</strong>{e(advice)}</div>
-<dl>
-<dt>File</dt><dd>{e(data["file_name"])}</dd>
-<dt>Trust</dt><dd>{e(report.trust_ods_code)}</dd>
-<dt>Month</dt><dd>{e(report.period)}</dd>
-<dt>Rows read</dt><dd>{counts["rows"]}{nil}</dd>
-<dt>Staff in post</dt><dd>{counts["staff_in_post"]}</dd>
-<dt>Errors</dt><dd>{counts["errors"]}</dd>
-<dt>Warnings</dt><dd>{counts["warnings"]}</dd>
-<dt>Checked</dt><dd>{e(data["validated_at"])} against standard v{e(report.standard_version)}</dd>
-</dl>
-<h2>Problems by rule</h2>
-{"<table><tbody>" + rule_rows + "</tbody></table>" if rule_rows else "<p>None.</p>"}
-<h2>Every problem</h2>
-<p class="note">Row numbers are as in your spreadsheet: the column names are row 1.</p>
-{truncated}
-{findings}
-</main>
-</body>
-</html>
-"""
+    total = counts["errors"] + counts["warnings"] + counts["notes"]
+    return render(
+        "report.html",
+        title=f"Return report: {report.trust_ods_code} {report.period}: {headline}",
+        status=report.status,
+        headline=headline,
+        advice=advice,
+        facts=[
+            ("File", data["file_name"]),
+            ("Trust", report.trust_ods_code),
+            ("Month", report.period),
+            ("Rows read", f"{counts['rows']}{nil}"),
+            ("Staff in post", counts["staff_in_post"]),
+            ("Errors", counts["errors"]),
+            ("Warnings", counts["warnings"]),
+            ("Checked", f"{data['validated_at']} against standard v{report.standard_version}"),
+        ],
+        rule_counts=list(data["rule_counts"].items()),
+        truncated=(
+            f"Only the first {data['findings_listed']} of {total} findings are listed. "
+            "Fix these and validate again to see the rest."
+            if data["findings_truncated"]
+            else ""
+        ),
+        findings=data["findings"],
+        withheld=WITHHELD,
+    )
 
 
 def _printable(finding: dict) -> dict:

@@ -1,0 +1,95 @@
+"""One page system: every page people read comes from the templates in
+psw/core/templates/ (one base layout, one stylesheet in NHS.UK frontend's style) and
+passes an automated accessibility check (axe-core, WCAG 2.2 A and AA) in headless
+chromium, on a desktop and on a phone. The national report's pages are checked in the
+end-to-end scenario (tests/test_marts_end_to_end.py), which builds them from real data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from psw.core.pages import SERVICE, render, stylesheet
+from psw.site.history import history, national_picture
+from psw.site.history_page import render as render_history
+from psw.standard.spec import write_spec
+from psw.standard.validation.report import Finding, Report
+from tests.accessibility import axe_violations, chromium
+from tests.test_history import others, record
+
+WIDTHS = (1280, 390)  # a desktop, and a phone
+browser = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed")
+
+
+def _pages(tmp_path: Path) -> dict[str, Path]:
+    """A page of each kind, written as the platform writes it."""
+    findings = [
+        Finding("CODE_INVALID", "error", "Not an allowed code for afc_band.", 4, "afc_band", "X"),
+        Finding("SALARY_OUTSIDE_BAND", "warning", "Salary outside the band.", 7, "afc_band"),
+    ]
+    pages = {
+        "report-rejected.html": Report("RV3", "2025-06", "june.csv", "1.0", findings).to_html(),
+        "report-accepted.html": Report("RV3", "2025-06", "june.csv", "1.0", []).to_html(),
+    }
+    own = [record("RV3", "2025-06", rules={"SALARY_OUTSIDE_BAND": 3}, rows=5)]
+    data = history("RV3", "Own Trust", own, national_picture(own + others(6)), [], "now")
+    pages["history.html"] = render_history(data)
+    written = {name: tmp_path / name for name in pages}
+    for name, text in pages.items():
+        written[name].write_text(text, encoding="utf-8")
+    spec = {p.name: p for p in write_spec(tmp_path / "spec", "html")}
+    written["return-spec.html"] = spec["return-spec.html"]
+    return written
+
+
+def test_every_page_is_the_base_layout_with_its_stylesheet_inside(tmp_path):
+    css = str(stylesheet())
+    assert "NHS.UK frontend 10.6.1" in css
+    assert "url(http" not in css.replace('url("http', "url(http")  # nothing is fetched
+    for name, path in _pages(tmp_path).items():
+        page = path.read_text(encoding="utf-8")
+        assert page.startswith('<!DOCTYPE html>\n<html lang="en">'), name
+        assert '<a class="nhsuk-skip-link" href="#main-content">' in page, name
+        assert f'<span class="psw-header__service">{SERVICE}</span>' in page, name
+        assert css in page, name  # stands alone: a trust opens it from its bucket
+        assert "<script" not in page, name
+
+
+def test_templates_escape_whatever_they_are_given():
+    page = render(
+        "site_page.html",
+        title="<b>x</b>",
+        stamp="",
+        note="",
+        lead="",
+        links=[("<evil>", "'\"><script>alert(1)</script>")],
+        sections=[],
+    )
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "<b>x</b>" not in page
+
+
+@browser
+def test_the_check_finds_what_fails_wcag(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        "<!DOCTYPE html><html><head><title>x</title></head><body>"
+        '<p style="color:#bbb;background:#fff">faint text</p><img src="x.png">'
+        "<a href='a.html'></a></body></html>"
+    )
+    found = {v["id"] for v in axe_violations(bad)}
+    assert {"html-has-lang", "color-contrast", "image-alt", "link-name"} <= found
+
+
+@pytest.mark.slow
+@browser
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_passes_the_accessibility_check(tmp_path, width):
+    failing = {
+        name: [f"{v['id']} ({v['impact']}): {v['nodes'][:2]}" for v in violations]
+        for name, path in _pages(tmp_path).items()
+        if (violations := axe_violations(path, width))
+    }
+    assert failing == {}, json.dumps(failing, indent=1)
