@@ -95,7 +95,10 @@ def test_the_page_links_each_report_and_holds_no_other_trust():
     own = [record("RV3", "2025-06", rules={"SALARY_OUTSIDE_BAND": 3}, rows=5)]
     data = history("RV3", "Own Trust", own, national_picture(own + others(6)), [], "now")
     page = render(data)
-    assert "<a href='2025-06/return.csv.report.html'>report</a>" in page
+    assert (
+        "<a href='2025-06/return.csv.report.html'>report<span class='psw-visually-hidden'>" in page
+    )
+    assert " on returns/2025-06/return.csv, received 2025-07-01 10:00</span></a>" in page
     assert "R00" not in page and "R00" not in json.dumps(data)
     assert ">5<" in page and "under 8" not in page  # the trust's own figures, exactly
     assert "Not published yet" in page  # no published score before the first build

@@ -948,12 +948,16 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
     assert "<h2>Data quality</h2>" in rv3 and "median of all trusts" in rv3
     index = (out / "index.html").read_text()
     assert index.count("<svg") >= 5 and "<path" in index  # charts drawn, inline
-    # Nothing fetched: no script, stylesheet, image or font from anywhere (links to cited
-    # sources are only followed if a reader clicks them).
+    # Nothing fetched: no script, image or font from anywhere (links to cited sources are
+    # only followed if a reader clicks them); one stylesheet, written beside the pages.
     import re as _re
 
-    assert "<script" not in index and "<link" not in index and "@import" not in index
-    assert not _re.search(r"""(src|srcset)\s*=\s*["']?https?:|url\(\s*["']?https?:""", index)
+    links = _re.findall(r"<link[^>]*>", index)
+    assert links == ['<link rel="stylesheet" href="psw.css">'] and (out / "psw.css").is_file()
+    css = (out / "psw.css").read_text()
+    assert "<script" not in index and "@import" not in index + css
+    for text in (index, css):
+        assert not _re.search(r"""(src|srcset)\s*=\s*["']?https?:|url\(\s*["']?https?:""", text)
     assert "ethnicity-facts-figures.service.gov.uk" in index  # the cited reference
     assert "adding a little noise" in index  # the disclosure note says what readers see
     with duckdb.connect(str(scenario["data"] / "serving" / "psw.duckdb"), read_only=True) as db:

@@ -238,13 +238,13 @@ def test_dbt_seeds_and_sources_are_generated_from_the_standard():
         assert committed == content, f"{relative} is stale: run `make spec`"
 
 
-def test_the_readme_and_the_method_page_state_the_disclosure_rule_of_the_standard():
+def test_the_analysts_guide_and_the_method_page_state_the_disclosure_rule_of_the_standard():
     from psw.core.paths import project_root
 
     rules = load_standard().disclosure
-    readme = (project_root() / "README.md").read_text()
+    guide = (project_root() / "docs" / "analysts.md").read_text()
     method = (project_root() / "docs" / "disclosure-control.md").read_text()
-    for text in (readme, method):
+    for text in (guide, method):
         assert f"`perturbation_ratio` = {rules.perturbation_ratio}" in text
         assert f"`largest_perturbation` = {rules.largest_perturbation}" in text
 

@@ -216,7 +216,10 @@ def _uploads(data: dict) -> str:
         if not u["report"]:
             return ""
         href = u["report"].removeprefix("feedback/")
-        return f"<a href='{html.escape(href)}'>report</a>"
+        # Every link reads "report"; a screen reader hears which (WCAG 2.4.4).
+        which = f" on {u['file']}, received {u['received_at'][:16].replace('T', ' ')}"
+        hidden = f"<span class='psw-visually-hidden'>{html.escape(which)}</span>"
+        return f"<a href='{html.escape(href)}'>report{hidden}</a>"
 
     body = [
         [
@@ -231,7 +234,7 @@ def _uploads(data: dict) -> str:
         ]
         for u in data["uploads"]
     ]
-    header = ["received (UTC)", "month", "file", "status", "rows", "errors", "warnings", ""]
+    header = ["received (UTC)", "month", "file", "status", "rows", "errors", "warnings", "report"]
     return b.section(
         "Every upload, newest first", b.table(header, body, "Uploads and their reports", raw=True)
     )
