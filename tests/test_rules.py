@@ -9,6 +9,7 @@ each is validated here, and a rule without a fault file fails the coverage test.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import re
 from pathlib import Path
@@ -30,9 +31,19 @@ PERIODS = ["2025-05", "2025-06"]
 
 
 @pytest.fixture(scope="module")
-def faults_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("faults")
-    write_faults(folder, trusts()["RV3"], PERIODS, seed=3)
+def faults_dir(tmp_path_factory, worker_id) -> Path:
+    """Every fault file, built once per run (about 10 s): with two pytest workers the
+    first builds them in the folder both share, under a lock, and the other reads them."""
+    if worker_id == "master":  # no workers: this run's own folder
+        folder = tmp_path_factory.mktemp("faults")
+        write_faults(folder, trusts()["RV3"], PERIODS, seed=3)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent  # the run's, shared by its workers
+    folder = shared / "faults"
+    with open(shared / "faults.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "manifest.json").exists():  # written last: a whole set
+            write_faults(folder, trusts()["RV3"], PERIODS, seed=3)
     return folder
 
 
