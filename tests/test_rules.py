@@ -70,6 +70,7 @@ def test_every_rule_has_exactly_one_check(standard):
 KEY_RULES = {r.id for r in load_standard().rules.values() if r.stage == "intake"}
 
 
+@pytest.mark.slow  # every fault file built and validated: the full tier
 def test_every_rule_has_a_fault_file(faults_dir):
     manifest = _manifest(faults_dir)
     assert list(manifest) == FAULT_FILES  # the names collected are the files built
@@ -84,6 +85,7 @@ def test_every_rule_has_a_fault_file(faults_dir):
     } == KEY_RULES
 
 
+@pytest.mark.slow  # every fault file built and validated: the full tier
 @pytest.mark.parametrize("file", FAULT_FILES)
 def test_fault_file_gets_its_rule_and_status(faults_dir, file):
     fault = _manifest(faults_dir)[file]
