@@ -32,7 +32,7 @@ $(STAMP): requirements.lock pyproject.toml
 test: setup lint
 	$(BIN)/python -m pytest -n 2
 
-# The fast tier: unit and component tests, under a minute (tests/conftest.py says which
+# The fast tier: unit and component tests, about a minute (tests/conftest.py says which
 # are slow: end to end, or over about 3 s). No lint: `make lint` is its own target.
 test-fast: setup
 	$(BIN)/python -m pytest -n 2 -q -m "not spark and not slow"

@@ -79,7 +79,7 @@ ONE_WORKER = frozenset(
 )
 
 
-# The fast tier (`make test-fast`, under a minute) is the unit and component tests. These
+# The fast tier (`make test-fast`, about a minute) is the unit and component tests. These
 # modules run the platform end to end (a real S3 server, dbt builds, Dagster runs,
 # PostgreSQL, processes started and killed): every test of theirs is `slow`, as is any
 # other test marked so for taking over about 3 s.
