@@ -172,7 +172,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.run_once import run_once
     from psw.storage import data_dir
 
-    log = log_file(data_dir().resolve())
+    try:
+        log = log_file(data_dir().resolve())
+    except OSError as exc:  # the data folder cannot be written: nothing can run
+        print(f"psw run: cannot write the log under PSW_DATA_DIR: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         with noise_to(log) as terminal, listening(UploadProgress(terminal)):
             counts = run_once(

@@ -65,3 +65,36 @@ def axe_violations(page: Path, width: int = 1280) -> list[dict]:
     assert found, f"axe did not run on {page}: {done.stderr[-1000:]}"
     text = found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
     return json.loads(text.replace("&amp;", "&"))
+
+
+def contrast(colour: str, against: str = "#ffffff") -> float:
+    """WCAG's contrast ratio of two sRGB colours given as #rgb or #rrggbb."""
+
+    def luminance(hex_colour: str) -> float:
+        digits = hex_colour.lstrip("#")
+        if len(digits) == 3:
+            digits = "".join(d * 2 for d in digits)
+        channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(colour), luminance(against)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def chart_colours(page: str) -> set[str]:
+    """The fill and stroke colours of every chart's marks and legend symbols in `page`
+    (not grid lines or text, which axe checks)."""
+    import xml.etree.ElementTree as ET
+
+    found = set()
+    for svg in re.findall(r"<svg\b.*?</svg>", page, flags=re.S):
+        for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+            kind = group.get("class", "")
+            if "role-mark" in kind or "role-legend-symbol" in kind:
+                for shape in group.iter():
+                    for attribute in ("fill", "stroke"):
+                        value = shape.get(attribute)
+                        if value and value.startswith("#"):
+                            found.add(value.lower())
+    return found

@@ -113,6 +113,24 @@ def test_a_busy_ui_port_stops_the_demo_in_one_line(tmp_path):
     assert not (tmp_path / "s3").exists()  # refused before anything started
 
 
+def test_a_data_folder_that_cannot_be_written_stops_the_run_in_one_line(tmp_path):
+    """A file where the folder should be (any user: root writes past permissions)."""
+    blocked = tmp_path / "data"
+    blocked.write_text("not a folder")
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        env={**os.environ, "PSW_DATA_DIR": str(blocked)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("psw run: cannot write the log under PSW_DATA_DIR: ")
+    assert str(blocked) in line and "Traceback" not in done.stderr
+
+
 def test_a_few_uploads_are_a_line_each_and_a_backlog_is_a_bar():
     few = io.StringIO()
     with listening(UploadProgress(few)):

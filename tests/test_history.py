@@ -132,3 +132,15 @@ def test_the_trust_sees_its_own_score_exactly_and_others_only_as_a_median():
     assert may["as_published"] and may["score"] == 0.63  # before the counts were kept
     page = render(data)
     assert "85%" in page and "2025-05 (as published)" in page
+
+
+def test_a_file_name_that_overrides_the_text_direction_shows_as_its_code():
+    """The trust names its file: a right-to-left override in the name would turn the
+    page's line around (and the history JSON is read by tools that print it)."""
+    tricked = record("RV3", "2025-06", source_key="returns/2025-06/gpj.\u202ecsv<b>x</b>")
+    data = history("RV3", "T", [tricked], national_picture(others(6)), [], "now")
+    [upload] = data["uploads"]
+    assert upload["file"] == "returns/2025-06/gpj.\\u202ecsv<b>x</b>"
+    page = render(data)
+    assert "\u202e" not in page and "<b>x</b>" not in page
+    assert "gpj.\\u202ecsv&lt;b&gt;x&lt;/b&gt;" in page

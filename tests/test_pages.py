@@ -93,3 +93,38 @@ def test_every_page_passes_the_accessibility_check(tmp_path, width):
         if (violations := axe_violations(path, width))
     }
     assert failing == {}, json.dumps(failing, indent=1)
+
+
+def test_chart_colours_stand_out_from_the_page():
+    """WCAG 1.4.11: a bar, a line or a status square at 3:1 at least against white (Vega's
+    own orange is 2.6:1; the history's yellow status square was 1.7:1). White strokes
+    between marks are borders, not marks."""
+    from psw.site import blocks as b
+    from tests.accessibility import chart_colours, contrast
+
+    series = [b.share(c, 0.1 * i, series=f"s{i}") for i, c in enumerate("abcdefg")]
+    statuses = ["accepted", "accepted_with_warnings", "nil_return", "rejected"]
+    own = [record("RV3", f"2025-0{i + 1}", status=s) for i, s in enumerate(statuses)]
+    pages = [
+        b.bar_chart(series, "bars", series="series"),
+        b.bar_chart([b.share("a", 3, field="headcount")], "one series", field="headcount"),
+        b.line_chart([{"month": "2025-06", "n": 3, "s": "x"}], "n", "lines", series="s"),
+        render_history(history("RV3", "T", own, national_picture(own), [], "now")),
+    ]
+    colours = set().union(*(chart_colours(page) for page in pages)) - {"#fff", "#ffffff"}
+    assert len(colours) >= 7  # every series colour and every status was drawn
+    assert {c: round(contrast(c), 2) for c in colours if contrast(c) < 3} == {}
+
+
+def test_pages_escape_through_the_templates_only():
+    """No page text is escaped by hand (html.escape): values reach a page through a
+    template or Markup.format, which escape whatever they are given."""
+    root = Path(__file__).resolve().parent.parent
+    hand = [
+        str(path.relative_to(root))
+        for folder in ("psw", "orchestration")
+        for path in (root / folder).rglob("*.py")
+        if "html.escape" in path.read_text(encoding="utf-8")
+        or "import html\n" in path.read_text(encoding="utf-8")
+    ]
+    assert hand == []

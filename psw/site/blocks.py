@@ -26,13 +26,25 @@ STATUS_MARK = {
 # The data-quality measure's columns, in the order both pages show them.
 QUALITY_COLUMNS = ["month", "status", "completeness", "stated", "clean", "on time", "score"]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+# Chart colours from the NHS identity palette, each at least 3:1 against the white page
+# (WCAG 1.4.11, non-text contrast): Vega's own scheme has orange at 2.6:1 and teal at 2.2:1.
+PALETTE = ["#005eb8", "#ae2573", "#007f3b", "#330072", "#7a4e00", "#425563", "#d5281b"]
+# A submission status in a chart, in the colours of its mark on the page (psw.css).
+STATUS_COLOURS = {
+    "accepted": "#007f3b",
+    "accepted with warnings": "#7a4e00",
+    "nil return": "#4c6272",
+    "rejected": "#d5281b",
+}
 
 
 def chart(spec: dict, description: str) -> str:
     """A Vega-Lite chart as an inline SVG figure with its description as text."""
     from psw.site.charts import svg as draw
 
-    svg = draw({"$schema": SCHEMA, **spec, "description": description})
+    config = {"range": {"category": PALETTE}, "mark": {"color": PALETTE[0]}}
+    config |= spec.get("config", {})
+    svg = draw({"$schema": SCHEMA, **spec, "config": config, "description": description})
     return str(macros().chart(Markup(svg), description))  # the SVG is vl-convert's drawing
 
 

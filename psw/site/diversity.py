@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+from markupsafe import Markup
 
 from psw.site import blocks as b
 from psw.site.published import Published
@@ -38,9 +38,11 @@ def ethnicity(data: Published, rows: list[tuple], title: str) -> str:
     )
     cited = {(source, url, note) for _, source, url, note in reference.values()}
     source = "".join(
-        f"<p>Reference: <a href='{html.escape(url)}'>{html.escape(citation)}</a> "
-        f"{html.escape(note)} No published reference matching the standard's codes was "
-        "found for gender, age band or disability, so those are shown alone.</p>"
+        Markup(
+            "<p>Reference: <a href='{}'>{}</a> {} No published reference matching the "
+            "standard's codes was found for gender, age band or disability, so those are "
+            "shown alone.</p>"
+        ).format(url, citation, note)
         for citation, url, note in sorted(cited)
     )
     header = ["category", "headcount", "share", "share of those stated", "population"]

@@ -32,6 +32,7 @@ from psw.lake.ledger import Status
 from psw.site.charts import cached_in
 from psw.site.own_quality import own_quality
 from psw.site.published import Published
+from psw.standard.validation.shown import printable
 
 if TYPE_CHECKING:
     from psw.storage import S3Client
@@ -190,7 +191,8 @@ def _upload(record: dict) -> dict:
     report = record.get("report_key")
     return {
         "month": record.get("period"),
-        "file": record["source_key"],
+        # The trust named the file: a direction override in its name shows as its code.
+        "file": printable(record["source_key"]),
         "received_at": record["received_at"],
         "status": record["status"],
         "rows": record["rows"],

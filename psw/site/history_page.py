@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import html
+from markupsafe import Markup, escape
 
 from psw.site import blocks as b
 
@@ -17,10 +17,10 @@ NOTE = (
 
 def render(data: dict) -> str:
     title = f"Data-quality history: {data['trust_name']} ({data['trust_ods_code']})"
-    stamp = (
-        f"Built {html.escape(data['built_at'])}; refreshed after your uploads and after each "
-        "national build. Machine readable: <a href='history.json'>history.json</a>."
-    )
+    stamp = Markup(
+        "Built {}; refreshed after your uploads and after each national build. "
+        "Machine readable: <a href='history.json'>history.json</a>."
+    ).format(data["built_at"])
     sections = [
         _fix_first(data),
         _months(data),
@@ -63,8 +63,9 @@ def _fix_first(data: dict) -> str:
             "What to fix first", "<p>Nothing: your latest return for each month broke no rule.</p>"
         )
     items = "".join(
-        f"<li><b>{html.escape(f['rule_id'])}</b>: {html.escape(f['what_it_checks'])} "
-        f"<br><small>Why first: {html.escape(f['why'])}.</small></li>"
+        Markup("<li><b>{}</b>: {} <br><small>Why first: {}.</small></li>").format(
+            f["rule_id"], f["what_it_checks"], f["why"]
+        )
         for f in data["fix_first"]
     )
     return b.section(
@@ -80,12 +81,7 @@ def _months(data: dict) -> str:
     values = [
         {"month": m["month"], "status": m["status"].replace("_", " ")} for m in data["months"]
     ]
-    colours = {
-        "accepted": "#007f3b",
-        "accepted with warnings": "#ffb81c",
-        "nil return": "#768692",
-        "rejected": "#d5281b",
-    }
+    colours = b.STATUS_COLOURS
     chart = b.chart(
         {
             "data": {"values": values},
@@ -206,7 +202,7 @@ def _rules(data: dict) -> str:
     ]
     return b.section(
         "Rules your returns break",
-        f"<p>{html.escape(data['national_note'])}</p>",
+        Markup("<p>{}</p>").format(data["national_note"]),
         b.table(header, body, "Rules broken, most pressing first"),
     )
 
@@ -218,14 +214,15 @@ def _uploads(data: dict) -> str:
         href = u["report"].removeprefix("feedback/")
         # Every link reads "report"; a screen reader hears which (WCAG 2.4.4).
         which = f" on {u['file']}, received {u['received_at'][:16].replace('T', ' ')}"
-        hidden = f"<span class='psw-visually-hidden'>{html.escape(which)}</span>"
-        return f"<a href='{html.escape(href)}'>report{hidden}</a>"
+        return Markup("<a href='{}'>report<span class='psw-visually-hidden'>{}</span></a>").format(
+            href, which
+        )
 
     body = [
         [
-            html.escape(u["received_at"][:16].replace("T", " ")),
-            html.escape(u["month"] or "not filed"),
-            html.escape(u["file"]),
+            escape(u["received_at"][:16].replace("T", " ")),
+            escape(u["month"] or "not filed"),
+            escape(u["file"]),
             b.status(u["status"]),
             _cell(u["rows"]),
             _cell(u["errors"]),

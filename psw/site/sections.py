@@ -6,7 +6,7 @@ the chart's figures. An empty string means the data has nothing to show for that
 
 from __future__ import annotations
 
-import html
+from markupsafe import Markup
 
 from psw.site import blocks as b
 from psw.site import diversity
@@ -220,7 +220,7 @@ def regions(data: Published) -> str:
     )
     body = [
         [
-            f"<a href='region-{r[0]}.html'>{html.escape(r[1])}</a>",
+            Markup("<a href='region-{}.html'>{}</a>").format(r[0], r[1]),
             b.count(r[2]),
             b.number(r[3], 1),
             b.percent(r[4]),
@@ -280,13 +280,12 @@ def grid(data: Published, region: str | None) -> str:
     for ods, name, month, status in rows:
         grid.setdefault((ods, name), {})[month] = status
     body = [
-        [f"<a href='trust-{ods}.html'>{ods}</a> {html.escape(name)}"]
+        [Markup("<a href='trust-{}.html'>{}</a> {}").format(ods, ods, name)]
         + [b.status(cells.get(m)) for m in months]
         for (ods, name), cells in grid.items()
     ]
-    legend = html.escape(b.status_legend())
     return b.section(
         "Returns received",
-        f"<p>{legend}; blank: the trust was not open that month.</p>",
+        Markup("<p>{}; blank: the trust was not open that month.</p>").format(b.status_legend()),
         b.table(["trust", *months], body, "Returns by trust and month", raw=True),
     )
