@@ -29,13 +29,17 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Two pytest workers, one per core (decision 0122); tests/conftest.py keeps the modules
 # whose tests share one platform on one worker.
+# Python's bytecode cache on, whatever the shell says (a machine here sets
+# PYTHONDONTWRITEBYTECODE): without it every worker compiles every module again, about 2 s.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
+
 test: setup lint
-	$(BIN)/python -m pytest -n 2
+	$(PYTEST) -n 2
 
 # The fast tier: unit and component tests, about a minute (tests/conftest.py says which
 # are slow: end to end, or over about 3 s). No lint: `make lint` is its own target.
 test-fast: setup
-	$(BIN)/python -m pytest -n 2 -q -m "not spark and not slow"
+	$(PYTEST) -n 2 -q -m "not spark and not slow"
 
 # The marts built on Spark (a local session, the stand-in for Databricks) and compared
 # with DuckDB's: its own venv from requirements-spark.lock (the same packages and

@@ -15,6 +15,9 @@ from psw.standard.reference import trusts
 from psw.synth import simulate
 from tests.helpers import PERIOD, TRUST, platform_env
 
+# The marts scenario's fixtures, once for its three modules (tests/marts_scenario.py).
+pytest_plugins = ["tests.marts_scenario"]
+
 
 @pytest.fixture(autouse=True)
 def _dev_null_kept():
@@ -68,9 +71,11 @@ def previous_rows() -> list[dict]:
 # Under `make test`'s two workers (decision 0122) a test goes to whichever worker is free,
 # except in these modules, whose tests share one expensive module fixture (and the marts
 # scenario's run in order on it): each runs whole on one worker, the biggest first.
+# The marts scenario's three modules share one session fixture and run in order: one group.
+MARTS_SCENARIO = ("test_marts_figures.py", "test_marts_operations.py", "test_marts_pages.py")
 ONE_WORKER = frozenset(
     {
-        "test_marts_end_to_end.py",
+        *MARTS_SCENARIO,
         "test_disclosure.py",
         "test_dagster_postgres.py",
         "test_iam.py",
@@ -85,7 +90,7 @@ ONE_WORKER = frozenset(
 # other test marked so for taking over about 3 s.
 END_TO_END = frozenset(
     {
-        "test_marts_end_to_end.py",
+        *MARTS_SCENARIO,
         "test_research_end_to_end.py",
         "test_end_to_end.py",
         "test_disclosure.py",
@@ -112,6 +117,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The fast tier does not even import the end-to-end modules (each worker would import
+    them only to deselect every test: about 2 s of the minute)."""
+    fast_tier = "not slow" in (config.getoption("markexpr", "") or "")
+    return True if fast_tier and collection_path.name in END_TO_END else None
+
+
 @pytest.hookimpl(optionalhook=True)  # a venv without pytest-xdist runs serially
 def pytest_xdist_make_scheduler(config, log):
     """xdist's `--dist loadgroup` would do this with marks, but it no longer groups on
@@ -121,6 +133,8 @@ def pytest_xdist_make_scheduler(config, log):
     class OneWorkerModules(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
+            if Path(module).name in MARTS_SCENARIO:
+                return "marts scenario"
             return module if Path(module).name in ONE_WORKER else nodeid
 
     return OneWorkerModules(config, log)

@@ -1,6 +1,6 @@
 """psw.warehouse.engines: the lake as tables for PostgreSQL, and its published tables back out,
 against a real server (Debian's package). The marts built on it are compared row for row
-with DuckDB's in test_marts_end_to_end.py."""
+with DuckDB's in test_marts_operations.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The trust's data-quality history as data and as a page: pure, no store (the end-to-end
-scenario in test_marts_end_to_end.py checks it in the buckets and in a browser)."""
+scenario in test_marts_pages.py checks it in the buckets and in a browser)."""
 
 from __future__ import annotations
 

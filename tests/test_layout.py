@@ -42,14 +42,24 @@ def test_a_reason_is_a_paragraph_that_says_why():
 
 
 def test_every_decision_record_is_numbered_dated_and_listed():
-    """docs/decisions/NNNN-*.md: a status and a date each, numbered without gaps, each
-    listed in docs/decisions.md; a superseded one names its successor, which exists."""
+    """docs/decisions/NNNN-*.md: a status and a date each, numbered without gaps (a record
+    folded into the code keeps its number, listed last in docs/decisions.md with where it
+    lives now), each listed in docs/decisions.md; a superseded one names its successor,
+    which exists."""
     import re
 
     records = sorted((ROOT / "docs" / "decisions").glob("*.md"))
     index = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
     numbers = [int(p.name[:4]) for p in records]
-    assert numbers == list(range(1, len(records) + 1)) and len(records) > 100
+    folded_table = index.split("## Folded into the code", 1)[1]
+    folded = {
+        int(n): where
+        for n, where in re.findall(r"^\| (\d{4}) \| [^|]+ \| ([^|]+) \|$", folded_table, re.M)
+    }
+    assert folded and all(where.strip() for where in folded.values())
+    assert not folded.keys() & set(numbers)
+    assert sorted([*numbers, *folded]) == list(range(1, len(records) + len(folded) + 1))
+    assert len(records) > 100
     for path in records:
         text = path.read_text(encoding="utf-8")
         assert text.startswith(f"# {path.name[:4]}. "), path.name

@@ -2,7 +2,7 @@
 psw/core/templates/ (one base layout, one stylesheet in NHS.UK frontend's style) and
 passes an automated accessibility check (axe-core, WCAG 2.2 A and AA) in headless
 chromium, on a desktop and on a phone. The national report's pages are checked in the
-end-to-end scenario (tests/test_marts_end_to_end.py), which builds them from real data."""
+end-to-end scenario (tests/test_marts_pages.py), which builds them from real data."""
 
 from __future__ import annotations
 

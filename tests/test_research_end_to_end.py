@@ -269,7 +269,7 @@ def test_the_report_shows_each_measure_at_every_level_in_a_real_browser(research
     has its chart drawn and its table, and the page logs nothing to the console."""
     import re
 
-    from tests.test_marts_end_to_end import _render
+    from tests.test_marts_pages import _render
 
     report = research["data"] / "serving" / "report"
     for page in ("index.html", "region-Y56.html", "trust-RWK.html"):

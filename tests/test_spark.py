@@ -16,7 +16,7 @@ import pytest
 from psw.standard.reference import _load_trusts
 from psw.storage import LocalS3Server, free_port, provision_buckets, s3_client
 from tests.helpers import platform_env, psw_run, tables, warehouse_tables
-from tests.test_marts_end_to_end import YEAR_LONG, run_scenario, write_registry
+from tests.marts_scenario import YEAR_LONG, run_scenario, write_registry
 
 # `make test-spark` sets PSW_REQUIRE_SPARK: there a missing pyspark or JDK fails the run
 # instead of skipping it (a green Spark build must mean Spark built).

@@ -5,7 +5,7 @@ The published measure (`published.data_quality`) is worked out from perturbed co
 show the trust a score that is not quite its own. Its own ledger entries hold what the
 measure counts (rows, warnings, values given and not stated), so the parts are worked out
 here as `data_quality` in the standard defines them, the same way
-`int_trust_month_quality` does (tests/test_marts_end_to_end.py checks they agree).
+`int_trust_month_quality` does (tests/test_marts_figures.py checks they agree).
 """
 
 from __future__ import annotations

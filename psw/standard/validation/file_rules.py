@@ -50,6 +50,7 @@ def personal_columns(raw: RawReturn, ctx: Context, standard: Standard) -> Iterat
             )
 
 
+# The key's month, not the rows': a month's return may be uploaded from its last day on.
 @file_rule("PERIOD_IN_FUTURE", before_reading=True)
 def period_in_future(ctx: Context, standard: Standard) -> Iterator[Hit]:
     if ctx.today is not None and ctx.period_end > ctx.today:
