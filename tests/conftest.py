@@ -13,7 +13,7 @@ import pytest
 from psw.standard.model import load_standard
 from psw.standard.reference import trusts
 from psw.synth import simulate
-from tests.helpers import PERIOD, TRUST, platform_env
+from tests.helpers import PERIOD, TRUST, dagster_state_storage_kept, platform_env
 
 # The marts scenario's fixtures, once for its three modules (tests/marts_scenario.py).
 pytest_plugins = ["tests.marts_scenario"]
@@ -35,18 +35,10 @@ def _dev_null_kept():
 
 @pytest.fixture(autouse=True)
 def _dagster_state_storage_kept():
-    """Dagster keeps the "current" instance's definitions-state storage in a context
-    variable, set when an instance is entered and reset when it is left. A test that
-    leaves one set (an instance entered and never left, or left out of order) makes the
-    next test that resolves definitions fail with "Attempted to resolve undefined
-    DagsterInstance weakref" once that instance is gone, whichever test it is. Each test
-    gets back the value it started with: its failures are its own."""
-    from dagster._core.storage.defs_state.base import _current_storage  # no public handle
-
-    before = _current_storage.get()
-    yield
-    if _current_storage.get() is not before:
-        _current_storage.set(before)
+    """Each test leaves Dagster's current-instance context variable as it found it
+    (tests/helpers.py, dagster_state_storage_kept)."""
+    with dagster_state_storage_kept():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -69,10 +61,16 @@ def previous_rows() -> list[dict]:
 
 
 # Under `make test`'s two workers (decision 0122) a test goes to whichever worker is free,
-# except in these modules, whose tests share one expensive module fixture (and the marts
-# scenario's run in order on it): each runs whole on one worker, the biggest first.
-# The marts scenario's three modules share one session fixture and run in order: one group.
+# except in ONE_WORKER's modules, whose tests share one expensive module fixture: each runs
+# whole on one worker, the biggest first. GROUPS run together on one worker: the marts
+# scenario's three modules share one session fixture and run in order; the two that build
+# the Dagster definitions load dagster-dbt (about 5 s), which the other worker then never
+# loads in the fast tier.
 MARTS_SCENARIO = ("test_marts_figures.py", "test_marts_operations.py", "test_marts_pages.py")
+GROUPS = {
+    **dict.fromkeys(MARTS_SCENARIO, "marts scenario"),
+    **dict.fromkeys(("test_defs.py", "test_marts_automation.py"), "dagster definitions"),
+}
 ONE_WORKER = frozenset(
     {
         *MARTS_SCENARIO,
@@ -133,8 +131,8 @@ def pytest_xdist_make_scheduler(config, log):
     class OneWorkerModules(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            if Path(module).name in MARTS_SCENARIO:
-                return "marts scenario"
+            if Path(module).name in GROUPS:
+                return GROUPS[Path(module).name]
             return module if Path(module).name in ONE_WORKER else nodeid
 
     return OneWorkerModules(config, log)

@@ -3,12 +3,13 @@ trust's upload, a `psw` process's environment and run, comparing warehouses, the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from psw.core.periods import parse_period
@@ -207,7 +208,6 @@ def psw(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     process itself (its exit, signals, a kill), and tests holding a DuckDB file open
     across the pass (one process's DuckDB refuses a second configuration of an open
     file), start one: psw_command, psw_run(process=True), spawn_psw_run."""
-    import contextlib
     import io
 
     from orchestration.cli import main
@@ -217,12 +217,35 @@ def psw(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     try:
         os.environ.clear()
         os.environ.update(env)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            dagster_state_storage_kept(),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             code = main(list(argv))
     finally:
         os.environ.clear()
         os.environ.update(saved)
     return subprocess.CompletedProcess(["psw", *argv], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def dagster_state_storage_kept() -> Iterator[None]:
+    """Dagster keeps the "current" instance's definitions-state storage in a context
+    variable, set when an instance is entered and reset when it is left. Code that leaves
+    one set (an instance entered and never left, or left out of order) makes the next
+    resolution of definitions in this process fail with "Attempted to resolve undefined
+    DagsterInstance weakref" once that instance is gone. A process that exits never
+    meets it; in a test process, each test and each in-process `psw` command gets back
+    the value it started with, so its failures are its own."""
+    from dagster._core.storage.defs_state.base import _current_storage  # no public handle
+
+    before = _current_storage.get()
+    try:
+        yield
+    finally:
+        if _current_storage.get() is not before:
+            _current_storage.set(before)
 
 
 PSW_PROCESS = [sys.executable, "-m", "orchestration.cli"]  # the `psw` command, in its own process

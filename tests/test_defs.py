@@ -8,15 +8,12 @@ then review and commit tests/snapshots/asset_graph.json with the change."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
 
 import dagster as dg
-
-from orchestration.definitions import defs as platform_definitions
-
-defs = platform_definitions()
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
@@ -42,8 +39,17 @@ def _automation(condition) -> str | None:
     return condition.get_label() or type(condition).__name__
 
 
+@functools.cache
+def platform_definitions() -> dg.Definitions:
+    """Built on first use, not at collection: dagster-dbt and the dbt manifest cost each
+    test worker seconds, and only the worker these tests go to needs them."""
+    from orchestration.definitions import defs
+
+    return defs()
+
+
 def asset_graph() -> dict[str, dict]:
-    graph = defs.resolve_asset_graph()
+    graph = platform_definitions().resolve_asset_graph()
     snapshot = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)

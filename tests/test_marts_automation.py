@@ -7,12 +7,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from orchestration.definitions import defs as platform_definitions
 from orchestration.ingestion.assets import upload_events
 from orchestration.ingestion.partitions import TRUSTS
-from orchestration.marts.assets import psw_dbt_models
-
-defs = platform_definitions()
+from tests.test_defs import platform_definitions
 
 SUBMISSION = dg.AssetKey("submission")
 
@@ -25,21 +22,29 @@ def instance():
 
 def automated_keys() -> set[dg.AssetKey]:
     """The dbt models and seeds, the serving database and the report."""
-    graph = defs.resolve_asset_graph()
+    graph = platform_definitions().resolve_asset_graph()
     return {
         key for key in graph.get_all_asset_keys() if graph.get(key).automation_condition is not None
     }
 
 
+def _dbt_models() -> dg.AssetsDefinition:
+    from orchestration.marts.assets import psw_dbt_models  # dagster-dbt: on first use
+
+    return psw_dbt_models
+
+
 def dbt_keys() -> set[dg.AssetKey]:
-    return set(psw_dbt_models.keys)
+    return set(_dbt_models().keys)
 
 
 def evaluate(instance, cursor=None):
     """The models requested on one tick. (Their dbt tests, which run with them, are left
     out: the stand-in build below cannot record a check selection on its run, so after
     it Dagster would ask for the checks again, which a real build does not.)"""
-    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    result = dg.evaluate_automation_conditions(
+        defs=platform_definitions(), instance=instance, cursor=cursor
+    )
     requested = {r.key for r in result.results if r.true_subset.size}
     return {k for k in requested if isinstance(k, dg.AssetKey)}, result.cursor
 
@@ -48,7 +53,11 @@ def mark_built(instance, built: set[dg.AssetKey]) -> None:
     """A build run of what automation requested, models and their dbt tests (a stand-in
     for dbt: one run, as in a real build)."""
     keys = sorted(built, key=lambda k: k.to_user_string())
-    checks = [c for c in defs.resolve_asset_graph().asset_check_keys if c.asset_key in built]
+    checks = [
+        c
+        for c in platform_definitions().resolve_asset_graph().asset_check_keys
+        if c.asset_key in built
+    ]
 
     @dg.multi_asset(
         specs=[dg.AssetSpec(k) for k in keys],
@@ -67,7 +76,7 @@ def mark_built(instance, built: set[dg.AssetKey]) -> None:
 
 
 def test_dbt_tests_are_requested_with_the_models_they_test(instance):
-    result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    result = dg.evaluate_automation_conditions(defs=platform_definitions(), instance=instance)
     requested = {r.key for r in result.results if r.true_subset.size}
     checks = {k for k in requested if isinstance(k, dg.AssetCheckKey)}
     assert checks and {k.asset_key for k in checks} <= requested
@@ -91,7 +100,7 @@ def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
     # One trust's late return for an old month, 48 trusts never having submitted at all.
     run_upload(instance, "2024-05|RWK", accepted=True)
     late, cursor = evaluate(instance, cursor)
-    graph = defs.resolve_asset_graph()
+    graph = platform_definitions().resolve_asset_graph()
     downstream = dg.AssetSelection.assets(SUBMISSION).downstream().resolve(graph)
     # reference tables are current already; the build publishes and rebuilds the report
     assert late == downstream & automated_keys()
@@ -103,7 +112,7 @@ def test_accepted_returns_rebuild_and_rejected_ones_do_not(instance):
 
 
 def test_asset_graph_runs_from_uploads_to_the_serving_database():
-    graph = defs.resolve_asset_graph()
+    graph = platform_definitions().resolve_asset_graph()
     staging = dg.AssetKey(["staging", "stg_platform__return_rows"])
     assert SUBMISSION in graph.get(staging).parent_keys
     serving = graph.get(dg.AssetKey("serving_database"))
@@ -209,7 +218,7 @@ def test_a_return_accepted_before_the_tick_after_a_request_is_not_lost(instance)
     run_upload(instance, "2025-04|RV3", accepted=True)  # while the initial build runs
     mark_built(instance, first)
     requested, cursor = evaluate(instance, cursor)
-    graph = defs.resolve_asset_graph()
+    graph = platform_definitions().resolve_asset_graph()
     downstream = dg.AssetSelection.assets(SUBMISSION).downstream().resolve(graph)
     assert requested == downstream & automated_keys()  # the whole chain, in one build
     mark_built(instance, requested)

@@ -26,9 +26,9 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
 
     report = scenario["data"] / "serving" / "report"
     pages = sorted(p.name for p in report.glob("*.html"))
-    assert pages == ["index.html"] + [f"region-{r}.html" for r in ("Y56", "Y60", "Y63")] + [
-        f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)
-    ]
+    assert pages == ["data-dictionary.html", "index.html"] + [
+        f"region-{r}.html" for r in ("Y56", "Y60", "Y63")
+    ] + [f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)]
     out = tmp_path / "report"
     result = psw_command(scenario["env"], "report", "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -80,6 +80,69 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
         assert any(shown in r for r in rows), (level, code, band)
     assert "Role family: Peer support work" in index
     assert "Role families" in index
+
+
+def test_every_published_table_downloads_as_csv_and_in_the_workbook(scenario, tmp_path):
+    """docs/interfaces.md, Publication: a CSV per published table equal to it row for row,
+    one workbook with a sheet per table after its notes, each linked from the pages."""
+    import re
+
+    from openpyxl import load_workbook
+
+    from psw.site.downloads import published_tables
+    from tests.test_downloads import csv_equals_table
+
+    out = tmp_path / "report"
+    assert psw_command(scenario["env"], "report", "--out", str(out)).returncode == 0
+    folder = out / "downloads"
+    with duckdb.connect(str(scenario["data"] / "serving" / "psw.duckdb"), read_only=True) as db:
+        tables = published_tables(db)
+        assert len(tables) >= 17  # the marts, the reference tables, revisions, ...
+        for table in tables:
+            assert csv_equals_table(db, folder / f"{table}.csv", table), table
+        counts = {
+            t: db.execute(f'select count(*) from published."{t}"').fetchone()[0] for t in tables
+        }
+    book = load_workbook(folder / "psw_published.xlsx", read_only=True)
+    assert book.sheetnames == ["notes", *tables]
+    for table in tables:
+        rows = sum(1 for _ in book[table].iter_rows())  # streamed: the sheet has no size
+        assert rows == counts[table] + 1, table  # a header, then every row
+    notes = dict(r[:2] for r in book["notes"].iter_rows(values_only=True) if r and r[0])
+    assert notes["status"].startswith("Provisional") and "noise" in notes["disclosure control"]
+    # Each page links the workbook, and each table the CSV of the table it shows.
+    for page in ("index.html", "region-Y56.html", "trust-RV3.html"):
+        text = (out / page).read_text()
+        assert "href='downloads/psw_published.xlsx'" in text
+        linked = set(re.findall(r'href="downloads/(\w+)\.csv"', text))
+        assert {"psw_headcount", "psw_pay"} <= linked <= set(tables), (page, linked)
+        assert text.count("Download this table") == text.count("<table>"), page
+        assert "href='data-dictionary.html'" in text
+
+
+def test_the_data_dictionary_names_every_published_column_with_its_meaning(scenario):
+    """Read from the serving file's comments (the dbt docs), so it never drifts: every
+    table and column an analyst can query, each with a meaning, and nothing else."""
+    import re
+
+    page = (scenario["data"] / "serving" / "report" / "data-dictionary.html").read_text()
+    shown = {}
+    for table, body in re.findall(r'<section id="(\w+)">(.*?)</section>', page, re.S):
+        rows = re.findall(r"<tr><td>(\w+)</td><td>([^<]+)</td><td>(.*?)</td></tr>", body)
+        shown[table] = {column: (kind, meaning) for column, kind, meaning in rows}
+        assert f'href="downloads/{table}.csv"' in body, table
+    with duckdb.connect(str(scenario["data"] / "serving" / "psw.duckdb"), read_only=True) as db:
+        published = {}
+        for table, column, kind in db.execute(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            "where schema_name = 'published'"
+        ).fetchall():
+            published.setdefault(table, {})[column] = kind
+    assert {t: set(c) for t, c in shown.items()} == {t: set(c) for t, c in published.items()}
+    for table, columns in shown.items():
+        for column, (kind, meaning) in columns.items():
+            words = re.sub(r"<[^>]+>", "", meaning)
+            assert kind == published[table][column] and len(words) >= 5, (table, column)
 
 
 def _render(page: Path) -> tuple[str, list[str]]:
@@ -172,17 +235,19 @@ def test_each_trust_has_its_data_quality_history_in_its_bucket(scenario):
 
 
 def test_the_report_renders_in_a_real_browser(scenario):
-    """Chromium renders England, a region and the smallest trust without a console message;
-    the charts are in the rendered page with their marks and labels."""
+    """Chromium renders England, a region, the smallest trust and the data dictionary
+    without a console message; the charts are in the rendered page with their marks and
+    labels."""
     import re
 
     report = scenario["data"] / "serving" / "report"
-    for page in ("index.html", "region-Y60.html", "trust-TAJ.html"):
+    for page in ("index.html", "region-Y60.html", "trust-TAJ.html", "data-dictionary.html"):
         dom, console = _render(report / page)
         assert not console, (page, console)
-        assert "<svg" in dom and "<path" in dom, page  # drawn: axes, lines and bars
-        assert "<figcaption>" in dom and "<table>" in dom  # every chart has its figures
-        assert re.findall(r"<text[^>]*>([^<]*)</text>", dom), page
+        if page != "data-dictionary.html":  # a page of tables only
+            assert "<svg" in dom and "<path" in dom, page  # drawn: axes, lines and bars
+            assert "<figcaption>" in dom and "<table>" in dom  # every chart has its figures
+            assert re.findall(r"<text[^>]*>([^<]*)</text>", dom), page
         for width in (1280, 390):  # WCAG 2.2 A and AA, on a desktop and on a phone
             assert axe_violations(report / page, width) == [], (page, width)
 
@@ -224,6 +289,7 @@ def test_the_report_builds_before_any_month_is_in_force(scenario, tmp_path):
         for (table,) in tables:
             db.execute(f"delete from published.{table}")
     built = build_report(serving, tmp_path / "report")
-    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY)  # all the places
+    # every place, and the dictionary
+    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY) + 1
     index = (tmp_path / "report" / "index.html").read_text()
     assert "No returns yet" in index and "no month yet" in index

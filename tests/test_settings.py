@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from orchestration.cli import main
@@ -137,6 +136,8 @@ def test_the_settings_page_is_written_from_the_module():
 
 
 def test_the_platform_resource_takes_each_set_variable_as_an_env_var(monkeypatch, tmp_path):
+    import dagster as dg
+
     from orchestration.ingestion.resources import PlatformResource
 
     monkeypatch.setenv("PSW_DATA_DIR", str(tmp_path))

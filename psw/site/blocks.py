@@ -127,16 +127,35 @@ def quality_cells(
     ]
 
 
-def table(header: list[str], rows: Iterable[list], caption: str, raw: bool = False) -> str:
+def table(
+    header: list[str],
+    rows: Iterable[Sequence],
+    caption: str,
+    raw: bool = False,
+    download: str | None = None,
+    words: bool = False,
+) -> str:
     """A table whose first column names the row; `raw` cells are HTML already (built by
-    these blocks or escaped where they were made)."""
+    these blocks or escaped where they were made). `download` names the published table
+    it shows, whose CSV is linked below it (psw/site/downloads.py). A table of `words`
+    is read left to right and wraps; one of figures lines them up on the right."""
+    from psw.site.downloads import href
+
     cell = Markup if raw else str
-    return str(macros().table(header, [[cell(str(v)) for v in row] for row in rows], caption))
+    body = [[cell(str(v)) for v in row] for row in rows]
+    link = {"href": href(download), "table": download} if download else None
+    return str(macros().table(header, body, caption, link, words))
 
 
-def section(title: str, *parts: str) -> str:
-    """A titled section of parts that are HTML already (built by these blocks)."""
-    return str(macros().section(title, [Markup(p) for p in parts]))
+def section(title: str, *parts: str, anchor: str | None = None) -> str:
+    """A titled section of parts that are HTML already (built by these blocks); `anchor`
+    is its id, for a link to it."""
+    return str(macros().section(title, [Markup(p) for p in parts], anchor))
+
+
+def link_list(links: list[tuple[str, str]]) -> str:
+    """(href, text) pairs as a list of links."""
+    return str(macros().link_list(links))
 
 
 def count(value: int | None) -> str:

@@ -46,4 +46,9 @@ def ethnicity(data: Published, rows: list[tuple], title: str) -> str:
         for citation, url, note in sorted(cited)
     )
     header = ["category", "headcount", "share", "share of those stated", "population"]
-    return b.section(f"{title}, {data.latest:%B %Y}", chart, source, b.table(header, body, title))
+    return b.section(
+        f"{title}, {data.latest:%B %Y}",
+        chart,
+        source,
+        b.table(header, body, title, download="psw_role_diversity"),
+    )

@@ -21,6 +21,9 @@ from psw.site import quality
 from psw.site import research as r
 from psw.site import sections as s
 from psw.site.charts import cached_in
+from psw.site.dictionary import PAGE as DICTIONARY
+from psw.site.dictionary import dictionary_page
+from psw.site.downloads import FOLDER, WORKBOOK, write_downloads
 from psw.site.published import Published
 from psw.warehouse.writer import REPORT_SOURCE, remove_leftovers, serving_identity
 
@@ -66,6 +69,8 @@ def build_report(serving: Path, out: Path, charts: Path | None = None) -> Report
             pages.append((f"region-{code}.html", region_page(data, code, name)))
         for ods, name, region in data.trusts:
             pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
+        pages.append((DICTIONARY, dictionary_page(data, [("index.html", "England")], _stamp(data))))
+        write_downloads(data.db, staging, workbook_notes(data))
     for name, text in pages:
         (staging / name).write_text(text, encoding="utf-8")
     write_stylesheet(staging)  # one copy, which every page links
@@ -128,8 +133,36 @@ def trust_page(data: Published, ods: str, name: str, region: str) -> str:
     return _page(f"Peer support workers at {name}", data, sections, links, ("trust", ods))
 
 
-def _page(title: str, data: Published, sections: list[str], links, place) -> str:
+def workbook_notes(data: Published) -> list[tuple[str, str]]:
+    """The downloads' notes sheet: what the figures are, as at when, and how protected."""
+    return [
+        ("title", "Peer support workers in NHS mental health services in England"),
+        (
+            "source",
+            "Monthly workforce returns from each NHS trust, validated against the PSW "
+            "workforce return standard; the published schema of the platform's serving "
+            "database, one sheet per table.",
+        ),
+        ("figures as at", data.built),
+        ("latest month", f"{data.latest:%B %Y}" if data.latest else "none yet"),
+        (
+            "status",
+            "Provisional: management information that changes as returns arrive and are corrected.",
+        ),
+        ("disclosure control", NOTE.replace("<i>", "").replace("</i>", "")),
+    ]
+
+
+def _stamp(data: Published) -> str:
     latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
-    stamp = f"Data to {latest}; built {data.built} from the platform's published tables."
+    return f"Data to {latest}; built {data.built} from the platform's published tables."
+
+
+def _page(title: str, data: Published, sections: list[str], links, place) -> str:
+    stamp = _stamp(data) + (
+        f" Every table: <a href='{FOLDER}/{WORKBOOK}'>one workbook (XLSX)</a>, or the CSV "
+        f"linked below each table; what each column means: <a href='{DICTIONARY}'>the data "
+        "dictionary</a>."
+    )
     lead = s.headline(data, *place)
     return b.page(title, stamp, NOTE, sections, links, lead=lead, stylesheet_href=STYLESHEET)

@@ -31,7 +31,10 @@ def quality(data: Published, ods: str) -> str:
     body = [_quality_row(row) for row in rows]
     header = [*b.QUALITY_COLUMNS, "median of its region", "median of all trusts"]
     return b.section(
-        "Data quality", _quality_definition(), chart, b.table(header, body, "Data quality by month")
+        "Data quality",
+        _quality_definition(),
+        chart,
+        b.table(header, body, "Data quality by month", download="data_quality"),
     )
 
 
@@ -82,5 +85,5 @@ def quality_nationally(data: Published) -> str:
         "Data quality of the returns",
         _quality_definition(),
         chart,
-        b.table(header, body, "Data quality by month, all trusts"),
+        b.table(header, body, "Data quality by month, all trusts", download="data_quality"),
     )

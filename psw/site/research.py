@@ -66,7 +66,10 @@ def retention(data: Published, level: str, code: str) -> str:
         "return of the 13.</p>"
     )
     return b.section(
-        "Retention over 12 months", chart, note, b.table(header, body, "Retention by month")
+        "Retention over 12 months",
+        chart,
+        note,
+        b.table(header, body, "Retention by month", download="psw_retention"),
     )
 
 
@@ -108,7 +111,12 @@ def progression(data: Published, level: str, code: str) -> str:
         f"Progression over 12 months, to {month}",
         chart,
         note,
-        b.table(header, body, "Outcomes by role family and band a year before"),
+        b.table(
+            header,
+            body,
+            "Outcomes by role family and band a year before",
+            download="psw_progression",
+        ),
     )
 
 
@@ -143,7 +151,12 @@ def by_role(data: Published, level: str, code: str, dimension: str, title: str) 
         f"{title} by role, {data.latest:%B %Y}",
         chart,
         note,
-        b.table(["role family", *labels], body, f"{title} by role family"),
+        b.table(
+            ["role family", *labels],
+            body,
+            f"{title} by role family",
+            download="psw_crosstab",
+        ),
     )
 
 

@@ -62,7 +62,10 @@ def trend(data: Published, level: str, code: str, where: str) -> str:
         else ""
     )
     return b.section(
-        "Headcount, FTE and turnover", chart, coverage, b.table(header, body, "Headcount by month")
+        "Headcount, FTE and turnover",
+        chart,
+        coverage,
+        b.table(header, body, "Headcount by month", download="psw_headcount"),
     )
 
 
@@ -79,7 +82,10 @@ def breakdown(
     chart = b.bar_chart(values, f"{title}: share of headcount, {data.latest:%B %Y}")
     body = [[r[0], b.count(r[1]), b.percent(r[2])] for r in rows]
     return b.section(
-        heading, chart, extra, b.table(["category", "headcount", "share"], body, title)
+        heading,
+        chart,
+        extra,
+        b.table(["category", "headcount", "share"], body, title, download="psw_role_diversity"),
     )
 
 
@@ -122,7 +128,7 @@ def bands(data: Published, level: str, code: str) -> str:
     return latest + b.section(
         "Band mix over time",
         over_time,
-        b.table(header, body, "Share of headcount by band and month"),
+        b.table(header, body, "Share of headcount by band and month", download="psw_pay_bands"),
     )
 
 
@@ -181,7 +187,10 @@ def pay(data: Published, level: str, code: str) -> str:
     )
     header = ["category", "assignments", "median", "quartiles", "mean"]
     return b.section(
-        f"Pay, {data.latest:%B %Y}", chart, note, b.table(header, body, "Pay by band and role")
+        f"Pay, {data.latest:%B %Y}",
+        chart,
+        note,
+        b.table(header, body, "Pay by band and role", download="psw_pay"),
     )
 
 
@@ -232,7 +241,7 @@ def regions(data: Published) -> str:
     return b.section(
         f"Regions side by side, {data.latest:%B %Y}",
         chart,
-        b.table(header, body, "Regions", raw=True),
+        b.table(header, body, "Regions", raw=True, download="psw_headcount"),
     )
 
 
@@ -269,7 +278,9 @@ def compared(data: Published, ods: str, region: str) -> str:
     return b.section(
         f"Compared with its region and England, {data.latest:%B %Y}",
         chart,
-        b.table(["share of headcount", *names], body, "Band mix compared"),
+        b.table(
+            ["share of headcount", *names], body, "Band mix compared", download="psw_pay_bands"
+        ),
     )
 
 
@@ -287,5 +298,11 @@ def grid(data: Published, region: str | None) -> str:
     return b.section(
         "Returns received",
         Markup("<p>{}; blank: the trust was not open that month.</p>").format(b.status_legend()),
-        b.table(["trust", *months], body, "Returns by trust and month", raw=True),
+        b.table(
+            ["trust", *months],
+            body,
+            "Returns by trust and month",
+            raw=True,
+            download="submission_status",
+        ),
     )

@@ -1,0 +1,126 @@
+"""The published tables as downloads (psw/site/downloads.py): each CSV reads back as its
+table row for row and type for type, and the workbook holds every table after its notes.
+The marts scenario checks the same on real published tables (tests/test_marts_pages.py)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from psw.site.downloads import NOTES_SHEET, WORKBOOK, published_tables, write_downloads
+
+
+def csv_equals_table(db: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
+    """The CSV read with the table's own column types gives the table's rows exactly."""
+    types = db.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = 'published' and table_name = ? order by column_index",
+        [table],
+    ).fetchall()
+    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types)
+    published = db.execute(f'select * from published."{table}" order by all').fetchall()
+    read = db.execute(
+        f"select * from read_csv('{path}', header = true, columns = {{{columns}}}) order by all"
+    ).fetchall()
+    return read == published
+
+
+@pytest.fixture()
+def serving(tmp_path):
+    db = duckdb.connect(str(tmp_path / "psw.duckdb"))
+    db.execute("create schema published")
+    db.execute(
+        "create table published.psw_headcount (period_end date, geography_code varchar, "
+        "headcount integer, fte double, turnover_rate double, revised boolean)"
+    )
+    db.execute(
+        "insert into published.psw_headcount values "
+        "('2025-06-30', 'ENG', 1234, 1101.35, 0.1, false), "
+        "('2025-05-31', 'ENG', 1200, 1099.9999999999998, null, true)"
+    )
+    db.execute("create table published.trusts (trust_ods_code varchar, trust_name varchar)")
+    db.execute(
+        "insert into published.trusts values ('RV3', 'Central and North West London, NHS'), "
+        "('TAJ', 'Black \"Country\"\nHealthcare'), ('RXM', null)"
+    )
+    db.close()
+    with duckdb.connect(str(tmp_path / "psw.duckdb"), read_only=True) as reader:
+        yield reader
+
+
+def test_each_csv_reads_back_as_its_table_exactly(serving, tmp_path):
+    written = write_downloads(serving, tmp_path / "report", [("status", "provisional")])
+    assert [(d.table, d.rows) for d in written] == [("psw_headcount", 2), ("trusts", 3)]
+    folder = tmp_path / "report" / "downloads"
+    for table in published_tables(serving):
+        assert csv_equals_table(serving, folder / f"{table}.csv", table), table
+    with (folder / "psw_headcount.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == [
+        "period_end",
+        "geography_code",
+        "headcount",
+        "fte",
+        "turnover_rate",
+        "revised",
+    ]
+    assert rows[1][:4] == ["2025-05-31", "ENG", "1200", "1099.9999999999998"]
+    assert rows[1][4] == ""  # a null is an empty field
+
+
+def test_the_workbook_has_the_notes_then_every_table(serving, tmp_path):
+    from openpyxl import load_workbook
+
+    write_downloads(serving, tmp_path, [("status", "provisional"), ("contact", "the team")])
+    book = load_workbook(tmp_path / "downloads" / WORKBOOK, read_only=True)
+    assert book.sheetnames == [NOTES_SHEET, "psw_headcount", "trusts"]
+    notes = [tuple(r) for r in book[NOTES_SHEET].iter_rows(values_only=True)]
+    assert ("status", "provisional") in notes and ("psw_headcount", 2) in notes
+    sheet = list(book["psw_headcount"].iter_rows(values_only=True))
+    assert sheet[0][:3] == ("period_end", "geography_code", "headcount")
+    # A date cell (Excel has no date-only type); a number to Excel's 15 significant digits
+    # (the CSV keeps every digit).
+    assert sheet[1][0] == dt.datetime(2025, 5, 31)
+    assert sheet[1][3] == pytest.approx(1099.9999999999998, rel=1e-15)
+    # (openpyxl drops a row's empty cells at its end: a null is an empty cell)
+    trusts = [(*r, None)[:2] for r in book["trusts"].iter_rows(values_only=True)]
+    assert trusts[1:] == [
+        ("RV3", "Central and North West London, NHS"),
+        ("RXM", None),
+        ("TAJ", 'Black "Country"\nHealthcare'),
+    ]
+
+
+def test_the_dictionary_is_read_from_the_serving_files_comments(tmp_path):
+    """The dbt docs reach the page through the database's comments: a column the
+    database has is listed with its meaning, whatever the yml says elsewhere."""
+    from psw.site.dictionary import dictionary_page
+    from psw.site.published import Published
+
+    path = tmp_path / "psw.duckdb"
+    with duckdb.connect(str(path)) as db:
+        db.execute("create schema published")
+        db.execute("create table published.psw_headcount (period_end date, headcount integer)")
+        db.execute("create table published.regions (region_code varchar, region_name varchar)")
+        db.execute(
+            "create table published.trusts "
+            "(trust_ods_code varchar, trust_name varchar, region_code varchar)"
+        )
+        db.execute("comment on table published.psw_headcount is 'People in post by month.'")
+        db.execute(
+            "comment on column published.psw_headcount.headcount is "
+            "'Distinct `staff_id` in post <b>perturbed</b>.'"
+        )
+    with Published(path) as data:
+        page = dictionary_page(data, [("index.html", "England")], "Built now.")
+    assert '<section id="psw_headcount"><h2>psw_headcount</h2><p>People in post by month.' in page
+    assert (
+        "<tr><td>headcount</td><td>INTEGER</td><td>Distinct <code>staff_id</code> in post "
+        "&lt;b&gt;perturbed&lt;/b&gt;.</td></tr>" in page
+    )
+    assert "<tr><td>period_end</td><td>DATE</td><td></td></tr>" in page  # listed, undescribed
+    assert page.count("<section id=") == 3 and 'href="downloads/regions.csv"' in page
