@@ -1,8 +1,9 @@
-"""An accessibility check of a page as a browser renders it: axe-core (vendored in
+"""Checks of a page as a browser renders it: an accessibility check, axe-core (vendored in
 tests/vendor/) run inside headless chromium against WCAG 2.0-2.2 A and AA, on a copy of
-the page with the engine added (the page itself is not changed). Debian's chromium runs
-scripts from file:// pages; `--dump-dom` prints the DOM once the check has written its
-result into it."""
+the page with the engine added (the page itself is not changed), and its layout (whether
+it fits a phone, how large its charts' text is drawn). Debian's chromium runs scripts
+from file:// pages; `--dump-dom` prints the DOM once the check has written its result
+into it."""
 
 from __future__ import annotations
 
@@ -19,16 +20,59 @@ RUN = """
 <script>
 axe.run(document, {runOnly: {type: "tag", values: %s}, resultTypes: ["violations"]})
   .then(function (result) {
-    var out = document.createElement("pre");
-    out.id = "axe-result";
-    out.textContent = JSON.stringify(result.violations.map(function (v) {
+    psw_report("axe-result", JSON.stringify(result.violations.map(function (v) {
       return {id: v.id, impact: v.impact, help: v.help,
               nodes: v.nodes.map(function (n) {
                 return n.target.join(" ") + ": " + n.failureSummary; })};
-    }));
-    document.body.appendChild(out);
+    })));
   });
 </script>
+"""
+
+
+LAYOUT = """
+<script>
+window.addEventListener("load", function () {
+  var sizes = [];
+  document.querySelectorAll("figure svg").forEach(function (svg) {
+    var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    svg.querySelectorAll("text").forEach(function (text) {
+      if (text.textContent.trim()) {
+        sizes.push(parseFloat(getComputedStyle(text).fontSize) * scale);
+      }
+    });
+  });
+  psw_report("layout-result", JSON.stringify({
+    page_width: document.documentElement.scrollWidth,
+    window_width: window.innerWidth,
+    smallest_chart_text: sizes.length ? Math.min.apply(null, sizes) : null
+  }));
+});
+</script>
+"""
+
+
+# A check's result, to the frame the page is shown in (see _run).
+REPORT = """
+<script>
+function psw_report(id, text) {
+  window.parent.postMessage({id: id, text: text}, "*");
+}
+</script>
+"""
+# Headless chromium's window is 500 px wide at the least, so a page is checked in a frame
+# exactly `width` px wide, as wide as a phone's screen: the page's media queries, layout
+# and scripts see that width; the frame relays what the check found into its own DOM.
+FRAME = """<!doctype html><html lang="en"><head><title>check</title></head>
+<body style="margin:0"><iframe src="%s" title="page" style="width:%dpx;height:2000px;border:0">
+</iframe><script>
+window.addEventListener("message", function (event) {
+  var out = document.createElement("pre");
+  out.id = event.data.id;
+  out.textContent = event.data.text;
+  document.body.appendChild(out);
+});
+</script></body></html>
 """
 
 
@@ -38,10 +82,23 @@ def chromium() -> str | None:
 
 def axe_violations(page: Path, width: int = 1280) -> list[dict]:
     """The WCAG A and AA violations axe finds on `page` at `width` px."""
+    return _run(page, width, RUN % (AXE.resolve().as_uri(), json.dumps(TAGS)), "axe-result")
+
+
+def layout(page: Path, width: int) -> dict:
+    """How `page` lays out in a window `width` px wide: the page's own width (wider than
+    the window: the whole page scrolls sideways) and the smallest chart text as drawn on
+    screen, in px (a chart narrower than its SVG is scaled down, text and all)."""
+    return _run(page, width, LAYOUT, "layout-result")
+
+
+def _run(page: Path, width: int, script: str, result: str):
+    """The JSON `script` writes into <pre id=`result`>, run on a copy of `page`."""
     html = page.read_text(encoding="utf-8")
-    checked = page.with_name(f".axe-{page.name}")
-    script = RUN % (AXE.resolve().as_uri(), json.dumps(TAGS))
-    checked.write_text(html.replace("</body>", script + "</body>", 1), encoding="utf-8")
+    checked = page.with_name(f".checked-{page.name}")
+    checked.write_text(html.replace("</body>", REPORT + script + "</body>", 1), encoding="utf-8")
+    frame = page.with_name(f".frame-{page.name}")
+    frame.write_text(FRAME % (checked.as_uri(), width), encoding="utf-8")
     try:
         done = subprocess.run(
             [
@@ -50,10 +107,10 @@ def axe_violations(page: Path, width: int = 1280) -> list[dict]:
                 "--no-sandbox",
                 "--disable-gpu",
                 "--allow-file-access-from-files",
-                f"--window-size={width},2000",
+                f"--window-size={max(width, 500) + 40},2100",
                 "--virtual-time-budget=30000",
                 "--dump-dom",
-                checked.as_uri(),
+                frame.as_uri(),
             ],
             capture_output=True,
             text=True,
@@ -61,8 +118,9 @@ def axe_violations(page: Path, width: int = 1280) -> list[dict]:
         )
     finally:
         checked.unlink(missing_ok=True)
-    found = re.search(r'<pre id="axe-result">(.*?)</pre>', done.stdout, re.S)
-    assert found, f"axe did not run on {page}: {done.stderr[-1000:]}"
+        frame.unlink(missing_ok=True)
+    found = re.search(rf'<pre id="{result}">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"the check did not run on {page}: {done.stderr[-1000:]}"
     text = found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
     return json.loads(text.replace("&amp;", "&"))
 

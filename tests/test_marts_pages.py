@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.accessibility import axe_violations
+from tests.accessibility import axe_violations, layout
 from tests.helpers import psw_command
 from tests.marts_scenario import (
     REGISTRY,
@@ -250,6 +250,8 @@ def test_the_report_renders_in_a_real_browser(scenario):
             assert re.findall(r"<text[^>]*>([^<]*)</text>", dom), page
         for width in (1280, 390):  # WCAG 2.2 A and AA, on a desktop and on a phone
             assert axe_violations(report / page, width) == [], (page, width)
+        phone = layout(report / page, 390)  # no sideways scroll; chart text 11 px or more
+        assert phone["page_width"] <= 390 and (phone["smallest_chart_text"] or 11) >= 11, page
 
 
 def test_a_trust_history_renders_in_a_real_browser(scenario, tmp_path):

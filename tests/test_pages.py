@@ -95,6 +95,44 @@ def test_every_page_passes_the_accessibility_check(tmp_path, width):
     assert failing == {}, json.dumps(failing, indent=1)
 
 
+@pytest.mark.slow
+@browser
+def test_pages_fit_a_phone_and_chart_text_stays_readable(tmp_path):
+    """In a window as wide as a phone (390 px, a frame: headless chromium's own window is
+    500 px at the least), a page never scrolls sideways (wide tables scroll in their box)
+    and no chart's text is scaled below 11 px; on a desktop it is drawn at 13 px."""
+    from psw.site import blocks as b
+    from tests.accessibility import layout
+
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
+    bands = ["2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9", "NON_AFC"]
+    roles = ["Peer support worker (senior and lead roles)", "Carer peer support worker"]
+    sections = [
+        b.section(
+            "Bars", b.bar_chart([b.share(r, 0.4, series=r) for r in roles], "b", series="series")
+        ),
+        b.section(
+            "Lines",
+            b.line_chart([{"month": m, "n": 900 + i} for i, m in enumerate(months)], "n", "l"),
+        ),
+        b.section(
+            "Wide",
+            b.table(["month", *bands], [[m, *["12%"] * len(bands)] for m in months], "wide"),
+        ),
+    ]
+    pages = {"site.html": b.page("Layout", "stamp", "note", sections, [("index.html", "E")])}
+    own = [record("RV3", m, rows=5) for m in months]
+    pages["history.html"] = render_history(
+        history("RV3", "T", own, national_picture(own + others(6)), [], "now")
+    )
+    for name, text in pages.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        phone, desktop = layout(tmp_path / name, 390), layout(tmp_path / name, 1280)
+        assert phone["window_width"] == 390 and phone["page_width"] <= 390, (name, phone)
+        assert phone["smallest_chart_text"] >= 11, (name, phone)
+        assert desktop["smallest_chart_text"] >= 12.9, (name, desktop)
+
+
 def test_chart_colours_stand_out_from_the_page():
     """WCAG 1.4.11: a bar, a line or a status square at 3:1 at least against white (Vega's
     own orange is 2.6:1; the history's yellow status square was 1.7:1). White strokes

@@ -28,7 +28,14 @@ QUALITY_COLUMNS = ["month", "status", "completeness", "stated", "clean", "on tim
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 # Chart colours from the NHS identity palette, each at least 3:1 against the white page
 # (WCAG 1.4.11, non-text contrast): Vega's own scheme has orange at 2.6:1 and teal at 2.2:1.
-PALETTE = ["#005eb8", "#ae2573", "#007f3b", "#330072", "#7a4e00", "#425563", "#d5281b"]
+PALETTE = [
+    *("#005eb8", "#ae2573", "#007f3b", "#330072", "#7a4e00", "#425563", "#d5281b"),
+    *("#003087", "#006747", "#7c2855", "#4c6272", "#8a1538"),  # one for each pay band
+]
+# Charts are drawn to fit a phone (390 px, less the page's margins) at their natural size,
+# so their text is never scaled below about 11 px; a desktop shows them as drawn.
+PLOT_WIDTH = 300  # the plot area; axes, labels and legends add to it
+TEXT = {"labelFontSize": 13, "titleFontSize": 13}
 # A submission status in a chart, in the colours of its mark on the page (psw.css).
 STATUS_COLOURS = {
     "accepted": "#007f3b",
@@ -42,8 +49,15 @@ def chart(spec: dict, description: str) -> str:
     """A Vega-Lite chart as an inline SVG figure with its description as text."""
     from psw.site.charts import svg as draw
 
-    config = {"range": {"category": PALETTE}, "mark": {"color": PALETTE[0]}}
-    config |= spec.get("config", {})
+    config: dict[str, dict[str, Any]] = {
+        "range": {"category": PALETTE},
+        "mark": {"color": PALETTE[0]},
+        "axis": TEXT,
+        # One entry a line, cut to fit a phone (a chart with many short ones sets columns).
+        "legend": {**TEXT, "orient": "bottom", "columns": 1, "labelLimit": 240},
+    }
+    for key, value in spec.get("config", {}).items():  # a chart's own, over these
+        config[key] = {**config.get(key, {}), **value}
     svg = draw({"$schema": SCHEMA, **spec, "config": config, "description": description})
     return str(macros().chart(Markup(svg), description))  # the SVG is vl-convert's drawing
 
@@ -58,7 +72,14 @@ def bar_chart(
 ) -> str:
     """Horizontal bars of `field` (a share, or a count) by `category`, and `series` side
     by side when given."""
-    y = {"field": "category", "type": "nominal", "sort": None, "title": None}
+    # A long category is cut to fit (the table below has it whole).
+    y = {
+        "field": "category",
+        "type": "nominal",
+        "sort": None,
+        "title": None,
+        "axis": {"labelLimit": 130},
+    }
     x = {"field": field, "type": "quantitative"}
     # Shares read as percentages; counts in steps of 10 at least, so no label reads as one.
     axis: dict[str, Any] = {"format": "%"} if field == "share" else {"tickMinStep": 10}
@@ -69,9 +90,7 @@ def bar_chart(
     if series:
         offset = {"field": series, "type": "nominal", "sort": None}
         bars["encoding"] |= {"yOffset": offset, "color": {**offset, "title": None}}
-    spec = {"data": {"values": values}, "layer": [bars], "width": 420}
-    if series:
-        spec["config"] = {"legend": {"orient": "bottom"}}
+    spec = {"data": {"values": values}, "layer": [bars], "width": PLOT_WIDTH - 110}
     return chart(spec, title)
 
 
@@ -97,11 +116,9 @@ def line_chart(
         "data": {"values": values},
         "mark": {"type": "line", "point": True},
         "encoding": encoding,
-        "width": 560,
-        "height": 220,
+        "width": PLOT_WIDTH,
+        "height": 200,
     }
-    if series:
-        spec["config"] = {"legend": {"orient": "bottom"}}
     return chart(spec, title)
 
 

@@ -95,9 +95,8 @@ def _months(data: dict) -> str:
                     "scale": {"domain": list(colours), "range": list(colours.values())},
                 },
             },
-            "width": {"step": 36},
+            "width": b.PLOT_WIDTH,
             "height": 36,
-            "config": {"legend": {"orient": "bottom"}},
         },
         "Status of the return that stands for each month (the last good file wins)",
     )

@@ -19,8 +19,11 @@ def headline(data: Published, level: str, code: str) -> str:
     if row is None:
         return ""
     headcount, fte, turnover, submitted, expected = row
+    # Beside a national or regional figure, how many trusts it counts: a month with trusts
+    # still to report reads low, not as a fall.
+    counted = "" if level == "trust" else f" in the {submitted} of {expected} trusts reporting"
     items = [
-        ("peer support workers", b.count(headcount)),
+        (f"peer support workers{counted}", b.count(headcount)),
         ("full-time equivalent", b.number(fte, 1)),
         # no rate: no month before to compare with
         ("turnover in the month", b.percent(turnover) or "not comparable"),
@@ -114,9 +117,9 @@ def bands(data: Published, level: str, code: str) -> str:
                 },
                 "color": {"field": "band", "type": "nominal", "sort": None, "title": None},
             },
-            "width": 560,
-            "height": 220,
-            "config": {"legend": {"orient": "bottom", "columns": 5}},
+            "width": b.PLOT_WIDTH,
+            "height": 200,
+            "config": {"legend": {"columns": 3}},
         },
         "Agenda for Change band mix by month",
     )
@@ -286,7 +289,7 @@ def compared(data: Published, ods: str, region: str) -> str:
 
 def grid(data: Published, region: str | None) -> str:
     rows = data.grid(region)
-    months = sorted({r[2] for r in rows})
+    months = sorted({r[2] for r in rows}, reverse=True)  # the latest first: no scroll to it
     grid: dict[tuple[str, str], dict[str, str]] = {}
     for ods, name, month, status in rows:
         grid.setdefault((ods, name), {})[month] = status
