@@ -26,9 +26,10 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
 
     report = scenario["data"] / "serving" / "report"
     pages = sorted(p.name for p in report.glob("*.html"))
-    assert pages == ["data-dictionary.html", "index.html"] + [
-        f"region-{r}.html" for r in ("Y56", "Y60", "Y63")
-    ] + [f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)]
+    beside = ["accessibility.html", "data-dictionary.html", "index.html", "methodology.html"]
+    assert pages == beside + [f"region-{r}.html" for r in ("Y56", "Y60", "Y63")] + [
+        f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)
+    ]
     out = tmp_path / "report"
     result = psw_command(scenario["env"], "report", "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -90,7 +91,7 @@ def test_every_published_table_downloads_as_csv_and_in_the_workbook(scenario, tm
     from openpyxl import load_workbook
 
     from psw.site.downloads import published_tables
-    from tests.test_downloads import csv_equals_table
+    from tests.test_publication import csv_equals_table
 
     out = tmp_path / "report"
     assert psw_command(scenario["env"], "report", "--out", str(out)).returncode == 0
@@ -235,16 +236,19 @@ def test_each_trust_has_its_data_quality_history_in_its_bucket(scenario):
 
 
 def test_the_report_renders_in_a_real_browser(scenario):
-    """Chromium renders England, a region, the smallest trust and the data dictionary
-    without a console message; the charts are in the rendered page with their marks and
-    labels."""
+    """Chromium renders England, a region, the smallest trust and the pages beside them
+    (dictionary, methodology, accessibility) without a console message; the charts are in
+    the rendered page with their marks and labels."""
     import re
 
     report = scenario["data"] / "serving" / "report"
-    for page in ("index.html", "region-Y60.html", "trust-TAJ.html", "data-dictionary.html"):
+    places = ("index.html", "region-Y60.html", "trust-TAJ.html")
+    beside = ("data-dictionary.html", "methodology.html", "accessibility.html")
+    for page in places + beside:
         dom, console = _render(report / page)
         assert not console, (page, console)
-        if page != "data-dictionary.html":  # a page of tables only
+        assert 'href="accessibility.html"' in dom  # the footer, on every page
+        if page in places:  # the pages beside them have no chart
             assert "<svg" in dom and "<path" in dom, page  # drawn: axes, lines and bars
             assert "<figcaption>" in dom and "<table>" in dom  # every chart has its figures
             assert re.findall(r"<text[^>]*>([^<]*)</text>", dom), page
@@ -291,7 +295,7 @@ def test_the_report_builds_before_any_month_is_in_force(scenario, tmp_path):
         for (table,) in tables:
             db.execute(f"delete from published.{table}")
     built = build_report(serving, tmp_path / "report")
-    # every place, and the dictionary
-    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY) + 1
+    # every place, the dictionary, the methodology and the accessibility statement
+    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY) + 3
     index = (tmp_path / "report" / "index.html").read_text()
     assert "No returns yet" in index and "no month yet" in index

@@ -65,6 +65,7 @@ def render(template: str, **context: Any) -> str:
     """A whole page from `templates/<template>`; `stylesheet_href` links the stylesheet
     instead of putting it inside the page."""
     context.setdefault("stylesheet_href", None)
+    context.setdefault("footer_links", [])
     return environment().get_template(template).render(**context)
 
 

@@ -105,6 +105,13 @@ class Settings(BaseModel):
         "wakes every 5 s at most, so less buys nothing).",
     )
     ui_port: int = _var(3000, "PSW_UI_PORT", "The port of the Dagster UI `psw demo` starts.")
+    contact: str | None = _var(
+        None,
+        "PSW_CONTACT",
+        "Where readers of the national report write about the figures or its accessibility "
+        "(an email address or a web address), shown on every page; unset, the pages say "
+        "that no contact has been set.",
+    )
     dagster_home: Path | None = _var(
         None,
         "DAGSTER_HOME",

@@ -208,6 +208,7 @@ def page(
     links: list[tuple[str, str]],
     lead: str = "",
     stylesheet_href: str | None = None,
+    footer_links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """A whole page (psw/core/templates/site_page.html): title, the date of its data, the
     `lead` (the figures a reader sees first, before anything to scroll past on a phone), a
@@ -222,4 +223,5 @@ def page(
         links=links,
         sections=[Markup(part) for part in sections],
         stylesheet_href=stylesheet_href,
+        footer_links=footer_links,
     )

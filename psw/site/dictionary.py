@@ -41,7 +41,7 @@ def dictionary(data: Published) -> dict[str, tuple[str, list[tuple[str, str, str
     }
 
 
-def dictionary_page(data: Published, links: list[tuple[str, str]], stamp: str) -> str:
+def dictionary_page(data: Published, links: list[tuple[str, str]], stamp: str, footer=()) -> str:
     tables = dictionary(data)
     sections = [b.section("Tables", b.link_list([(f"#{table}", table) for table in tables]))]
     for table, (meaning, columns) in tables.items():
@@ -58,4 +58,12 @@ def dictionary_page(data: Published, links: list[tuple[str, str]], stamp: str) -
             )
         )
     stamp += f" Every table in one workbook: <a href='{FOLDER}/{WORKBOOK}'>XLSX</a>."
-    return b.page("Data dictionary", stamp, NOTE, sections, links, stylesheet_href=STYLESHEET)
+    return b.page(
+        "Data dictionary",
+        stamp,
+        NOTE,
+        sections,
+        links,
+        stylesheet_href=STYLESHEET,
+        footer_links=footer,
+    )

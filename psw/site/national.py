@@ -16,14 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psw.core.pages import STYLESHEET, write_stylesheet
+from psw.core.settings import current as settings
 from psw.site import blocks as b
 from psw.site import quality
 from psw.site import research as r
 from psw.site import sections as s
+from psw.site.accessibility import PAGE as ACCESSIBILITY
+from psw.site.accessibility import accessibility_page
 from psw.site.charts import cached_in
 from psw.site.dictionary import PAGE as DICTIONARY
 from psw.site.dictionary import dictionary_page
 from psw.site.downloads import FOLDER, WORKBOOK, write_downloads
+from psw.site.methodology import PAGE as METHODOLOGY
+from psw.site.methodology import methodology_page
 from psw.site.published import Published
 from psw.warehouse.writer import REPORT_SOURCE, remove_leftovers, serving_identity
 
@@ -44,6 +49,15 @@ NOTE = (
     "The latest month is provisional and grows as trusts' returns arrive; a month marked "
     "<i>revised</i> changed after a later month was published (a late or corrected return)."
 )
+
+
+# Every page's footer: how the figures are made, what each column means, accessibility.
+FOOTER = [
+    ("index.html", "England"),
+    (METHODOLOGY, "Methodology"),
+    (DICTIONARY, "Data dictionary"),
+    (ACCESSIBILITY, "Accessibility and contact"),
+]
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,11 @@ def build_report(serving: Path, out: Path, charts: Path | None = None) -> Report
             pages.append((f"region-{code}.html", region_page(data, code, name)))
         for ods, name, region in data.trusts:
             pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
-        pages.append((DICTIONARY, dictionary_page(data, [("index.html", "England")], _stamp(data))))
+        home, stamp = [("index.html", "England")], _stamp(data)
+        pages.append((DICTIONARY, dictionary_page(data, home, stamp, FOOTER)))
+        pages.append((METHODOLOGY, methodology_page(stamp, home, FOOTER)))
+        contact = settings().contact
+        pages.append((ACCESSIBILITY, accessibility_page(stamp, home, FOOTER, contact)))
         write_downloads(data.db, staging, workbook_notes(data))
     for name, text in pages:
         (staging / name).write_text(text, encoding="utf-8")
@@ -165,4 +183,13 @@ def _page(title: str, data: Published, sections: list[str], links, place) -> str
         "dictionary</a>."
     )
     lead = s.headline(data, *place)
-    return b.page(title, stamp, NOTE, sections, links, lead=lead, stylesheet_href=STYLESHEET)
+    return b.page(
+        title,
+        stamp,
+        NOTE,
+        sections,
+        links,
+        lead=lead,
+        stylesheet_href=STYLESHEET,
+        footer_links=FOOTER,
+    )

@@ -1,6 +1,7 @@
-"""The published tables as downloads (psw/site/downloads.py): each CSV reads back as its
-table row for row and type for type, and the workbook holds every table after its notes.
-The marts scenario checks the same on real published tables (tests/test_marts_pages.py)."""
+"""Publication beside the report: the published tables as downloads (each CSV reads back
+as its table row for row and type for type, the workbook holds every table after its
+notes), the data dictionary, the methodology page and the contact. The marts scenario
+checks the same on real published tables (tests/test_marts_pages.py)."""
 
 from __future__ import annotations
 
@@ -124,3 +125,37 @@ def test_the_dictionary_is_read_from_the_serving_files_comments(tmp_path):
     )
     assert "<tr><td>period_end</td><td>DATE</td><td></td></tr>" in page  # listed, undescribed
     assert page.count("<section id=") == 3 and 'href="downloads/regions.csv"' in page
+
+
+def test_the_methodology_page_is_the_measures_doc_standing_alone():
+    """docs/measures.md as sections, its links to the repository's files as their text,
+    any raw HTML shown as text."""
+    from markupsafe import escape
+
+    from psw.core.paths import project_root
+    from psw.site.methodology import SOURCE, methodology_html
+
+    text = "# Measures\n\nIntro, [see the spec](spec/x.md) and [ONS](https://ons.gov.uk).\n\n"
+    text += "## Who is counted\n\n- **Headcount.** Distinct `staff_id` <script>x</script>\n"
+    intro, counted = methodology_html(text)
+    assert "see the spec" in intro and "spec/x.md" not in intro
+    assert '<a href="https://ons.gov.uk">ONS</a>' in intro and "Measures" not in intro
+    assert counted.startswith("<section><h2>Who is counted</h2><ul>")
+    assert "<code>staff_id</code> &lt;script&gt;" in counted
+    doc = (project_root() / SOURCE).read_text(encoding="utf-8")
+    rendered = methodology_html(doc)
+    titles = [line[3:] for line in doc.splitlines() if line.startswith("## ")]
+    assert len(rendered) == len(titles) + 1 and "Revisions policy" in titles
+    assert all(f"<h2>{escape(t)}</h2>" in "".join(rendered) for t in titles)
+
+
+def test_the_contact_is_a_link_or_says_none_is_set():
+    from psw.site.accessibility import contact_link
+
+    assert contact_link("psw@example.org") == (
+        "<a href='mailto:psw@example.org'>psw@example.org</a>"
+    )
+    assert contact_link("https://x.nhs.uk/c?a=1&b=2") == (
+        "<a href='https://x.nhs.uk/c?a=1&amp;b=2'>https://x.nhs.uk/c?a=1&amp;b=2</a>"
+    )
+    assert "No contact has been set" in contact_link(None)
