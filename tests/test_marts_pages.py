@@ -26,7 +26,8 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
 
     report = scenario["data"] / "serving" / "report"
     pages = sorted(p.name for p in report.glob("*.html"))
-    beside = ["accessibility.html", "data-dictionary.html", "index.html", "methodology.html"]
+    beside = ["accessibility.html", "data-dictionary.html", "data-quality.html", "index.html"]
+    beside += ["methodology.html"]
     assert pages == beside + [f"region-{r}.html" for r in ("Y56", "Y60", "Y63")] + [
         f"trust-{ods}.html" for ods in sorted(r[0] for r in REGISTRY)
     ]
@@ -243,7 +244,7 @@ def test_the_report_renders_in_a_real_browser(scenario):
 
     report = scenario["data"] / "serving" / "report"
     places = ("index.html", "region-Y60.html", "trust-TAJ.html")
-    beside = ("data-dictionary.html", "methodology.html", "accessibility.html")
+    beside = ("data-dictionary.html", "methodology.html", "accessibility.html", "data-quality.html")
     for page in places + beside:
         dom, console = _render(report / page)
         assert not console, (page, console)
@@ -295,7 +296,7 @@ def test_the_report_builds_before_any_month_is_in_force(scenario, tmp_path):
         for (table,) in tables:
             db.execute(f"delete from published.{table}")
     built = build_report(serving, tmp_path / "report")
-    # every place, the dictionary, the methodology and the accessibility statement
-    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY) + 3
+    # every place; the dictionary, methodology, data-quality and accessibility statements
+    assert built.pages == 1 + len({r[2] for r in REGISTRY}) + len(REGISTRY) + 4
     index = (tmp_path / "report" / "index.html").read_text()
     assert "No returns yet" in index and "no month yet" in index

@@ -159,3 +159,19 @@ def test_the_contact_is_a_link_or_says_none_is_set():
         "<a href='https://x.nhs.uk/c?a=1&amp;b=2'>https://x.nhs.uk/c?a=1&amp;b=2</a>"
     )
     assert "No contact has been set" in contact_link(None)
+
+
+def test_the_data_quality_statement_says_what_is_provisional_and_what_is_short():
+    from psw.site.quality_statement import coverage_section, known_issues
+
+    rows = [  # newest first: month, expected, accepted, warnings, nil, rejected, missing
+        ("2025-07", 10, 4, 1, 0, 1, 4),
+        ("2025-06", 10, 6, 1, 1, 0, 2),
+        ("2025-05", 10, 7, 2, 1, 0, 0),
+    ]
+    issues = known_issues(rows)
+    assert "The latest month, 2025-07, is provisional: 5 of 10 trusts are in it" in issues
+    assert "Fewer than 90% of trusts are in the figures for 2025-06:" in issues  # 8 of 10
+    assert "2025-05" not in issues  # all ten
+    table = coverage_section(rows)
+    assert "<tr><td>2025-06</td><td>10</td><td>8</td><td>6</td><td>1</td><td>1</td>" in table

@@ -30,6 +30,8 @@ from psw.site.downloads import FOLDER, WORKBOOK, write_downloads
 from psw.site.methodology import PAGE as METHODOLOGY
 from psw.site.methodology import methodology_page
 from psw.site.published import Published
+from psw.site.quality_statement import PAGE as QUALITY_STATEMENT
+from psw.site.quality_statement import quality_statement_page
 from psw.warehouse.writer import REPORT_SOURCE, remove_leftovers, serving_identity
 
 # The breakdowns of psw_role_diversity shown on the national page, in this order.
@@ -56,6 +58,7 @@ FOOTER = [
     ("index.html", "England"),
     (METHODOLOGY, "Methodology"),
     (DICTIONARY, "Data dictionary"),
+    (QUALITY_STATEMENT, "Data quality"),
     (ACCESSIBILITY, "Accessibility and contact"),
 ]
 
@@ -86,6 +89,8 @@ def build_report(serving: Path, out: Path, charts: Path | None = None) -> Report
         home, stamp = [("index.html", "England")], _stamp(data)
         pages.append((DICTIONARY, dictionary_page(data, home, stamp, FOOTER)))
         pages.append((METHODOLOGY, methodology_page(stamp, home, FOOTER)))
+        statement = quality_statement_page(data, stamp, home, FOOTER)
+        pages.append((QUALITY_STATEMENT, statement))
         contact = settings().contact
         pages.append((ACCESSIBILITY, accessibility_page(stamp, home, FOOTER, contact)))
         write_downloads(data.db, staging, workbook_notes(data))

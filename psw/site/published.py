@@ -243,6 +243,19 @@ class Published:
             "from published.data_quality group by period_end order by period_end"
         )
 
+    def coverage(self) -> list[tuple]:
+        """By month, newest first: (month, trusts expected, and of them with a return
+        accepted, accepted with warnings, nil, rejected (and nothing accepted), missing)."""
+        return self.rows(
+            "select strftime(period_end, '%Y-%m'), count(*) filter (where expected), "
+            "count(*) filter (where expected and status = 'accepted'), "
+            "count(*) filter (where expected and status = 'accepted_with_warnings'), "
+            "count(*) filter (where expected and status = 'nil_return'), "
+            "count(*) filter (where expected and status = 'rejected'), "
+            "count(*) filter (where expected and status = 'missing') "
+            "from published.submission_status group by period_end order by period_end desc"
+        )
+
     def grid(self, region: str | None) -> list[tuple]:
         """(ods, name, month, status) of every trust-month (of one region when given)."""
         return self.rows(

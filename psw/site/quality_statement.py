@@ -1,0 +1,89 @@
+"""The data-quality statement (`data-quality.html`): how complete the collection is month
+by month, how good the returns in it are, and what a reader should know before using the
+figures, all worked out from the published tables when the report is built."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from psw.core.pages import STYLESHEET
+from psw.site import blocks as b
+from psw.site import quality
+from psw.site.published import Published
+
+PAGE = "data-quality.html"
+NOTE = (
+    "Official statistics come with a statement of their quality. This one is written from "
+    "the published tables each time the report is built, so it describes the figures "
+    "beside it."
+)
+# Below this share of expected trusts with a return in force, a month is flagged.
+LOW_COVERAGE = 0.9
+
+
+def coverage_section(rows: list[tuple]) -> str:
+    header = [
+        "month",
+        "trusts expected",
+        "in the figures",
+        "accepted",
+        "with warnings",
+        "nil returns",
+        "rejected only",
+        "missing",
+    ]
+    body = [
+        [month, expected, ok + warned + nil, ok, warned, nil, rejected, missing]
+        for month, expected, ok, warned, nil, rejected, missing in rows
+    ]
+    return b.section(
+        "Coverage: which trusts are in each month's figures",
+        "<p>A trust's month is in the figures when its latest accepted return for it (or a "
+        "nil return: no peer support workers) stands. A trust whose only returns for a "
+        "month were rejected, or that sent none, is not: the month's figures for England "
+        "and its region are lower by its staff.</p>",
+        b.table(header, body, "Trusts in the figures by month", download="submission_status"),
+    )
+
+
+def known_issues(rows: list[tuple]) -> str:
+    items = []
+    if rows:
+        month, expected, ok, warned, nil, rejected, missing = rows[0]
+        counted = ok + warned + nil
+        items.append(
+            f"The latest month, {month}, is provisional: {counted} of {expected} trusts are "
+            "in it so far, and it grows as returns arrive."
+        )
+    low = [r[0] for r in rows[1:] if r[1] and (r[2] + r[3] + r[4]) / r[1] < LOW_COVERAGE]
+    if low:
+        items.append(
+            f"Fewer than {LOW_COVERAGE:.0%} of trusts are in the figures for "
+            + ", ".join(low)
+            + ": read a fall in those months beside the coverage below."
+        )
+    items += [
+        "Every count is perturbed to protect the people counted: small counts are "
+        "approximate and a region need not add up to its trusts exactly.",
+        "The figures count the staff each trust reports under the standard's peer roles; "
+        "how completely a trust identifies its peer roles is not checked against other "
+        "sources.",
+        "Pay is the full-time equivalent salary as the trust reports it, shown only where "
+        "at least 10 assignments contribute.",
+    ]
+    listed = Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
+    return b.section("Known issues", str(Markup("<ul>{}</ul>").format(listed)))
+
+
+def quality_statement_page(data: Published, stamp: str, links, footer) -> str:
+    rows = data.coverage()
+    sections = [known_issues(rows), coverage_section(rows), quality.quality_nationally(data)]
+    return b.page(
+        "Data-quality statement",
+        stamp,
+        NOTE,
+        [s for s in sections if s],
+        links,
+        stylesheet_href=STYLESHEET,
+        footer_links=footer,
+    )
