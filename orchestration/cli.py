@@ -196,6 +196,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if counts["failed"] == 0 else EXIT_PLATFORM_FAILED
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Freeze an official release of the figures for the months up to YYYY-MM."""
+    from psw.lake.layout import Lake
+    from psw.site.national import build_report
+    from psw.storage import data_dir
+    from psw.warehouse.releases import ReleaseRefused, make_release
+
+    lake, month = Lake(data_dir()), f"{args.month:%Y-%m}"
+
+    def report(serving: Path, out: Path, release: dict[str, str]) -> None:
+        build_report(serving, out, lake.chart_cache, release=release)
+
+    try:
+        made = make_release(lake.root, month, report)
+    except ReleaseRefused as refused:
+        print(f"psw release: {refused}", file=sys.stderr)
+        exists = (lake.serving.parent / "releases" / month).exists()
+        return EXIT_REJECTED if exists else EXIT_USAGE
+    print(
+        f"release {made.month}: {made.tables} tables frozen as at {made.figures_as_at} UTC; "
+        f"open {made.folder / 'report' / 'index.html'} (listed in published.releases from "
+        "the next publish)"
+    )
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """The national report from the serving database (the published schema only)."""
     from psw.lake.layout import Lake
@@ -407,6 +433,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--out", help="folder to write it to (default $PSW_DATA_DIR/serving/report)")
     rep.set_defaults(func=cmd_report)
+
+    rel = sub.add_parser(
+        "release",
+        help="freeze an official release of the figures for the months up to YYYY-MM",
+        description="Freeze the published figures for the months up to YYYY-MM under "
+        "$PSW_DATA_DIR/serving/releases/YYYY-MM/ (a database, report and downloads that "
+        "never change). Exit 0 made, 1 that release exists already (nothing is done), 2 "
+        "no figures for that month yet.",
+    )
+    rel.add_argument("month", type=_period, help="the last month the release covers, YYYY-MM")
+    rel.set_defaults(func=cmd_release)
 
     lake = sub.add_parser("lake", help="the landed data and the ledger").add_subparsers(
         dest="lake_command", required=True

@@ -337,3 +337,67 @@ def test_the_marts_build_on_postgresql_identical_row_for_row(scenario, tmp_path_
             "and table_name = 'psw_headcount' and comment is not null"
         ).fetchone()[0]
     assert described >= 10
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_release_is_frozen_refused_twice_and_never_changed_by_a_later_upload(scenario):
+    """docs/interfaces.md, official releases: `psw release 2025-06` freezes the figures for
+    the months to June (its database, report and downloads); a second call exits 1 and
+    changes nothing; a later return for June changes the live figures, records the
+    revision and lists the release, and leaves every byte of the release as it was."""
+    client, env, data = scenario["client"], scenario["env"], scenario["data"]
+    serving, folder = data / "serving" / "psw.duckdb", data / "serving" / "releases" / "2025-06"
+    june_total = (
+        "select headcount from published.psw_headcount "
+        "where geography_level = 'national' and period_end = '2025-06-30'"
+    )
+    made = psw(env, "release", "2025-06")
+    assert made.returncode == 0, made.stderr
+    assert "release 2025-06:" in made.stdout
+    frozen = _digests(folder)
+    assert {"psw.duckdb", "release.json", "report/index.html"} <= frozen.keys()
+    assert "report/downloads/psw_published.xlsx" in frozen
+    with duckdb.connect(str(folder / "psw.duckdb"), read_only=True) as db:
+        months = db.execute("select distinct period_end from published.psw_headcount").fetchall()
+        released = db.execute(june_total).fetchone()[0]
+        assert db.execute("select release_month from published.releases").fetchall() == [
+            ("2025-06",)
+        ]
+    assert max(m for (m,) in months) == dt.date(2025, 6, 30)  # nothing after June
+    with duckdb.connect(str(serving), read_only=True) as db:
+        assert db.execute(june_total).fetchone()[0] == released  # as the live file held
+    assert "Official release" in (folder / "report" / "index.html").read_text()
+
+    again = psw(env, "release", "2025-06")
+    assert again.returncode == 1 and "never changes; nothing was done" in again.stderr
+    assert _digests(folder) == frozen
+
+    # RWK's June was a nil return; now it sends its staff for June: the live figures move.
+    rows = [
+        dict(r, reporting_period_end=r["reporting_period_end"].replace(month=6, day=30))
+        for r in scenario["in_force"]["RWK", "2025-05"]
+        if not r["leaving_date"]
+    ]
+    client.put_object(Bucket="psw-rwk", Key="returns/2025-06/late.csv", Body=to_csv_bytes(rows))
+    assert "serving database published" in psw_run(env)
+    with duckdb.connect(str(serving), read_only=True) as db:
+        assert db.execute(june_total).fetchone()[0] > released
+        assert db.execute("select release_month from published.releases").fetchall() == [
+            ("2025-06",)
+        ]
+        assert db.execute(
+            "select count(*) from published.revisions where period_end = '2025-06-30' "
+            "and caused_by like 'RWK%'"
+        ).fetchone()[0]
+    assert _digests(folder) == frozen  # every byte of the release as it was
+    live = (data / "serving" / "report" / "index.html").read_text()
+    assert "href='../releases/2025-06/report/index.html'" in live and "Provisional" in live

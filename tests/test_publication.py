@@ -175,3 +175,51 @@ def test_the_data_quality_statement_says_what_is_provisional_and_what_is_short()
     assert "2025-05" not in issues  # all ten
     table = coverage_section(rows)
     assert "<tr><td>2025-06</td><td>10</td><td>8</td><td>6</td><td>1</td><td>1</td>" in table
+
+
+def test_a_release_keeps_the_months_up_to_it_and_is_never_made_twice(tmp_path):
+    import os
+    import stat
+
+    from psw.warehouse.releases import ReleaseRefused, make_release
+
+    serving = tmp_path / "serving" / "psw.duckdb"
+    serving.parent.mkdir()
+    with duckdb.connect(str(serving)) as db:
+        db.execute("create schema published")
+        db.execute("create table published.psw_headcount (period_end date, headcount integer)")
+        db.execute(
+            "insert into published.psw_headcount values ('2025-05-31', 10), "
+            "('2025-06-30', 11), ('2025-07-31', 12)"
+        )
+        db.execute("create table published.regions (region_code varchar)")
+        db.execute("insert into published.regions values ('Y56')")
+    reported = []
+
+    def report(frozen, out, release):
+        out.mkdir()
+        (out / "index.html").write_text(release["release_month"])
+        reported.append(frozen.name)
+
+    made = make_release(tmp_path, "2025-06", report)
+    assert made.folder == tmp_path / "serving" / "releases" / "2025-06" and reported
+    with duckdb.connect(str(made.folder / "psw.duckdb"), read_only=True) as db:
+        kept = db.execute("select headcount from published.psw_headcount order by 1").fetchall()
+        listed = db.execute("select release_month from published.releases").fetchall()
+        assert db.execute("select count(*) from published.regions").fetchone()[0] == 1
+    assert kept == [(10,), (11,)] and listed == [("2025-06",)]
+    for path in made.folder.rglob("*"):
+        if path.is_file():
+            assert not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    with pytest.raises(ReleaseRefused, match="release 2025-06 was made at .* never changes"):
+        make_release(tmp_path, "2025-06", report)
+    with pytest.raises(ReleaseRefused, match="no published figures for 2025-08 yet"):
+        make_release(tmp_path, "2025-08", report)
+    later = make_release(tmp_path, "2025-07", report)
+    with duckdb.connect(str(later.folder / "psw.duckdb"), read_only=True) as db:
+        listed = db.execute("select release_month from published.releases order by 1").fetchall()
+    assert listed == [("2025-06",), ("2025-07",)]  # each release lists those up to it
+    assert sorted(p.name for p in (tmp_path / "serving" / "releases").iterdir()) == [
+        "2025-06",
+        "2025-07",
+    ]  # nothing half made left beside them

@@ -70,9 +70,12 @@ class ReportBuilt:
     seconds: float
 
 
-def build_report(serving: Path, out: Path, charts: Path | None = None) -> ReportBuilt:
+def build_report(
+    serving: Path, out: Path, charts: Path | None = None, release: dict[str, str] | None = None
+) -> ReportBuilt:
     """Write the site for the serving database at `serving` to the folder `out`, keeping
-    the charts drawn in `charts` (Lake.chart_cache) when given."""
+    the charts drawn in `charts` (Lake.chart_cache) when given; `release` (its manifest)
+    when these are an official release's frozen figures."""
     started = time.monotonic()
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out.parent, out.name)  # what a killed build left
@@ -81,6 +84,7 @@ def build_report(serving: Path, out: Path, charts: Path | None = None) -> Report
     staging.mkdir(parents=True)
     source = serving_identity(serving)  # before reading: a publish meanwhile makes it stale
     with Published(serving) as data, cached_in(charts) if charts else nullcontext():
+        data.release = release
         pages = [("index.html", national_page(data))]
         for code, name in data.regions:
             pages.append((f"region-{code}.html", region_page(data, code, name)))
@@ -177,8 +181,27 @@ def workbook_notes(data: Published) -> list[tuple[str, str]]:
 
 
 def _stamp(data: Published) -> str:
+    """When the figures are from, and whether they are an official release or provisional
+    (with links to the releases made: the live report sits beside their folder)."""
     latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
-    return f"Data to {latest}; built {data.built} from the platform's published tables."
+    if data.release:
+        return (
+            f"Official release: the figures for months to {latest}, published "
+            f"{data.release['published_at'][:16]} UTC (as at "
+            f"{data.release['figures_as_at'][:16]} UTC). A release never changes; later "
+            "figures, provisional, are in the live report."
+        )
+    stamp = (
+        f"Data to {latest}; built {data.built} from the platform's published tables. "
+        "<strong>Provisional</strong>: management information that changes as returns "
+        "arrive and are corrected."
+    )
+    if data.releases:
+        links = ", ".join(
+            f"<a href='../releases/{m}/report/index.html'>{m}</a>" for m in data.releases
+        )
+        stamp += f" Official releases, which never change: {links}."
+    return stamp
 
 
 def _page(title: str, data: Published, sections: list[str], links, place) -> str:

@@ -39,6 +39,15 @@ class Published:
             )
         }
 
+        # Official releases made so far (psw/warehouse/releases.py); `release` is set when
+        # these are a release's own frozen figures.
+        self.releases: list[str] = (
+            [m for (m,) in self.rows("select release_month from published.releases order by 1")]
+            if "releases" in self.tables
+            else []
+        )
+        self.release: dict[str, str] | None = None
+
     def close(self) -> None:
         self.db.close()
 

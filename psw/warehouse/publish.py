@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 from psw.core.sql import scalar
 from psw.lake.layout import Lake
+from psw.warehouse.releases import TABLE as RELEASES
+from psw.warehouse.releases import releases, releases_dir, write_releases_table
 from psw.warehouse.revisions import TABLE as REVISIONS
 from psw.warehouse.revisions import export_backup, record_revisions
 from psw.warehouse.writer import remove_leftovers, warehouse_path
@@ -86,6 +88,8 @@ def publish_serving(data_dir: Path) -> Published:
             db.execute(f"create schema {PUBLISHED_SCHEMA}")
             for name in _copy_published(db, data_dir):
                 tables[name] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{name}")
+            write_releases_table(db, releases(releases_dir(data_dir)))
+            tables[RELEASES] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{RELEASES}")
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             revised = record_revisions(db, previous_publish(lake), backup, now)
             tables[REVISIONS] = scalar(db, f"select count(*) from {PUBLISHED_SCHEMA}.{REVISIONS}")

@@ -1,0 +1,169 @@
+"""Official releases (docs/interfaces.md): figures frozen for good.
+
+The serving file is management information that changes with every upload. `psw release
+YYYY-MM` freezes the figures for the months up to YYYY-MM as they stand: a copy of the
+serving file with later months taken out, its own report and downloads, under
+`$PSW_DATA_DIR/serving/releases/YYYY-MM/`, written read-only and never changed again. A
+second release of the same month is refused. `published.releases` lists every release:
+in each release's own file (the releases up to it) and in the live serving file from the
+next publish on (a release never rewrites the live file: a publish could be swapping in a
+newer one at that moment).
+
+A release is made from the live serving file the platform serves, never from a build in
+progress: it copies the file analysts read, which a publish replaces whole, so the copy
+is one publish's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psw.core.periods import parse_period
+from psw.lake.layout import Lake
+from psw.warehouse.writer import remove_leftovers
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+TABLE = "releases"
+MANIFEST = "release.json"
+COMMENTS = {
+    None: "Every official release: the figures for the months up to release_month, frozen "
+    "when it was published and never changed; the live tables are provisional.",
+    "release_month": "The last month a release covers (YYYY-MM).",
+    "published_at": "When the release was made (UTC).",
+    "figures_as_at": "When the serving file it froze was published (UTC): the figures are "
+    "those of that moment.",
+}
+
+
+class ReleaseRefused(RuntimeError):
+    """The release was not made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Release:
+    month: str
+    folder: Path
+    published_at: str
+    figures_as_at: str
+    tables: int
+
+
+def releases_dir(data_dir: Path) -> Path:
+    return Lake(data_dir).serving.parent / "releases"
+
+
+def releases(folder: Path) -> list[dict[str, str]]:
+    """Every release made, oldest month first, from each release's manifest."""
+    found = []
+    for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
+        found.append(json.loads(manifest.read_text(encoding="utf-8")))
+    return found
+
+
+def write_releases_table(db: DuckDBPyConnection, listed: list[dict[str, str]]) -> None:
+    """`published.releases` (replaced) listing `listed`."""
+    db.execute(f"drop table if exists published.{TABLE}")
+    db.execute(
+        f"create table published.{TABLE} (release_month varchar, published_at timestamp, "
+        "figures_as_at timestamp)"
+    )
+    for release in listed:
+        db.execute(
+            f"insert into published.{TABLE} values (?, ?, ?)",
+            [release["release_month"], release["published_at"], release["figures_as_at"]],
+        )
+    for column, text in COMMENTS.items():
+        target = (
+            f"table published.{TABLE}" if column is None else f"column published.{TABLE}.{column}"
+        )
+        db.execute(f"comment on {target} is '{text.replace(chr(39), chr(39) * 2)}'")
+
+
+def make_release(
+    data_dir: Path, month: str, report: Callable[[Path, Path, dict[str, str]], object]
+) -> Release:
+    """Freeze the figures for the months up to `month` (YYYY-MM) as the serving file holds
+    them now, with `report(serving file, folder, release)` writing its pages beside it;
+    refused when that release exists or the month has no published figures."""
+    import duckdb
+
+    last_day = parse_period(month)  # the month's last day; a ValueError names the fault
+    lake = Lake(data_dir)
+    folder = releases_dir(data_dir)
+    target = folder / month
+    if (target / MANIFEST).exists():
+        made = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        raise ReleaseRefused(
+            f"release {month} was made at {made['published_at']} UTC and never changes; "
+            "nothing was done"
+        )
+    if not lake.serving.exists():
+        raise ReleaseRefused(f"no serving database at {lake.serving} yet: `psw run` builds it")
+    with duckdb.connect(str(lake.serving), read_only=True) as db:
+        latest = db.execute("select max(period_end) from published.psw_headcount").fetchone()
+    if not latest or latest[0] is None or latest[0] < last_day:
+        shown = f"{latest[0]:%Y-%m}" if latest and latest[0] else "none"
+        raise ReleaseRefused(
+            f"no published figures for {month} yet (the latest month published is {shown})"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder, month)  # what a killed release left
+    staging = folder / f".{month}.{os.getpid()}.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    frozen = staging / "psw.duckdb"
+    figures_as_at = dt.datetime.fromtimestamp(lake.serving.stat().st_mtime, dt.UTC)
+    published_at = dt.datetime.now(dt.UTC)
+    made = {
+        "release_month": month,
+        "published_at": published_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "figures_as_at": figures_as_at.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    try:
+        shutil.copyfile(lake.serving, frozen)
+        os.chmod(frozen, 0o644)  # the copy of a read-only file, written to once
+        with duckdb.connect(str(frozen)) as db:
+            tables = _months_up_to(db, last_day)
+            write_releases_table(db, [*releases(folder), made])
+            db.execute("checkpoint")
+        os.chmod(frozen, 0o444)
+        report(frozen, staging / "report", made)
+        (staging / MANIFEST).write_text(json.dumps(made, indent=2) + "\n", encoding="utf-8")
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for path in target.rglob("*"):
+        if path.is_file():
+            os.chmod(path, 0o444)  # a release never changes
+    return Release(month, target, made["published_at"], made["figures_as_at"], tables)
+
+
+def _months_up_to(db: DuckDBPyConnection, last_day: dt.date) -> int:
+    """Take out every row of a month after `last_day`; the number of tables kept."""
+    tables = [
+        name
+        for (name,) in db.execute(
+            "select table_name from duckdb_tables() where schema_name = 'published'"
+        ).fetchall()
+    ]
+    for name in tables:
+        columns = {
+            column
+            for (column,) in db.execute(
+                "select column_name from duckdb_columns() where schema_name = 'published' "
+                "and table_name = ?",
+                [name],
+            ).fetchall()
+        }
+        if "period_end" in columns:
+            db.execute(f'delete from published."{name}" where period_end > ?', [last_day])
+    return len(tables)
