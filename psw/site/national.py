@@ -1,9 +1,10 @@
 """The national PSW workforce report: a static site built from the `published` schema only.
 
 Pages: `index.html` (England), one per region (`region-<code>.html`) and one per trust
-(`trust-<ods>.html`), written to a temporary folder and swapped in whole, so a reader never
-sees half a report. Every count is shown as published: perturbed, as the ONS did for
-Census 2021 (docs/disclosure-control.md).
+(`trust-<ods>.html`); beside them the data dictionary, the methodology, the data-quality
+and accessibility statements and the downloads; all written to a temporary folder and
+swapped in whole, so a reader never sees half a report. Every count is shown as
+published: perturbed, as the ONS did for Census 2021 (docs/disclosure-control.md).
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ def _stamp(data: Published) -> str:
             f"Official release: the figures for months to {latest}, published "
             f"{data.release['published_at'][:16]} UTC (as at "
             f"{data.release['figures_as_at'][:16]} UTC). A release never changes; later "
-            "figures, provisional, are in the live report."
+            "figures, provisional, are in <a href='../../../report/index.html'>the live "
+            "report</a>."
         )
     stamp = (
         f"Data to {latest}; built {data.built} from the platform's published tables. "

@@ -106,6 +106,8 @@ def make_release(
             f"release {month} was made at {made['published_at']} UTC and never changes; "
             "nothing was done"
         )
+    if target.exists():
+        raise ReleaseRefused(f"{target} exists but holds no release: move it away first")
     if not lake.serving.exists():
         raise ReleaseRefused(f"no serving database at {lake.serving} yet: `psw run` builds it")
     with duckdb.connect(str(lake.serving), read_only=True) as db:
