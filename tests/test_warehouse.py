@@ -61,6 +61,7 @@ def test_publish_copies_the_published_schema_with_its_comments(tmp_path):
         "psw_pay_bands": 1,
         "psw_role_diversity": 1,
         "revisions": 0,  # the first publish revises nothing
+        "releases": 0,  # none made yet
     }
     with duckdb.connect(str(published.path), read_only=True) as db:
         comment = db.execute(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from psw.core.pages import STYLESHEET
 from psw.site import blocks as b
+from psw.site.blocks import Links
 
 PAGE = "accessibility.html"
 NOTE = "This statement applies to the national report: its pages and its downloads."
@@ -21,7 +21,7 @@ def contact_link(contact: str | None) -> str:
     return str(Markup("<a href='{}'>{}</a>").format(href, contact))
 
 
-def accessibility_page(stamp: str, links, footer, contact: str | None) -> str:
+def accessibility_page(stamp: str, links: Links, footer: Links, contact: str | None) -> str:
     reach = contact_link(contact)
     sections = [
         b.section(
@@ -57,12 +57,4 @@ def accessibility_page(stamp: str, links, footer, contact: str | None) -> str:
             "and Support Service (EASS).</p>",
         ),
     ]
-    return b.page(
-        "Accessibility statement",
-        stamp,
-        NOTE,
-        sections,
-        links,
-        stylesheet_href=STYLESHEET,
-        footer_links=footer,
-    )
+    return b.report_page("Accessibility statement", stamp, NOTE, sections, links, footer)

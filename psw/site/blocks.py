@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from psw.core.pages import macros, render
+from psw.core.pages import STYLESHEET, macros, render
 
 STATUS_MARK = {
     "accepted": "✓",
@@ -26,6 +26,7 @@ STATUS_MARK = {
 # The data-quality measure's columns, in the order both pages show them.
 QUALITY_COLUMNS = ["month", "status", "completeness", "stated", "clean", "on time", "score"]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+Links = Sequence[tuple[str, str]]  # (href, text) pairs
 # Chart colours from the NHS identity palette, each at least 3:1 against the white page
 # (WCAG 1.4.11, non-text contrast): Vega's own scheme has orange at 2.6:1 and teal at 2.2:1.
 PALETTE = [
@@ -205,10 +206,10 @@ def page(
     stamp: str,
     note: str,
     sections: list[str],
-    links: list[tuple[str, str]],
+    links: Links,
     lead: str = "",
     stylesheet_href: str | None = None,
-    footer_links: Sequence[tuple[str, str]] = (),
+    footer_links: Links = (),
 ) -> str:
     """A whole page (psw/core/templates/site_page.html): title, the date of its data, the
     `lead` (the figures a reader sees first, before anything to scroll past on a phone), a
@@ -224,4 +225,27 @@ def page(
         sections=[Markup(part) for part in sections],
         stylesheet_href=stylesheet_href,
         footer_links=footer_links,
+    )
+
+
+def report_page(
+    title: str,
+    stamp: str,
+    note: str,
+    sections: list[str],
+    links: Links,
+    footer: Links,
+    lead: str = "",
+) -> str:
+    """A page of the national report: `page` with the stylesheet linked (one copy beside
+    the pages) and the report's footer."""
+    return page(
+        title,
+        stamp,
+        note,
+        sections,
+        links,
+        lead=lead,
+        stylesheet_href=STYLESHEET,
+        footer_links=footer,
     )

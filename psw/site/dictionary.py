@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from psw.core.pages import STYLESHEET, code_spans
+from psw.core.pages import code_spans
 from psw.site import blocks as b
+from psw.site.blocks import Links
 from psw.site.downloads import FOLDER, WORKBOOK, published_tables
 from psw.site.published import Published
 
@@ -41,7 +42,7 @@ def dictionary(data: Published) -> dict[str, tuple[str, list[tuple[str, str, str
     }
 
 
-def dictionary_page(data: Published, links: list[tuple[str, str]], stamp: str, footer=()) -> str:
+def dictionary_page(data: Published, links: Links, stamp: str, footer: Links = ()) -> str:
     tables = dictionary(data)
     sections = [b.section("Tables", b.link_list([(f"#{table}", table) for table in tables]))]
     for table, (meaning, columns) in tables.items():
@@ -58,12 +59,4 @@ def dictionary_page(data: Published, links: list[tuple[str, str]], stamp: str, f
             )
         )
     stamp += f" Every table in one workbook: <a href='{FOLDER}/{WORKBOOK}'>XLSX</a>."
-    return b.page(
-        "Data dictionary",
-        stamp,
-        NOTE,
-        sections,
-        links,
-        stylesheet_href=STYLESHEET,
-        footer_links=footer,
-    )
+    return b.report_page("Data dictionary", stamp, NOTE, sections, links, footer)

@@ -13,9 +13,9 @@ import re
 
 from markupsafe import Markup
 
-from psw.core.pages import STYLESHEET
 from psw.core.paths import project_root
 from psw.site import blocks as b
+from psw.site.blocks import Links
 
 PAGE = "methodology.html"
 SOURCE = "docs/measures.md"
@@ -41,14 +41,6 @@ def methodology_html(text: str) -> list[str]:
     return sections
 
 
-def methodology_page(stamp: str, links: list[tuple[str, str]], footer=()) -> str:
+def methodology_page(stamp: str, links: Links, footer: Links = ()) -> str:
     text = (project_root() / SOURCE).read_text(encoding="utf-8")
-    return b.page(
-        "Methodology",
-        stamp,
-        NOTE,
-        methodology_html(text),
-        links,
-        stylesheet_href=STYLESHEET,
-        footer_links=footer,
-    )
+    return b.report_page("Methodology", stamp, NOTE, methodology_html(text), links, footer)

@@ -16,7 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from psw.core.pages import STYLESHEET, write_stylesheet
+from psw.core.pages import write_stylesheet
 from psw.core.settings import current as settings
 from psw.site import blocks as b
 from psw.site import quality
@@ -213,13 +213,4 @@ def _page(title: str, data: Published, sections: list[str], links, place) -> str
         "dictionary</a>."
     )
     lead = s.headline(data, *place)
-    return b.page(
-        title,
-        stamp,
-        NOTE,
-        sections,
-        links,
-        lead=lead,
-        stylesheet_href=STYLESHEET,
-        footer_links=FOOTER,
-    )
+    return b.report_page(title, stamp, NOTE, sections, links, FOOTER, lead=lead)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from psw.core.pages import STYLESHEET
 from psw.site import blocks as b
 from psw.site import quality
+from psw.site.blocks import Links
 from psw.site.published import Published
 
 PAGE = "data-quality.html"
@@ -75,15 +75,9 @@ def known_issues(rows: list[tuple]) -> str:
     return b.section("Known issues", str(Markup("<ul>{}</ul>").format(listed)))
 
 
-def quality_statement_page(data: Published, stamp: str, links, footer) -> str:
+def quality_statement_page(data: Published, stamp: str, links: Links, footer: Links) -> str:
     rows = data.coverage()
     sections = [known_issues(rows), coverage_section(rows), quality.quality_nationally(data)]
-    return b.page(
-        "Data-quality statement",
-        stamp,
-        NOTE,
-        [s for s in sections if s],
-        links,
-        stylesheet_href=STYLESHEET,
-        footer_links=footer,
+    return b.report_page(
+        "Data-quality statement", stamp, NOTE, [s for s in sections if s], links, footer
     )
