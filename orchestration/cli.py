@@ -201,7 +201,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     from psw.lake.layout import Lake
     from psw.site.national import build_report
     from psw.storage import data_dir
-    from psw.warehouse.releases import ReleaseRefused, make_release
+    from psw.warehouse.releases import ReleaseExists, ReleaseRefused, make_release
 
     lake, month = Lake(data_dir()), f"{args.month:%Y-%m}"
 
@@ -212,8 +212,7 @@ def cmd_release(args: argparse.Namespace) -> int:
         made = make_release(lake.root, month, report)
     except ReleaseRefused as refused:
         print(f"psw release: {refused}", file=sys.stderr)
-        exists = (lake.serving.parent / "releases" / month).exists()
-        return EXIT_REJECTED if exists else EXIT_USAGE
+        return EXIT_REJECTED if isinstance(refused, ReleaseExists) else EXIT_USAGE
     print(
         f"release {made.month}: {made.tables} tables frozen as at {made.figures_as_at} UTC; "
         f"open {made.folder / 'report' / 'index.html'} (listed in published.releases from "

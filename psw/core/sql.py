@@ -15,3 +15,9 @@ def scalar(db: DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> A
     if row is None:
         raise RuntimeError(f"no row from: {sql}")
     return row[0]
+
+
+def literal(text: str) -> str:
+    """`text` as an SQL string literal (for statements that take no parameters, such as
+    COMMENT ON): quoted, each quote inside doubled."""
+    return "'" + text.replace("'", "''") + "'"

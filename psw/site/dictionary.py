@@ -58,5 +58,5 @@ def dictionary_page(data: Published, links: Links, stamp: str, footer: Links = (
                 anchor=table,
             )
         )
-    stamp += f" Every table in one workbook: <a href='{FOLDER}/{WORKBOOK}'>XLSX</a>."
+    stamp += Markup(f" Every table in one workbook: <a href='{FOLDER}/{WORKBOOK}'>XLSX</a>.")
     return b.report_page("Data dictionary", stamp, NOTE, sections, links, footer)

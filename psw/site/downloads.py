@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from psw.core.sql import scalar
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -29,7 +31,6 @@ EXCEL_ROWS = 1_048_575
 class Download:
     table: str
     rows: int
-    columns: int
     in_workbook: bool
 
 
@@ -64,13 +65,8 @@ def write_downloads(
             f'copy (select * from published."{table}" order by all) '
             f"to '{folder / table}.csv' (header, delimiter ',', quote '\"')"
         )
-        counted = db.execute(
-            "select count(*), (select count(*) from duckdb_columns() where schema_name = "
-            f"'published' and table_name = ?) from published.\"{table}\"",
-            [table],
-        ).fetchone()
-        rows, columns = counted if counted else (0, 0)
-        written.append(Download(table, rows, columns, rows <= EXCEL_ROWS))
+        rows = scalar(db, f'select count(*) from published."{table}"')
+        written.append(Download(table, rows, rows <= EXCEL_ROWS))
     _workbook(db, folder / WORKBOOK, written, notes)
     return written
 

@@ -16,6 +16,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from psw.core.pages import write_stylesheet
 from psw.core.settings import current as settings
 from psw.site import blocks as b
@@ -84,8 +86,7 @@ def build_report(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     source = serving_identity(serving)  # before reading: a publish meanwhile makes it stale
-    with Published(serving) as data, cached_in(charts) if charts else nullcontext():
-        data.release = release
+    with Published(serving, release) as data, cached_in(charts) if charts else nullcontext():
         pages = [("index.html", national_page(data))]
         for code, name in data.regions:
             pages.append((f"region-{code}.html", region_page(data, code, name)))
@@ -181,33 +182,32 @@ def workbook_notes(data: Published) -> list[tuple[str, str]]:
     ]
 
 
-def _stamp(data: Published) -> str:
+def _stamp(data: Published) -> Markup:
     """When the figures are from, and whether they are an official release or provisional
     (with links to the releases made: the live report sits beside their folder)."""
     latest = f"{data.latest:%B %Y}" if data.latest else "no month yet"
     if data.release:
-        return (
-            f"Official release: the figures for months to {latest}, published "
-            f"{data.release['published_at'][:16]} UTC (as at "
-            f"{data.release['figures_as_at'][:16]} UTC). A release never changes; later "
-            "figures, provisional, are in <a href='../../../report/index.html'>the live "
-            "report</a>."
-        )
-    stamp = (
-        f"Data to {latest}; built {data.built} from the platform's published tables. "
+        return Markup(
+            "Official release: the figures for months to {}, published {} UTC (as at {} UTC). "
+            "A release never changes; later figures, provisional, are in "
+            "<a href='../../../report/index.html'>the live report</a>."
+        ).format(latest, data.release["published_at"][:16], data.release["figures_as_at"][:16])
+    stamp = Markup(
+        "Data to {}; built {} from the platform's published tables. "
         "<strong>Provisional</strong>: management information that changes as returns "
         "arrive and are corrected."
-    )
+    ).format(latest, data.built)
     if data.releases:
-        links = ", ".join(
-            f"<a href='../releases/{m}/report/index.html'>{m}</a>" for m in data.releases
+        links = Markup(", ").join(
+            Markup("<a href='../releases/{}/report/index.html'>{}</a>").format(m, m)
+            for m in data.releases
         )
-        stamp += f" Official releases, which never change: {links}."
+        stamp += Markup(" Official releases, which never change: {}.").format(links)
     return stamp
 
 
 def _page(title: str, data: Published, sections: list[str], links, place) -> str:
-    stamp = _stamp(data) + (
+    stamp = _stamp(data) + Markup(
         f" Every table: <a href='{FOLDER}/{WORKBOOK}'>one workbook (XLSX)</a>, or the CSV "
         f"linked below each table; what each column means: <a href='{DICTIONARY}'>the data "
         "dictionary</a>."

@@ -15,7 +15,7 @@ from typing import Any
 class Published:
     """One read-only connection to a serving database, and the queries pages need."""
 
-    def __init__(self, serving: Path):
+    def __init__(self, serving: Path, release: dict[str, str] | None = None):
         import duckdb
 
         self.db = duckdb.connect(str(serving), read_only=True)
@@ -39,14 +39,14 @@ class Published:
             )
         }
 
-        # Official releases made so far (psw/warehouse/releases.py); `release` is set when
-        # these are a release's own frozen figures.
+        # Official releases made so far (psw/warehouse/releases.py); `release` (its
+        # manifest) when these are a release's own frozen figures.
         self.releases: list[str] = (
             [m for (m,) in self.rows("select release_month from published.releases order by 1")]
             if "releases" in self.tables
             else []
         )
-        self.release: dict[str, str] | None = None
+        self.release = release
 
     def close(self) -> None:
         self.db.close()

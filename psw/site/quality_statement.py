@@ -21,6 +21,11 @@ NOTE = (
 LOW_COVERAGE = 0.9
 
 
+def _counted(accepted: int, warned: int, nil: int) -> int:
+    """Trusts in a month's figures: a return accepted (with warnings or not), or nil."""
+    return accepted + warned + nil
+
+
 def coverage_section(rows: list[tuple]) -> str:
     header = [
         "month",
@@ -33,7 +38,7 @@ def coverage_section(rows: list[tuple]) -> str:
         "missing",
     ]
     body = [
-        [month, expected, ok + warned + nil, ok, warned, nil, rejected, missing]
+        [month, expected, _counted(ok, warned, nil), ok, warned, nil, rejected, missing]
         for month, expected, ok, warned, nil, rejected, missing in rows
     ]
     return b.section(
@@ -50,12 +55,12 @@ def known_issues(rows: list[tuple]) -> str:
     items = []
     if rows:
         month, expected, ok, warned, nil, rejected, missing = rows[0]
-        counted = ok + warned + nil
+        counted = _counted(ok, warned, nil)
         items.append(
             f"The latest month, {month}, is provisional: {counted} of {expected} trusts are "
             "in it so far, and it grows as returns arrive."
         )
-    low = [r[0] for r in rows[1:] if r[1] and (r[2] + r[3] + r[4]) / r[1] < LOW_COVERAGE]
+    low = [r[0] for r in rows[1:] if r[1] and _counted(*r[2:5]) / r[1] < LOW_COVERAGE]
     if low:
         items.append(
             f"Fewer than {LOW_COVERAGE:.0%} of trusts are in the figures for "

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from psw.core.settings import current
-from psw.core.sql import scalar
+from psw.core.sql import literal, scalar
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -97,4 +97,4 @@ def s3_secret_sql(settings: S3Settings, bucket: str) -> str:
 def _literal(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "'" + str(value).replace("'", "''") + "'"
+    return literal(str(value))

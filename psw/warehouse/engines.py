@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from psw.core.settings import current
+from psw.core.sql import literal
 from psw.lake.layout import Lake
 from psw.standard.reference import REGISTRY_COLUMNS
 
@@ -254,14 +255,12 @@ def _copy_table(cursor, db, schema: str, table: str, described) -> None:
     cursor.execute("select obj_description(%s::regclass)", [f"{schema}.{table}"])
     comment = cursor.fetchone()[0]
     if comment:
-        db.execute(f"comment on table {schema}.{table} is {_quote(comment)}")
+        db.execute(f"comment on table {schema}.{table} is {literal(comment)}")
     for column, _, column_comment in described:
         if column_comment:
-            db.execute(f'comment on column {schema}.{table}."{column}" is {_quote(column_comment)}')
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+            db.execute(
+                f'comment on column {schema}.{table}."{column}" is {literal(column_comment)}'
+            )
 
 
 def load_lake(kind: str, lake: Lake, registry: Path | None) -> LakeTables | None:

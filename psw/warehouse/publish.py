@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from psw.core.sql import scalar
+from psw.core.sql import literal, scalar
 from psw.lake.layout import Lake
 from psw.warehouse.releases import TABLE as RELEASES
 from psw.warehouse.releases import releases, releases_dir, write_releases_table
@@ -169,17 +169,13 @@ def _copy_comments(db) -> None:
         "and schema_name = ? and comment is not null",
         [PUBLISHED_SCHEMA],
     ).fetchall():
-        db.execute(f"comment on table {PUBLISHED_SCHEMA}.{table} is {_quote(comment)}")
+        db.execute(f"comment on table {PUBLISHED_SCHEMA}.{table} is {literal(comment)}")
     for table, column, comment in db.execute(
         "select table_name, column_name, comment from duckdb_columns() "
         "where database_name = 'warehouse' and schema_name = ? and comment is not null",
         [PUBLISHED_SCHEMA],
     ).fetchall():
-        db.execute(f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {_quote(comment)}')
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+        db.execute(f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {literal(comment)}')
 
 
 def check_disclosure(db: DuckDBPyConnection) -> None:

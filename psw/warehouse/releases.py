@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from psw.core.periods import parse_period
+from psw.core.sql import literal, scalar
 from psw.lake.layout import Lake
 from psw.warehouse.writer import remove_leftovers
 
@@ -46,6 +47,10 @@ COMMENTS = {
 
 class ReleaseRefused(RuntimeError):
     """The release was not made; the message says why."""
+
+
+class ReleaseExists(ReleaseRefused):
+    """A release of that month was made already (or its folder is taken): never remade."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def write_releases_table(db: DuckDBPyConnection, listed: list[dict[str, str]]) -
         target = (
             f"table published.{TABLE}" if column is None else f"column published.{TABLE}.{column}"
         )
-        db.execute(f"comment on {target} is '{text.replace(chr(39), chr(39) * 2)}'")
+        db.execute(f"comment on {target} is {literal(text)}")
 
 
 def make_release(
@@ -102,12 +107,12 @@ def make_release(
     target = folder / month
     if (target / MANIFEST).exists():
         made = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        raise ReleaseRefused(
+        raise ReleaseExists(
             f"release {month} was made at {made['published_at']} UTC and never changes; "
             "nothing was done"
         )
     if target.exists():
-        raise ReleaseRefused(f"{target} exists but holds no release: move it away first")
+        raise ReleaseExists(f"{target} exists but holds no release: move it away first")
     if not lake.serving.exists():
         raise ReleaseRefused(f"no serving database at {lake.serving} yet: `psw run` builds it")
     with duckdb.connect(str(lake.serving), read_only=True) as db:
@@ -151,21 +156,10 @@ def make_release(
 
 def _months_up_to(db: DuckDBPyConnection, last_day: dt.date) -> int:
     """Take out every row of a month after `last_day`; the number of tables kept."""
-    tables = [
-        name
-        for (name,) in db.execute(
-            "select table_name from duckdb_tables() where schema_name = 'published'"
-        ).fetchall()
-    ]
-    for name in tables:
-        columns = {
-            column
-            for (column,) in db.execute(
-                "select column_name from duckdb_columns() where schema_name = 'published' "
-                "and table_name = ?",
-                [name],
-            ).fetchall()
-        }
-        if "period_end" in columns:
-            db.execute(f'delete from published."{name}" where period_end > ?', [last_day])
-    return len(tables)
+    monthly = db.execute(
+        "select table_name from duckdb_columns() where schema_name = 'published' "
+        "and column_name = 'period_end'"
+    ).fetchall()
+    for (name,) in monthly:
+        db.execute(f'delete from published."{name}" where period_end > ?', [last_day])
+    return scalar(db, "select count(*) from duckdb_tables() where schema_name = 'published'")

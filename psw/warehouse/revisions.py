@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from psw.core.sql import scalar
+from psw.core.sql import literal, scalar
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -123,10 +123,10 @@ def record_revisions(
     for table in _measured(db, this):
         _mark_revised(db, table, BREAKDOWNS[table])
     for name, (_, comment) in COLUMNS.items():
-        db.execute(f"comment on column {SCHEMA}.{TABLE}.{name} is {_quote(comment)}")
+        db.execute(f"comment on column {SCHEMA}.{TABLE}.{name} is {literal(comment)}")
     db.execute(
         f"comment on table {SCHEMA}.{TABLE} is "
-        + _quote(
+        + literal(
             "Every published figure of a month already published that a later publish "
             "changed (the latest month is provisional: its figures grow as its returns "
             "arrive): previous and new value, when, and the submissions that caused it."
@@ -308,7 +308,7 @@ def _mark_revised(db, table: str, breakdown: str) -> None:
     )
     db.execute(
         f"comment on column {SCHEMA}.{table}.revised is "
-        + _quote(
+        + literal(
             "True when a figure of this row changed after it was first published "
             "(a late or corrected return): see published.revisions."
         )
@@ -321,7 +321,3 @@ def export_backup(db: DuckDBPyConnection, backup: Path) -> Path:
     partial = backup.with_name(f".{backup.name}.new")
     db.execute(f"copy {SCHEMA}.{TABLE} to '{partial}' (format parquet)")
     return partial
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
