@@ -223,3 +223,57 @@ def test_a_release_keeps_the_months_up_to_it_and_is_never_made_twice(tmp_path):
         "2025-06",
         "2025-07",
     ]  # nothing half made left beside them
+
+
+def test_workbook_text_is_never_a_formula_and_a_control_character_does_not_stop_it(tmp_path):
+    """A trust registry is the operator's file: a name starting with "=" stays text in
+    Excel (never a formula that runs), and a control character, which openpyxl refuses,
+    shows as its code instead of stopping the whole report."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "psw.duckdb"
+    with duckdb.connect(str(path)) as db:
+        db.execute("create schema published")
+        db.execute("create table published.trusts (trust_ods_code varchar, trust_name varchar)")
+        db.execute(
+            "insert into published.trusts values "
+            "('RV3', '=HYPERLINK(\"http://x\",\"y\")'), ('TAJ', 'Black\x01Country')"
+        )
+    with duckdb.connect(str(path), read_only=True) as db:
+        write_downloads(db, tmp_path, [])
+        assert csv_equals_table(db, tmp_path / "downloads" / "trusts.csv", "trusts")  # exact
+    book = load_workbook(tmp_path / "downloads" / WORKBOOK)  # not read-only: cell types
+    rows = {r[0].value: r[1] for r in book["trusts"].iter_rows(min_row=2)}
+    assert rows["RV3"].data_type == "s" and rows["RV3"].value == '=HYPERLINK("http://x","y")'
+    assert rows["TAJ"].value == "Black\\u0001Country"
+
+
+def test_the_workbook_notes_say_whether_the_figures_are_a_release():
+    from types import SimpleNamespace
+
+    from psw.site.national import workbook_notes
+
+    live = SimpleNamespace(built="now", latest=dt.date(2025, 6, 30), release=None)
+    assert dict(workbook_notes(live))["status"].startswith("Provisional")
+    made = {"release_month": "2025-06", "published_at": "2025-07-20 09:30:00"}
+    frozen = dict(workbook_notes(SimpleNamespace(**{**vars(live), "release": made})))
+    assert frozen["status"] == (
+        "Official release 2025-06, published 2025-07-20 09:30:00 UTC: these figures never change."
+    )
+
+
+def test_a_half_made_release_is_not_listed_and_a_month_before_the_first_is_refused(tmp_path):
+    from psw.warehouse.releases import ReleaseRefused, make_release, releases
+
+    folder = tmp_path / "serving" / "releases"
+    (folder / ".2025-06.99999999.new").mkdir(parents=True)  # a kill just before the rename
+    (folder / ".2025-06.99999999.new" / "release.json").write_text('{"release_month": "x"}')
+    assert releases(folder) == []
+    serving = tmp_path / "serving" / "psw.duckdb"
+    with duckdb.connect(str(serving)) as db:
+        db.execute("create schema published")
+        db.execute("create table published.psw_headcount (period_end date, headcount integer)")
+        db.execute("insert into published.psw_headcount values ('2025-05-31', 10)")
+    with pytest.raises(ReleaseRefused, match="the first month published is 2025-05"):
+        make_release(tmp_path, "2024-05", lambda *_: None)
+    assert sorted(p.name for p in folder.iterdir()) == [".2025-06.99999999.new"]

@@ -109,17 +109,30 @@ def _workbook(
         sheet.append(heading(sheet, [c[0] for c in result.description]))
         while batch := result.fetchmany(10_000):
             for row in batch:
-                sheet.append([_cell(v) for v in row])
+                sheet.append([_cell(sheet, v) for v in row])
     partial = path.with_name(f".{path.name}.partial")
     book.save(partial)
     partial.replace(path)
 
 
-def _cell(value: object) -> object:
-    """A value as Excel keeps it: dates stay dates, the rest as they are (Excel has no
-    timezone, so a timestamp is written as UTC without one)."""
+def _cell(sheet, value: object) -> object:
+    """A value as Excel keeps it: dates stay dates (Excel has no timezone, so a timestamp
+    is written as UTC without one), text stays text. Text that looks like a formula (a
+    name in the trust registry starting with "=", say) is written as text, never run, and
+    a control character Excel refuses, which would stop the whole workbook, is written as
+    its code."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     if isinstance(value, list | dict):
-        return str(value)
-    return value
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if text.startswith("="):
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+    return text

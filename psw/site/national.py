@@ -176,7 +176,11 @@ def workbook_notes(data: Published) -> list[tuple[str, str]]:
         ("latest month", f"{data.latest:%B %Y}" if data.latest else "none yet"),
         (
             "status",
-            "Provisional: management information that changes as returns arrive and are corrected.",
+            f"Official release {data.release['release_month']}, published "
+            f"{data.release['published_at']} UTC: these figures never change."
+            if data.release
+            else "Provisional: management information that changes as returns arrive and are "
+            "corrected.",
         ),
         ("disclosure control", NOTE.replace("<i>", "").replace("</i>", "")),
     ]

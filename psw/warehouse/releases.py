@@ -67,11 +67,13 @@ def releases_dir(data_dir: Path) -> Path:
 
 
 def releases(folder: Path) -> list[dict[str, str]]:
-    """Every release made, oldest month first, from each release's manifest."""
-    found = []
-    for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
-        found.append(json.loads(manifest.read_text(encoding="utf-8")))
-    return found
+    """Every release made, oldest month first, from each release's manifest (never one
+    being made, or left by a kill: those are in hidden `.<month>.<pid>.new` folders)."""
+    return [
+        json.loads(manifest.read_text(encoding="utf-8"))
+        for manifest in sorted(folder.glob(f"*/{MANIFEST}"))
+        if not manifest.parent.name.startswith(".")
+    ]
 
 
 def write_releases_table(db: DuckDBPyConnection, listed: list[dict[str, str]]) -> None:
@@ -116,11 +118,17 @@ def make_release(
     if not lake.serving.exists():
         raise ReleaseRefused(f"no serving database at {lake.serving} yet: `psw run` builds it")
     with duckdb.connect(str(lake.serving), read_only=True) as db:
-        latest = db.execute("select max(period_end) from published.psw_headcount").fetchone()
-    if not latest or latest[0] is None or latest[0] < last_day:
-        shown = f"{latest[0]:%Y-%m}" if latest and latest[0] else "none"
+        first, latest = db.execute(
+            "select min(period_end), max(period_end) from published.psw_headcount"
+        ).fetchone() or (None, None)
+    if latest is None or latest < last_day:
+        shown = f"{latest:%Y-%m}" if latest else "none"
         raise ReleaseRefused(
             f"no published figures for {month} yet (the latest month published is {shown})"
+        )
+    if first > last_day:  # a release of nothing, and never remade: a mistyped year, say
+        raise ReleaseRefused(
+            f"no published figures for {month}: the first month published is {first:%Y-%m}"
         )
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder, month)  # what a killed release left
