@@ -75,6 +75,8 @@ ONE_WORKER = frozenset(
     {
         *MARTS_SCENARIO,
         "test_disclosure.py",
+        "test_research_end_to_end.py",
+        "test_faults_published.py",
         "test_dagster_postgres.py",
         "test_iam.py",
         "test_hostile.py",
@@ -94,6 +96,7 @@ END_TO_END = frozenset(
         "test_disclosure.py",
         "test_incremental.py",
         "test_faults.py",
+        "test_faults_published.py",
         "test_intake.py",
         "test_ingest.py",
         "test_ingestion_dagster.py",

@@ -6,6 +6,7 @@ PostgreSQL, not in SQLite files."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -63,7 +64,14 @@ def test_the_deployed_instance_is_the_embedded_one_with_postgres_storage(tmp_pat
 
 def test_psw_run_on_a_postgres_instance(postgres, store, tmp_path, clean_rows, monkeypatch):
     database = postgres.create_database("psw_run")
-    env = platform_env(store, tmp_path, **postgres.dagster_env(database))
+    bi = postgres.create_database("psw_bi")  # issue 24: the copy for BI tools
+    env = platform_env(
+        store,
+        tmp_path,
+        **postgres.dagster_env(database),
+        PSW_SERVING_POSTGRES_URL=postgres.url.rsplit("/", 1)[0] + f"/{bi}",
+        PSW_SERVING_POSTGRES_READER_PASSWORD="reader-secret",
+    )
     for name, value in postgres.dagster_env(database).items():
         monkeypatch.setenv(name, value)  # for the instance this test opens at the end
     home = _home(tmp_path)
@@ -77,6 +85,7 @@ def test_psw_run_on_a_postgres_instance(postgres, store, tmp_path, clean_rows, m
     first = psw_run(env)
     assert "2 processed (1 rejected)" in first.stdout
     assert "serving database published" in first.stdout
+    assert "published schema copied to PostgreSQL for BI tools" in first.stdout
     again = psw_run(env)
     assert "nothing new" in again.stdout and "0 processed (0 rejected), 2 already" in again.stdout
 
@@ -94,6 +103,64 @@ def test_psw_run_on_a_postgres_instance(postgres, store, tmp_path, clean_rows, m
     with instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert instance.get_runs_count() == sum(runs.values())
+    _the_bi_copy_is_the_published_schema(postgres, bi, Path(env["PSW_DATA_DIR"]))
+
+
+def _the_bi_copy_is_the_published_schema(postgres, database: str, data: Path) -> None:
+    """Every published table in PostgreSQL with the serving file's columns, types, rows and
+    comments; role psw_reader reads it and can change nothing."""
+    import duckdb
+    import psycopg2
+
+    from psw.warehouse.serving_postgres import POSTGRES_TYPES
+
+    with duckdb.connect(str(data / "serving" / "psw.duckdb"), read_only=True) as db:
+        columns = db.execute(
+            "select table_name, column_name, data_type, comment from duckdb_columns() "
+            "where schema_name = 'published' order by table_name, column_index"
+        ).fetchall()
+        served = {
+            table: Counter(db.execute(f"select * from published.{table}").fetchall())
+            for table in {c[0] for c in columns}
+        }
+    copied = postgres.query(
+        database,
+        "select table_name, column_name, data_type, "
+        "col_description(format('published.%I', table_name)::regclass, ordinal_position) "
+        "from information_schema.columns where table_schema = 'published' "
+        "order by table_name, ordinal_position",
+    )
+    spelled = {
+        "timestamp": "timestamp without time zone",
+        "timestamptz": "timestamp with time zone",
+    }
+    assert copied == [
+        (t, c, spelled.get(POSTGRES_TYPES[k], POSTGRES_TYPES[k]), m) for t, c, k, m in columns
+    ]
+    assert len(served) >= 19 and sum(map(len, served.values())) > 100
+    for table, rows in served.items():
+        assert Counter(postgres.query(database, f"select * from published.{table}")) == rows, table
+
+    reader = psycopg2.connect(
+        host="127.0.0.1", port=postgres.port, user="psw_reader", dbname=database
+    )
+    reader.autocommit = True
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("select count(*) from published.psw_headcount")
+            assert cursor.fetchone()[0] == sum(served["psw_headcount"].values())
+            cursor.execute("set default_transaction_read_only = off")  # its default only
+            for sql in (
+                "delete from published.psw_headcount",
+                "update published.trusts set trust_name = 'x'",
+                "create table published.mine (n int)",
+                "create table public.mine (n int)",
+                "drop table published.trusts",
+            ):
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cursor.execute(sql)
+    finally:
+        reader.close()
 
 
 def test_the_upload_sensor_on_a_postgres_instance(postgres, store, tmp_path, monkeypatch):

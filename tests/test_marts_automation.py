@@ -245,12 +245,14 @@ def test_a_return_accepted_before_the_tick_after_a_request_is_not_lost(instance)
 def test_publishing_on_a_platform_that_never_built_says_why(tmp_path, monkeypatch, asset, says):
     """Launched from the UI before any build: a plain failure naming what is missing,
     nothing written (no half-made serving file or report folder)."""
-    from orchestration.marts import assets
+    from orchestration.marts import publication
 
     monkeypatch.setenv("PSW_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("PSW_LAKE_URL", raising=False)
     with dg.instance_for_test() as instance:
-        result = dg.materialize([getattr(assets, asset)], instance=instance, raise_on_error=False)
+        result = dg.materialize(
+            [getattr(publication, asset)], instance=instance, raise_on_error=False
+        )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert says in failure.step_failure_data.error.message

@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration.marts.assets import (
+from orchestration.marts.assets import psw_dbt_models
+from orchestration.marts.publication import (
     marts_job,
     national_report,
-    psw_dbt_models,
     report_job,
     republish_job,
     serving_database,
+    serving_postgres,
     trust_histories,
 )
 from orchestration.marts.resources import dbt_resource
@@ -17,7 +18,13 @@ from orchestration.marts.sensors import marts_automation
 
 def build() -> dg.Definitions:
     return dg.Definitions(
-        assets=[psw_dbt_models, serving_database, national_report, trust_histories],
+        assets=[
+            psw_dbt_models,
+            serving_database,
+            national_report,
+            trust_histories,
+            serving_postgres,
+        ],
         jobs=[marts_job, report_job, republish_job],
         sensors=[marts_automation],
         resources={"dbt": dbt_resource()},

@@ -112,6 +112,19 @@ class Settings(BaseModel):
         "(an email address or a web address), shown on every page; unset, the pages say "
         "that no contact has been set.",
     )
+    serving_postgres_url: SecretStr | None = _var(
+        None,
+        "PSW_SERVING_POSTGRES_URL",
+        "A PostgreSQL URL (postgresql://user:password@host:port/database, a user with "
+        "rights to create) into which every publish copies schema published, for BI tools "
+        "that cannot open a DuckDB file; unset, nothing is copied.",
+    )
+    serving_postgres_reader_password: SecretStr | None = _var(
+        None,
+        "PSW_SERVING_POSTGRES_READER_PASSWORD",
+        "The password of role psw_reader, which may read that copy and do nothing else; "
+        "unset, psw_reader cannot log in (grant it to people's own roles instead).",
+    )
     dagster_home: Path | None = _var(
         None,
         "DAGSTER_HOME",
@@ -153,6 +166,17 @@ class Settings(BaseModel):
 
     def secret_access_key(self) -> str | None:
         return self.secret_key.get_secret_value() if self.secret_key else None
+
+    def serving_postgres(self) -> tuple[str, str | None] | None:
+        """Where the published schema is copied for BI tools, and psw_reader's password;
+        None when no copy is made."""
+        if self.serving_postgres_url is None:
+            return None
+        password = self.serving_postgres_reader_password
+        return (
+            self.serving_postgres_url.get_secret_value(),
+            password.get_secret_value() if password else None,
+        )
 
 
 @cache
