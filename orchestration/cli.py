@@ -200,13 +200,16 @@ def cmd_release(args: argparse.Namespace) -> int:
     """Freeze an official release of the figures for the months up to YYYY-MM."""
     from psw.lake.layout import Lake
     from psw.site.national import build_report
+    from psw.standard.model import load_standard
     from psw.storage import data_dir
+    from psw.warehouse.dbt_docs import static_docs
     from psw.warehouse.releases import ReleaseExists, ReleaseRefused, make_release
 
     lake, month = Lake(data_dir()), f"{args.month:%Y-%m}"
 
     def report(serving: Path, out: Path, release: dict[str, str]) -> None:
-        build_report(serving, out, lake.chart_cache, release=release)
+        docs = static_docs(lake.docs_cache)
+        build_report(serving, out, lake.chart_cache, release=release, docs=docs)
 
     try:
         made = make_release(lake.root, month, report)
@@ -218,6 +221,12 @@ def cmd_release(args: argparse.Namespace) -> int:
         f"open {made.folder / 'report' / 'index.html'} (listed in published.releases from "
         "the next publish)"
     )
+    due = load_standard().publication.release_due(month)
+    early = dt.datetime.now(dt.UTC).date() < due
+    print(
+        f"the release calendar had it due on {due:%-d %B %Y}"
+        + (": made early, by your decision" if early else "")
+    )
     return EXIT_OK
 
 
@@ -226,6 +235,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from psw.lake.layout import Lake
     from psw.site.national import build_report
     from psw.storage import data_dir
+    from psw.warehouse.dbt_docs import static_docs
 
     lake = Lake(data_dir())
     if not lake.serving.exists():
@@ -235,7 +245,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     out = Path(args.out) if args.out else lake.report
-    built = build_report(lake.serving, out, lake.chart_cache)
+    built = build_report(lake.serving, out, lake.chart_cache, docs=static_docs(lake.docs_cache))
     print(
         f"national report: {built.pages} pages in {built.seconds:.1f} s; open {out / 'index.html'}"
     )

@@ -167,15 +167,18 @@ def validate_argv(path, *extra: str, trust: str = TRUST, period: str = PERIOD) -
 # test's data folder can share one cache: each test's report then draws only the charts
 # no earlier test drew (test_charts.py tests the cache itself).
 SHARED_CHARTS = Path(os.environ.get("TMPDIR", "/tmp")) / f"psw-test-charts-{os.getuid()}"
+SHARED_DOCS = Path(os.environ.get("TMPDIR", "/tmp")) / f"psw-test-dbt-docs-{os.getuid()}"
 
 
 def platform_env(server, root: Path, **extra: str) -> dict[str, str]:
     """The environment of a `psw` process talking to a local S3 server, state under root."""
     cache = root / "data" / "cache"
-    if not (cache / "charts").exists():
-        SHARED_CHARTS.mkdir(parents=True, exist_ok=True)
-        cache.mkdir(parents=True, exist_ok=True)
-        (cache / "charts").symlink_to(SHARED_CHARTS, target_is_directory=True)
+    # Charts and dbt docs are cached by what they show: every test platform shares them.
+    for name, shared in (("charts", SHARED_CHARTS), ("dbt-docs", SHARED_DOCS)):
+        if not (cache / name).exists():
+            shared.mkdir(parents=True, exist_ok=True)
+            cache.mkdir(parents=True, exist_ok=True)
+            (cache / name).symlink_to(shared, target_is_directory=True)
     env = {
         **os.environ,
         "PSW_S3_ENDPOINT_URL": server.endpoint_url,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -364,6 +365,7 @@ def test_a_release_is_frozen_refused_twice_and_never_changed_by_a_later_upload(s
     made = psw(env, "release", "2025-06")
     assert made.returncode == 0, made.stderr
     assert "release 2025-06:" in made.stdout
+    assert "the release calendar had it due on 25 July 2025" in made.stdout
     frozen = _digests(folder)
     assert {"psw.duckdb", "release.json", "report/index.html"} <= frozen.keys()
     assert "report/downloads/psw_published.xlsx" in frozen
@@ -405,3 +407,14 @@ def test_a_release_is_frozen_refused_twice_and_never_changed_by_a_later_upload(s
     assert _digests(folder) == frozen  # every byte of the release as it was
     live = (data / "serving" / "report" / "index.html").read_text()
     assert "href='../releases/2025-06/report/index.html'" in live and "Provisional" in live
+    assert "The next official release, of " in live  # the release calendar
+    # The data-quality statement counts the figures changed since the release.
+    with duckdb.connect(str(serving), read_only=True) as db:
+        changed = db.execute(
+            "select count(distinct (period_end, geography_code, table_name, breakdown, "
+            "measure)) from published.revisions where period_end <= '2025-06-30' "
+            "and revised_at > (select published_at from published.releases)"
+        ).fetchone()[0]
+    statement = (data / "serving" / "report" / "data-quality.html").read_text()
+    assert changed > 0 and "Revisions to official releases" in statement
+    assert re.search(rf"<td[^>]*>2025-06</td>\s*<td[^>]*>{changed}</td>", statement), statement

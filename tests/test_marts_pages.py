@@ -35,6 +35,10 @@ def test_the_national_report_is_built_after_each_publish(scenario, tmp_path):
     result = psw_command(scenario["env"], "report", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"national report: {len(pages)} pages" in result.stdout
+    # dbt's docs beside it (issue 24): every exposure, and no usage tracking.
+    docs = (report / "dbt-docs" / "index.html").read_text()
+    assert '"send_anonymous_usage_stats": false' in docs and "exposure.psw.report_site" in docs
+    assert "href='dbt-docs/index.html'" in (report / "data-dictionary.html").read_text()
     rv3 = (out / "trust-RV3.html").read_text()
     assert "<h2>Data quality</h2>" in rv3 and "median of all trusts" in rv3
     index = (out / "index.html").read_text()

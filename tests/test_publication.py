@@ -277,3 +277,74 @@ def test_a_half_made_release_is_not_listed_and_a_month_before_the_first_is_refus
     with pytest.raises(ReleaseRefused, match="the first month published is 2025-05"):
         make_release(tmp_path, "2024-05", lambda *_: None)
     assert sorted(p.name for p in folder.iterdir()) == [".2025-06.99999999.new"]
+
+
+def test_the_release_calendar_names_the_release_due_and_the_next():
+    """The standard's calendar: a month's release is due on the 25th of the next month.
+    A release covers every month up to its own, so only the latest month due matters."""
+    from psw.standard.model import load_standard
+    from psw.warehouse.releases import calendar
+
+    assert load_standard().publication.release_due("2025-12") == dt.date(2026, 1, 25)
+    before = calendar(None, dt.date(2025, 7, 24))  # June's release day not yet come
+    assert before.overdue == ("2025-05", dt.date(2025, 6, 25))
+    assert before.upcoming == ("2025-06", dt.date(2025, 7, 25))
+    on_the_day = calendar("2025-05", dt.date(2025, 7, 25))
+    assert on_the_day.overdue == ("2025-06", dt.date(2025, 7, 25))
+    made = calendar("2025-06", dt.date(2025, 8, 24))
+    assert made.overdue is None and made.upcoming == ("2025-07", dt.date(2025, 8, 25))
+
+
+def test_the_release_sensor_says_what_is_due_and_never_releases(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.marts.sensors import release_calendar
+    from psw.standard.model import load_standard
+    from psw.warehouse.releases import calendar
+
+    monkeypatch.setenv("PSW_DATA_DIR", str(tmp_path))
+    due_month, due = calendar(None, dt.datetime.now(dt.UTC).date()).overdue
+
+    def tick() -> str:
+        with dg.instance_for_test() as instance:
+            result = release_calendar.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert not result.run_requests  # a person releases, never the platform
+        return result.skip_message
+
+    assert "not published yet (the latest month published: none)" in tick()
+    (tmp_path / "serving").mkdir()
+    last_day = load_standard().publication.release_due(due_month).replace(day=1)
+    with duckdb.connect(str(tmp_path / "serving" / "psw.duckdb")) as db:
+        db.execute("create schema published")
+        db.execute(
+            "create table published.psw_headcount as select ?::date - 1 as period_end", [last_day]
+        )
+    assert tick() == (
+        f"the official release of {due_month} was due on {due:%Y-%m-%d} and is not made: "
+        f"once its figures are signed off, run `psw release {due_month}`"
+    )
+    release = tmp_path / "serving" / "releases" / due_month
+    release.mkdir(parents=True)
+    (release / "release.json").write_text(f'{{"release_month": "{due_month}"}}')
+    assert tick().startswith(f"every release due is made (the latest: {due_month}); the next")
+
+
+def test_every_exposure_depends_on_every_published_model():
+    """dbt's exposures (the serving file, the report, the downloads, the PostgreSQL copy)
+    each carry the whole published schema: a published model added later is in all."""
+    import json
+
+    from psw.warehouse.writer import manifest_path
+
+    manifest = json.loads(manifest_path().read_text())
+    published = {
+        key
+        for key, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "published"
+    }
+    exposures = manifest["exposures"]
+    assert len(published) >= 17 and {e["name"] for e in exposures.values()} == {
+        "serving_file", "report_site", "report_downloads", "bi_postgres_copy"
+    }  # fmt: skip
+    for exposure in exposures.values():
+        assert set(exposure["depends_on"]["nodes"]) == published, exposure["name"]

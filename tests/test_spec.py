@@ -212,6 +212,9 @@ def test_a_standard_the_platform_cannot_use_is_refused_with_what_and_where(tmp_p
                 "manager of a peer service), family: LEADERSHIP",
             )
         ),
+        "publication: release_day must be 1-28, not 31": text.replace(
+            "release_day: 25", "release_day: 31", 1
+        ),
         "code_lists.role_category\\[0\\] \\(PSW\\): missing key\\(s\\) family": text.replace(
             "{code: PSW, label: Peer support worker, family: PEER_SUPPORT_WORK}",
             "{code: PSW, label: Peer support worker}",

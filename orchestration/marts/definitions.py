@@ -13,7 +13,7 @@ from orchestration.marts.publication import (
     trust_histories,
 )
 from orchestration.marts.resources import dbt_resource
-from orchestration.marts.sensors import marts_automation
+from orchestration.marts.sensors import marts_automation, release_calendar
 
 
 def build() -> dg.Definitions:
@@ -26,6 +26,6 @@ def build() -> dg.Definitions:
             serving_postgres,
         ],
         jobs=[marts_job, report_job, republish_job],
-        sensors=[marts_automation],
+        sensors=[marts_automation, release_calendar],
         resources={"dbt": dbt_resource()},
     )

@@ -88,7 +88,10 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         raise dg.Failure(
             f"no serving database at {lake.serving} yet: a successful build publishes it"
         )
-    report = build_report(lake.serving, lake.report, lake.chart_cache)
+    from psw.warehouse.dbt_docs import static_docs
+
+    docs = static_docs(lake.docs_cache)  # made once per version of the dbt project
+    report = build_report(lake.serving, lake.report, lake.chart_cache, docs=docs)
     return dg.MaterializeResult(
         metadata={
             "path": str(report.folder / "index.html"),

@@ -136,6 +136,11 @@ class Lake:
         """Charts already drawn, by the hash of their specification (psw/site/charts.py)."""
         return self.root / "cache" / "charts"
 
+    @property
+    def docs_cache(self) -> Path:
+        """The static dbt docs, by version of the dbt project (psw/warehouse/dbt_docs.py)."""
+        return self.root / "cache" / "dbt-docs"
+
     # ---- the lake: landed returns ----------------------------------------------------
 
     @staticmethod

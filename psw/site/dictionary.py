@@ -15,6 +15,7 @@ from psw.site.downloads import FOLDER, WORKBOOK, published_tables
 from psw.site.published import Published
 
 PAGE = "data-dictionary.html"
+DBT_DOCS = "dbt-docs/index.html"  # psw.warehouse.dbt_docs, copied by the report
 NOTE = (
     "Each table is in schema <code>published</code> of the serving database and is also a "
     "CSV download; every count in it has been through disclosure control."
@@ -42,9 +43,20 @@ def dictionary(data: Published) -> dict[str, tuple[str, list[tuple[str, str, str
     }
 
 
-def dictionary_page(data: Published, links: Links, stamp: str, footer: Links = ()) -> str:
+def dictionary_page(
+    data: Published, links: Links, stamp: str, footer: Links = (), dbt_docs: bool = False
+) -> str:
     tables = dictionary(data)
     sections = [b.section("Tables", b.link_list([(f"#{table}", table) for table in tables]))]
+    if dbt_docs:
+        sections.append(
+            b.section(
+                "How each table is made",
+                f"<p>The <a href='{DBT_DOCS}'>dbt documentation of the platform</a> "
+                "describes every model the published tables are built from, with its code, "
+                "its tests and its lineage, from the returns to these tables.</p>",
+            )
+        )
     for table, (meaning, columns) in tables.items():
         header = ["column", "type", "meaning"]
         caption = f"Columns of published.{table}"

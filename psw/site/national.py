@@ -9,6 +9,7 @@ published: perturbed, as the ONS did for Census 2021 (docs/disclosure-control.md
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -27,14 +28,15 @@ from psw.site import sections as s
 from psw.site.accessibility import PAGE as ACCESSIBILITY
 from psw.site.accessibility import accessibility_page
 from psw.site.charts import cached_in
+from psw.site.dictionary import DBT_DOCS, dictionary_page
 from psw.site.dictionary import PAGE as DICTIONARY
-from psw.site.dictionary import dictionary_page
 from psw.site.downloads import FOLDER, WORKBOOK, write_downloads
 from psw.site.methodology import PAGE as METHODOLOGY
 from psw.site.methodology import methodology_page
 from psw.site.published import Published
 from psw.site.quality_statement import PAGE as QUALITY_STATEMENT
 from psw.site.quality_statement import quality_statement_page
+from psw.warehouse.releases import calendar
 from psw.warehouse.writer import REPORT_SOURCE, remove_leftovers, serving_identity
 
 # The breakdowns of psw_role_diversity shown on the national page, in this order.
@@ -74,11 +76,17 @@ class ReportBuilt:
 
 
 def build_report(
-    serving: Path, out: Path, charts: Path | None = None, release: dict[str, str] | None = None
+    serving: Path,
+    out: Path,
+    charts: Path | None = None,
+    release: dict[str, str] | None = None,
+    docs: Path | None = None,
 ) -> ReportBuilt:
     """Write the site for the serving database at `serving` to the folder `out`, keeping
     the charts drawn in `charts` (Lake.chart_cache) when given; `release` (its manifest)
-    when these are an official release's frozen figures."""
+    when these are an official release's frozen figures; `docs`, the static dbt docs
+    page (psw.warehouse.dbt_docs), copied to dbt-docs/index.html and linked from the
+    data dictionary."""
     started = time.monotonic()
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out.parent, out.name)  # what a killed build left
@@ -93,7 +101,7 @@ def build_report(
         for ods, name, region in data.trusts:
             pages.append((f"trust-{ods}.html", trust_page(data, ods, name, region)))
         home, stamp = [("index.html", "England")], _stamp(data)
-        pages.append((DICTIONARY, dictionary_page(data, home, stamp, FOOTER)))
+        pages.append((DICTIONARY, dictionary_page(data, home, stamp, FOOTER, docs is not None)))
         pages.append((METHODOLOGY, methodology_page(stamp, home, FOOTER)))
         statement = quality_statement_page(data, stamp, home, FOOTER)
         pages.append((QUALITY_STATEMENT, statement))
@@ -103,6 +111,9 @@ def build_report(
     for name, text in pages:
         (staging / name).write_text(text, encoding="utf-8")
     write_stylesheet(staging)  # one copy, which every page links
+    if docs is not None:
+        (staging / DBT_DOCS).parent.mkdir()
+        shutil.copyfile(docs, staging / DBT_DOCS)
     (staging / REPORT_SOURCE).write_text(source)
     old = out.with_name(f".{out.name}.{os.getpid()}.old")
     if out.exists():
@@ -207,7 +218,26 @@ def _stamp(data: Published) -> Markup:
             for m in data.releases
         )
         stamp += Markup(" Official releases, which never change: {}.").format(links)
-    return stamp
+    return stamp + _calendar_note(data, dt.datetime.now(dt.UTC).date())
+
+
+def _calendar_note(data: Published, today: dt.date) -> str:
+    """The release calendar as it stands: a release due and not made, and the next one."""
+    made = data.releases[-1] if data.releases else None
+    standing = calendar(made, today)
+    note = ""
+    if standing.overdue and data.latest and standing.overdue[0] <= f"{data.latest:%Y-%m}":
+        month, due = standing.overdue
+        note += f" The official release of {_month(month)}'s figures was due on {due:%-d %B %Y}."
+    month, due = standing.upcoming
+    return (
+        note
+        + f" The next official release, of {_month(month)}'s figures, is due on {due:%-d %B %Y}."
+    )
+
+
+def _month(month: str) -> str:
+    return f"{dt.date(int(month[:4]), int(month[5:]), 1):%B %Y}"
 
 
 def _page(title: str, data: Published, sections: list[str], links, place) -> str:

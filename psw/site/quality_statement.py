@@ -80,9 +80,46 @@ def known_issues(rows: list[tuple]) -> str:
     return b.section("Known issues", str(Markup("<ul>{}</ul>").format(listed)))
 
 
+# A figure changed since a release: a revision, after the release was made, of a month the
+# release covers. One figure counts once however often it changed since.
+SINCE_RELEASE = """
+    select r.release_month,
+           count(distinct (v.period_end, v.geography_code, v.table_name, v.breakdown, v.measure)),
+           count(distinct v.period_end),
+           strftime(max(v.revised_at), '%Y-%m-%d %H:%M')
+    from published.releases as r
+    join published.revisions as v
+      on strftime(v.period_end, '%Y-%m') <= r.release_month and v.revised_at > r.published_at
+    group by r.release_month
+    order by r.release_month desc
+"""
+
+
+def revisions_to_releases(data: Published) -> str:
+    """How far the live figures have moved from each official release (none: nothing)."""
+    if not data.releases or not {"releases", "revisions"} <= data.tables:
+        return ""
+    changed = {month: row for month, *row in data.rows(SINCE_RELEASE)}
+    body = [[month, *changed.get(month, (0, 0, "none"))] for month in reversed(data.releases)]
+    header = ["release", "figures changed since", "months affected", "latest change (UTC)"]
+    return b.section(
+        "Revisions to official releases",
+        "<p>A release never changes. When a late or corrected return changes a figure of "
+        "a month a release covers, the live figures change and the change is recorded "
+        "against that release: each change, with the value before and after and the "
+        "returns that caused it, is a row of the revisions table (download below).</p>",
+        b.table(header, body, "Figures changed since each release", download="revisions"),
+    )
+
+
 def quality_statement_page(data: Published, stamp: str, links: Links, footer: Links) -> str:
     rows = data.coverage()
-    sections = [known_issues(rows), coverage_section(rows), quality.quality_nationally(data)]
+    sections = [
+        known_issues(rows),
+        revisions_to_releases(data),
+        coverage_section(rows),
+        quality.quality_nationally(data),
+    ]
     return b.report_page(
         "Data-quality statement", stamp, NOTE, [s for s in sections if s], links, footer
     )

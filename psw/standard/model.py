@@ -7,6 +7,7 @@ synthetic generator and the dbt seeds and sources (psw/warehouse/dbt_artifacts.p
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -114,6 +115,20 @@ class DataQuality:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """The release calendar (see the YAML): when each month's official release is due."""
+
+    release_months_after: int
+    release_day: int
+
+    def release_due(self, month: str) -> dt.date:
+        """The day the official release of `month` (YYYY-MM) is due."""
+        year, number = (int(part) for part in month.split("-"))
+        index = year * 12 + number - 1 + self.release_months_after
+        return dt.date(index // 12, index % 12 + 1, self.release_day)
+
+
+@dataclass(frozen=True)
 class Standard:
     name: str
     version: str
@@ -128,6 +143,7 @@ class Standard:
     thresholds: dict
     disclosure: Disclosure
     data_quality: DataQuality
+    publication: Publication
     _by_name: dict[str, Column] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, name: str) -> Column:
@@ -271,8 +287,23 @@ def _load(path: Path) -> Standard:
         data_quality=_data_quality(
             shape.entry(raw["data_quality"], "data_quality", shape.DATA_QUALITY_KEYS), columns
         ),
+        publication=_publication(
+            shape.entry(raw["publication"], "publication", shape.PUBLICATION_KEYS)
+        ),
         _by_name={c.name: c for c in columns},
     )
+
+
+def _publication(raw: dict) -> Publication:
+    publication = Publication(int(raw["release_months_after"]), int(raw["release_day"]))
+    if not 1 <= publication.release_day <= 28:
+        raise StandardError(f"publication: release_day must be 1-28, not {publication.release_day}")
+    if not 1 <= publication.release_months_after <= 12:
+        raise StandardError(
+            "publication: release_months_after must be 1-12, not "
+            f"{publication.release_months_after}"
+        )
+    return publication
 
 
 def _data_quality(raw: dict, columns: tuple[Column, ...]) -> DataQuality:

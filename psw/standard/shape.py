@@ -21,7 +21,7 @@ def keys(required: str, optional: str = "") -> tuple[set[str], set[str]]:
 
 TOP_KEYS = keys(
     "standard version grain limits columns code_lists ethnic_groups role_families "
-    "personal_data_columns rules thresholds data_quality disclosure"
+    "personal_data_columns rules thresholds data_quality disclosure publication"
 )
 COLUMN_KEYS = keys(
     "name type required description",
@@ -37,6 +37,7 @@ THRESHOLD_KEYS = keys(
     "headcount_swing_share headcount_swing_people"
 )
 DATA_QUALITY_KEYS = keys("due_day completeness_columns not_stated_columns")
+PUBLICATION_KEYS = keys("release_months_after release_day")
 DISCLOSURE_KEYS = keys(
     "method perturbation_ratio perturbed_columns exempt_columns pay_min_assignments "
     "pay_rounding_gbp"

@@ -11,6 +11,7 @@ sheet's drop-downs point at). `docs/spec/` holds the published copy; a test keep
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,8 @@ def _blocks(standard: Standard) -> list[tuple[str, Any]]:
                 "text. The kind of role is role_category.",
             ],
         ),
+        ("h2", "When returns are due, and when the figures are released"),
+        ("list", _calendar(standard)),
         ("h2", "Columns"),
         (
             "table",
@@ -122,6 +125,29 @@ def _blocks(standard: Standard) -> list[tuple[str, Any]]:
             )
         )
     return blocks
+
+
+def _calendar(standard: Standard) -> list[str]:
+    """The submission deadline and the release calendar, with the standard's example month."""
+    due, publication = standard.data_quality.due_day, standard.publication
+    month = standard.column("reporting_period_end").example[:7]
+    shown = dt.date(int(month[:4]), int(month[5:]), 1).strftime("%B %Y")
+    release = publication.release_due(month)
+    n = publication.release_months_after
+    after = AFTER.get(n, f"the month {n} months after it")
+    return [
+        f"Send each month's return by day {due} of the following month: it then counts as "
+        "on time in your data-quality score. A later return is still accepted.",
+        f"The figures for a month are released as official statistics on day "
+        f"{publication.release_day} of {after}: "
+        f"{shown}'s on {release.day} {release:%B %Y}. A release never changes.",
+        "The live figures stay provisional: a late or corrected return changes them, before "
+        "a month's release or after it. A change to a month already released is published "
+        "as a revision against that release; the release itself stays as it was.",
+    ]
+
+
+AFTER = {1: "the following month", 2: "the second month after it", 3: "the third month after it"}
 
 
 def _md(text: object, cell: bool = False) -> str:

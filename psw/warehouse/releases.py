@@ -45,6 +45,37 @@ COMMENTS = {
 }
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """Where the release calendar stands on a day: the month whose release is due and not
+    made (None when every due release is made), and the next release to come."""
+
+    overdue: tuple[str, dt.date] | None
+    upcoming: tuple[str, dt.date]
+
+
+def calendar(latest_made: str | None, today: dt.date) -> Calendar:
+    """The release calendar of the standard (its `publication` section) on `today`,
+    given the latest release made (YYYY-MM). A release covers every month up to its
+    own, so only the latest month due matters."""
+    from psw.standard.model import load_standard
+
+    publication = load_standard().publication
+    month = _shift(f"{today:%Y-%m}", -publication.release_months_after)
+    if publication.release_due(month) > today:
+        month = _shift(month, -1)  # this month's release day has not come yet
+    overdue = None
+    if latest_made is None or latest_made < month:
+        overdue = (month, publication.release_due(month))
+    upcoming = _shift(month, 1)
+    return Calendar(overdue, (upcoming, publication.release_due(upcoming)))
+
+
+def _shift(month: str, months: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 class ReleaseRefused(RuntimeError):
     """The release was not made; the message says why."""
 
@@ -117,16 +148,14 @@ def make_release(
         raise ReleaseExists(f"{target} exists but holds no release: move it away first")
     if not lake.serving.exists():
         raise ReleaseRefused(f"no serving database at {lake.serving} yet: `psw run` builds it")
-    with duckdb.connect(str(lake.serving), read_only=True) as db:
-        first, latest = db.execute(
-            "select min(period_end), max(period_end) from published.psw_headcount"
-        ).fetchone() or (None, None)
+    first, latest = published_months(lake.serving)
     if latest is None or latest < last_day:
         shown = f"{latest:%Y-%m}" if latest else "none"
         raise ReleaseRefused(
             f"no published figures for {month} yet (the latest month published is {shown})"
         )
-    if first > last_day:  # a release of nothing, and never remade: a mistyped year, say
+    # A release of nothing, and never remade: a mistyped year, say.
+    if first is not None and first > last_day:
         raise ReleaseRefused(
             f"no published figures for {month}: the first month published is {first:%Y-%m}"
         )
@@ -160,6 +189,17 @@ def make_release(
         if path.is_file():
             os.chmod(path, 0o444)  # a release never changes
     return Release(month, target, made["published_at"], made["figures_as_at"], tables)
+
+
+def published_months(serving: Path) -> tuple[dt.date | None, dt.date | None]:
+    """The first and the latest month (last day) with published figures."""
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as db:
+        first, latest = db.execute(
+            "select min(period_end), max(period_end) from published.psw_headcount"
+        ).fetchone() or (None, None)
+    return first, latest
 
 
 def _months_up_to(db: DuckDBPyConnection, last_day: dt.date) -> int:
