@@ -348,3 +348,23 @@ def test_every_exposure_depends_on_every_published_model():
     }  # fmt: skip
     for exposure in exposures.values():
         assert set(exposure["depends_on"]["nodes"]) == published, exposure["name"]
+
+
+def test_every_published_model_has_an_enforced_contract_on_duckdb():
+    """The published tables' columns and types are a dbt contract (issue 24): every column
+    of every published model has a data_type, and DuckDB builds enforce it."""
+    import json
+
+    from psw.warehouse.writer import manifest_path
+
+    manifest = json.loads(manifest_path().read_text())
+    published = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "published"
+    ]
+    assert len(published) >= 17
+    for node in published:
+        assert node["contract"]["enforced"], node["name"]
+        untyped = [c for c, column in node["columns"].items() if not column.get("data_type")]
+        assert node["columns"] and not untyped, (node["name"], untyped)
