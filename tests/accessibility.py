@@ -52,11 +52,12 @@ window.addEventListener("load", function () {
 """
 
 
-# A check's result, to the frame the page is shown in (see _run).
+# A check's result, to the frame the page is shown in (see _run), named by the page's
+# place among the pages checked together.
 REPORT = """
 <script>
 function psw_report(id, text) {
-  window.parent.postMessage({id: id, text: text}, "*");
+  window.parent.postMessage({id: id + "-%d", text: text}, "*");
 }
 </script>
 """
@@ -64,8 +65,7 @@ function psw_report(id, text) {
 # exactly `width` px wide, as wide as a phone's screen: the page's media queries, layout
 # and scripts see that width; the frame relays what the check found into its own DOM.
 FRAME = """<!doctype html><html lang="en"><head><title>check</title></head>
-<body style="margin:0"><iframe src="%s" title="page" style="width:%dpx;height:2000px;border:0">
-</iframe><script>
+<body style="margin:0">%s<script>
 window.addEventListener("message", function (event) {
   var out = document.createElement("pre");
   out.id = event.data.id;
@@ -80,25 +80,46 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+AXE_RUN = RUN % (AXE.resolve().as_uri(), json.dumps(TAGS))
+
+
 def axe_violations(page: Path, width: int = 1280) -> list[dict]:
     """The WCAG A and AA violations axe finds on `page` at `width` px."""
-    return _run(page, width, RUN % (AXE.resolve().as_uri(), json.dumps(TAGS)), "axe-result")
+    return _run([page], width, AXE_RUN, ["axe-result"])[0]["axe-result"]
 
 
 def layout(page: Path, width: int) -> dict:
     """How `page` lays out in a window `width` px wide: the page's own width (wider than
     the window: the whole page scrolls sideways) and the smallest chart text as drawn on
     screen, in px (a chart narrower than its SVG is scaled down, text and all)."""
-    return _run(page, width, LAYOUT, "layout-result")
+    return _run([page], width, LAYOUT, ["layout-result"])[0]["layout-result"]
 
 
-def _run(page: Path, width: int, script: str, result: str):
-    """The JSON `script` writes into <pre id=`result`>, run on a copy of `page`."""
-    html = page.read_text(encoding="utf-8")
-    checked = page.with_name(f".checked-{page.name}")
-    checked.write_text(html.replace("</body>", REPORT + script + "</body>", 1), encoding="utf-8")
-    frame = page.with_name(f".frame-{page.name}")
-    frame.write_text(FRAME % (checked.as_uri(), width), encoding="utf-8")
+def checked(pages: list[Path], width: int) -> list[tuple[list[dict], dict]]:
+    """Each page's axe violations and layout at `width` px, from one browser: the pages
+    side by side in frames of that width (a browser's start costs more than a check)."""
+    found = _run(pages, width, AXE_RUN + LAYOUT, ["axe-result", "layout-result"])
+    return [(f["axe-result"], f["layout-result"]) for f in found]
+
+
+def _run(pages: list[Path], width: int, script: str, results: list[str]) -> list[dict]:
+    """For each page, the JSON `script` writes into <pre id=`result`> for each of
+    `results`, run on a copy of the page."""
+    copies = []
+    for number, page in enumerate(pages):
+        html = page.read_text(encoding="utf-8")
+        copy = page.with_name(f".checked-{number}-{page.name}")
+        copy.write_text(
+            html.replace("</body>", REPORT % number + script + "</body>", 1), encoding="utf-8"
+        )
+        copies.append(copy)
+    frames = "".join(
+        f'<iframe src="{copy.as_uri()}" title="page {number}" '
+        f'style="width:{width}px;height:2000px;border:0"></iframe>'
+        for number, copy in enumerate(copies)
+    )
+    frame = pages[0].with_name(f".frame-{pages[0].name}")
+    frame.write_text(FRAME % frames, encoding="utf-8")
     try:
         done = subprocess.run(
             [
@@ -117,9 +138,17 @@ def _run(page: Path, width: int, script: str, result: str):
             timeout=120,
         )
     finally:
-        checked.unlink(missing_ok=True)
+        for copy in copies:
+            copy.unlink(missing_ok=True)
         frame.unlink(missing_ok=True)
-    found = re.search(rf'<pre id="{result}">(.*?)</pre>', done.stdout, re.S)
+    return [
+        {result: _result(done, f"{result}-{number}", page) for result in results}
+        for number, page in enumerate(pages)
+    ]
+
+
+def _result(done: subprocess.CompletedProcess, name: str, page: Path):
+    found = re.search(rf'<pre id="{name}">(.*?)</pre>', done.stdout, re.S)
     assert found, f"the check did not run on {page}: {done.stderr[-1000:]}"
     text = found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
     return json.loads(text.replace("&amp;", "&"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.accessibility import axe_violations, layout
+from tests.accessibility import axe_violations, checked
 from tests.helpers import psw_command
 from tests.marts_scenario import (
     REGISTRY,
@@ -257,10 +257,13 @@ def test_the_report_renders_in_a_real_browser(scenario):
             assert "<svg" in dom and "<path" in dom, page  # drawn: axes, lines and bars
             assert "<figcaption>" in dom and "<table>" in dom  # every chart has its figures
             assert re.findall(r"<text[^>]*>([^<]*)</text>", dom), page
-        for width in (1280, 390):  # WCAG 2.2 A and AA, on a desktop and on a phone
-            assert axe_violations(report / page, width) == [], (page, width)
-        phone = layout(report / page, 390)  # no sideways scroll; chart text 11 px or more
-        assert phone["page_width"] <= 390 and (phone["smallest_chart_text"] or 11) >= 11, page
+    for width in (1280, 390):  # WCAG 2.2 A and AA, on a desktop and on a phone
+        pages = [report / page for page in places + beside]
+        for page, (violations, shown) in zip(pages, checked(pages, width), strict=True):
+            assert violations == [], (page.name, width)
+            if width == 390:  # no sideways scroll; chart text 11 px or more
+                assert shown["page_width"] <= 390, (page.name, shown)
+                assert (shown["smallest_chart_text"] or 11) >= 11, (page.name, shown)
 
 
 def test_a_trust_history_renders_in_a_real_browser(scenario, tmp_path):

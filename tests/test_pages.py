@@ -16,7 +16,7 @@ from psw.site.history import history, national_picture
 from psw.site.history_page import render as render_history
 from psw.standard.spec import write_spec
 from psw.standard.validation.report import Finding, Report
-from tests.accessibility import axe_violations, chromium
+from tests.accessibility import axe_violations, checked, chromium
 from tests.test_history import others, record
 
 WIDTHS = (1280, 390)  # a desktop, and a phone
@@ -81,16 +81,27 @@ def test_the_check_finds_what_fails_wcag(tmp_path):
     )
     found = {v["id"] for v in axe_violations(bad)}
     assert {"html-has-lang", "color-contrast", "image-alt", "link-name"} <= found
+    # Checked side by side with a good page, each keeps its own result.
+    good = tmp_path / "good.html"
+    good.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><main>'
+        "<h1>Fine</h1><p>Plain text.</p></main></body></html>"
+    )
+    (first, shown), (second, _) = checked([good, bad], 1280)
+    assert first == [] and shown["window_width"] == 1280
+    assert {v["id"] for v in second} == found
 
 
 @pytest.mark.slow
 @browser
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_passes_the_accessibility_check(tmp_path, width):
+    pages = _pages(tmp_path)
+    found = checked(list(pages.values()), width)  # one browser for every page
     failing = {
         name: [f"{v['id']} ({v['impact']}): {v['nodes'][:2]}" for v in violations]
-        for name, path in _pages(tmp_path).items()
-        if (violations := axe_violations(path, width))
+        for name, (violations, _) in zip(pages, found, strict=True)
+        if violations
     }
     assert failing == {}, json.dumps(failing, indent=1)
 
