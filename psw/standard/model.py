@@ -3,6 +3,10 @@
 Everything that knows about columns, codes, rules or thresholds asks this module: the
 pandera contract, the Great Expectations parameters, the spec page, the templates, the
 synthetic generator and the dbt seeds and sources (psw/warehouse/dbt_artifacts.py).
+
+One module (about 350 lines): each section of the YAML has its dataclass here and, beside
+it, the loader's checks of that section, so what a key means and what values it may take
+are read in one place (psw/standard/shape.py checks only which keys are present).
 """
 
 from __future__ import annotations
