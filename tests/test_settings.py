@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.cli import main
 from psw.core import settings
+from tests.source import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 ONLY_READER = ROOT / "psw" / "core" / "settings.py"
@@ -22,7 +23,7 @@ def environment_uses(source: str) -> list[int]:
     os.putenv, os.unsetenv, or any of them imported from os."""
     names = {"environ", "environb", "getenv", "putenv", "unsetenv"}
     lines = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse(source)):
         if (
             isinstance(node, ast.Attribute)
             and node.attr in names

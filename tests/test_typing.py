@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.source import parse
+
 ROOT = Path(__file__).resolve().parents[1]
 DUNDERS_TO_TYPE = {"__init__", "__call__", "__enter__", "__exit__"}
 
@@ -44,7 +46,7 @@ def _untyped(path: Path) -> list[str]:
                     where = f"{shown}:{child.lineno}"
                     found.append(f"{where} {prefix}{name}: {', '.join(missing)}")
 
-    visit(ast.parse(path.read_text(encoding="utf-8")), "")
+    visit(parse(path.read_text(encoding="utf-8")), "")
     return found
 
 
