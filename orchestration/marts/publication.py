@@ -10,6 +10,7 @@ alone. The jobs `psw run` launches are here too.
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -28,6 +29,18 @@ TRUST_HISTORIES = dg.AssetKey("trust_histories")
 SERVING_POSTGRES = dg.AssetKey("serving_postgres")
 
 PUBLISHED_MODELS = [key for key in psw_dbt_models.keys if key.path[0] == "published"]
+
+
+def after_publish(key: dg.AssetKey, description: str, **extra: Any) -> Any:
+    """An asset made from the serving file after each publish, in the same run."""
+    return dg.asset(
+        key=key,
+        deps=[SERVING_DATABASE],
+        group_name="published",
+        automation_condition=rebuild_on_new_returns(),
+        description=description,
+        **extra,
+    )
 
 
 @dg.asset(
@@ -69,12 +82,9 @@ def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    key=NATIONAL_REPORT,
-    deps=[SERVING_DATABASE],
-    group_name="published",
-    automation_condition=rebuild_on_new_returns(),
-    description=(
+@after_publish(
+    NATIONAL_REPORT,
+    (
         "$PSW_DATA_DIR/serving/report/: the national report (static HTML with charts, one "
         "page for England, each region and each trust), rebuilt from the serving database "
         "after each publish; `psw report` writes it on demand."
@@ -101,12 +111,9 @@ def national_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    key=TRUST_HISTORIES,
-    deps=[SERVING_DATABASE],
-    group_name="published",
-    automation_condition=rebuild_on_new_returns(),
-    description=(
+@after_publish(
+    TRUST_HISTORIES,
+    (
         "feedback/history.json and .html in each trust's bucket: its uploads, findings and "
         "data-quality score beside the published national median, refreshed after each "
         "publish (intake refreshes a trust's after its uploads are processed)."
@@ -133,17 +140,14 @@ def trust_histories(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    key=SERVING_POSTGRES,
-    deps=[SERVING_DATABASE],
-    group_name="published",
-    automation_condition=rebuild_on_new_returns(),
-    output_required=False,
-    description=(
+@after_publish(
+    SERVING_POSTGRES,
+    (
         "Schema published in the PostgreSQL database at PSW_SERVING_POSTGRES_URL, for BI "
         "tools that cannot open a DuckDB file: a copy of the serving database after each "
         "publish, readable by role psw_reader. Never materialised when that is unset."
     ),
+    output_required=False,
 )
 def serving_postgres(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     # Its own asset: a PostgreSQL server that is down fails this step, shown red in the
