@@ -84,15 +84,17 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 --generate-hashes -o requirements-spark.lock
 
-# The pages' stylesheet: the subset of NHS.UK frontend in psw/core/static/nhsuk-subset.scss,
+# The pages' stylesheets: the subsets of NHS.UK frontend in psw/core/static/nhsuk-*.scss,
 # compiled with dart-sass (needs npm). Its output is committed: nothing is fetched at run time.
 NHSUK_FRONTEND := 10.6.1
 css:
 	rm -rf build/css && mkdir -p build/css/nhs
 	cd build/css && npm pack --silent nhsuk-frontend@$(NHSUK_FRONTEND) && tar xzf nhsuk-frontend-$(NHSUK_FRONTEND).tgz -C nhs
 	cd build/css && npm install --silent --no-save sass@1
-	cd build/css && npx sass --no-source-map --style=compressed --load-path=. ../../psw/core/static/nhsuk-subset.scss out.css
-	(echo "/* NHS.UK frontend $(NHSUK_FRONTEND) (MIT licence, https://github.com/nhsuk/nhsuk-frontend), the subset in nhsuk-subset.scss, compiled by make css */"; sed '1s/^\xEF\xBB\xBF//' build/css/out.css) > psw/core/static/nhsuk-subset.min.css
+	for part in subset portal; do \
+	  (cd build/css && npx sass --no-source-map --style=compressed --load-path=. ../../psw/core/static/nhsuk-$$part.scss $$part.css) && \
+	  (echo "/* NHS.UK frontend $(NHSUK_FRONTEND) (MIT licence, https://github.com/nhsuk/nhsuk-frontend), the part in nhsuk-$$part.scss, compiled by make css */"; sed '1s/^\xEF\xBB\xBF//' build/css/$$part.css) > psw/core/static/nhsuk-$$part.min.css || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) $(SPARK_VENV) .pytest_cache .ruff_cache

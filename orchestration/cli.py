@@ -1,6 +1,6 @@
 """The `psw` command. Each subcommand imports what it needs only when it runs.
 
-One module (about 400 lines): a short function per subcommand and the one parser that
+One module (about 550 lines): a short function per subcommand and the one parser that
 names them all, so `psw --help` and the code that answers it stay in step.
 """
 
@@ -274,6 +274,12 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portal(args: argparse.Namespace) -> int:
+    from orchestration import portal_cli  # the portal's commands, beside its parser here
+
+    return portal_cli.run(args)
+
+
 def cmd_lake_rebuild(args: argparse.Namespace) -> int:
     """The lake again from the archive (landed Parquet and ledger), then `psw run`."""
     from psw.core.settings import current
@@ -463,6 +469,28 @@ def build_parser() -> argparse.ArgumentParser:
         "upload whose data is missing is validated again; trusts get no new report",
     )
     rebuild.set_defaults(func=cmd_lake_rebuild)
+
+    po = sub.add_parser(
+        "portal",
+        help="the trusts' web portal at PSW_PORTAL_URL (default http://127.0.0.1:8080); "
+        "grant, revoke, users and audit manage who may act for which trust",
+    )
+    po.set_defaults(func=cmd_portal, portal_action="serve")
+    pos = po.add_subparsers(dest="portal_command")
+    grant = pos.add_parser("grant", help="let EMAIL (a verified address) act for trust ODS")
+    revoke = pos.add_parser("revoke", help="take trust ODS away from EMAIL")
+    for each, func in ((grant, "grant"), (revoke, "revoke")):
+        each.add_argument("email", help="the person's email address, as their sign-in gives it")
+        each.add_argument("ods", help="the trust's ODS code, e.g. RV3")
+        each.set_defaults(func=cmd_portal, portal_action=func)
+    pos.add_parser("users", help="every grant: email, trust, when").set_defaults(
+        func=cmd_portal, portal_action="users"
+    )
+    audit = pos.add_parser(
+        "audit", help="the audit log, newest first: sign-ins, uploads, downloads, grants"
+    )
+    audit.add_argument("--last", type=int, default=None, help="only the newest N entries")
+    audit.set_defaults(func=cmd_portal, portal_action="audit")
 
     st = sub.add_parser(
         "settings",

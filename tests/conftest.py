@@ -80,6 +80,8 @@ ONE_WORKER = frozenset(
         "test_dagster_postgres.py",
         "test_iam.py",
         "test_hostile.py",
+        "test_portal.py",
+        "test_portal_browser.py",
     }
 )
 
@@ -108,6 +110,8 @@ END_TO_END = frozenset(
         "test_spark.py",
         "test_imports.py",
         "test_event_log.py",
+        "test_portal.py",
+        "test_portal_browser.py",
     }
 )
 

@@ -7,6 +7,9 @@ This is the only module that touches `os.environ` (tests/test_settings.py fails 
 other): the few places that set variables for a child process (dbt, Dagster, the demo's
 servers) do it through the helpers at the end. docs/settings.md is written from `FIELDS`
 (`psw settings --markdown`).
+
+One module (over 300 lines), as the one place an operator looks for what can be set: most
+of its length is the variables themselves, each with its meaning.
 """
 
 from __future__ import annotations
@@ -125,6 +128,45 @@ class Settings(BaseModel):
         "The password of role psw_reader, which may read that copy and do nothing else; "
         "unset, psw_reader cannot log in (grant it to people's own roles instead).",
     )
+    portal_url: str = _var(
+        "http://127.0.0.1:8080",
+        "PSW_PORTAL_URL",
+        "Where the trusts' web portal (`psw portal`) is served and what links in its emails "
+        "point to; https:// turns on secure cookies and HSTS.",
+    )
+    oidc_issuer: str | None = _var(
+        None,
+        "PSW_OIDC_ISSUER",
+        "The OpenID Connect provider the portal signs people in with (its issuer URL); "
+        "`make demo` runs a local one.",
+    )
+    oidc_client_id: str | None = _var(None, "PSW_OIDC_CLIENT_ID", "The portal's client id there.")
+    oidc_client_secret: SecretStr | None = _var(
+        None, "PSW_OIDC_CLIENT_SECRET", "The portal's client secret there."
+    )
+    portal_session_key: SecretStr | None = _var(
+        None,
+        "PSW_PORTAL_SESSION_KEY",
+        "Secret that signs the portal's session cookies; unset, one is made once and kept "
+        "in $PSW_DATA_DIR/portal/session.key (readable by its owner only).",
+    )
+    portal_uploads_per_hour: int = _var(
+        30, "PSW_PORTAL_UPLOADS_PER_HOUR", "Uploads one portal user may make in an hour."
+    )
+    smtp_url: SecretStr | None = _var(
+        None,
+        "PSW_SMTP_URL",
+        "Mail server for the portal's emails, smtp://host:port (or smtps://, with "
+        "user:password@ when it asks); unset with no Notify key, no email is sent.",
+    )
+    notify_api_key: SecretStr | None = _var(
+        None,
+        "PSW_NOTIFY_API_KEY",
+        "A GOV.UK Notify API key: emails go through Notify instead of SMTP.",
+    )
+    mail_from: str = _var(
+        "psw-platform@localhost", "PSW_MAIL_FROM", "The sender of the portal's emails (SMTP)."
+    )
     dagster_home: Path | None = _var(
         None,
         "DAGSTER_HOME",
@@ -140,7 +182,7 @@ class Settings(BaseModel):
         parse_period(value.strip())
         return value.strip()
 
-    @field_validator("sensor_interval_seconds", "ui_port")
+    @field_validator("sensor_interval_seconds", "ui_port", "portal_uploads_per_hour")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:
@@ -166,6 +208,10 @@ class Settings(BaseModel):
 
     def secret_access_key(self) -> str | None:
         return self.secret_key.get_secret_value() if self.secret_key else None
+
+    def portal_secure(self) -> bool:
+        """Whether the portal is served over TLS (secure cookies, HSTS)."""
+        return self.portal_url.lower().startswith("https://")
 
     def serving_postgres(self) -> tuple[str, str | None] | None:
         """Where the published schema is copied for BI tools, and psw_reader's password;

@@ -1,0 +1,179 @@
+"""The trusts' portal over HTTP, as a hostile or careless client would use it: a real
+OpenID Connect provider, a real S3 server, the portal served by uvicorn. Sign-in gives
+nothing without a verified email, access is by grant only (404 otherwise), refused
+uploads are never stored, every answer carries the security headers, and every upload
+and download is in the audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from psw.portal.security import RateLimit
+from tests.helpers import psw
+from tests.portal_servers import ALICE, portal_platform
+
+PERIOD = "2025-06"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with portal_platform(tmp_path_factory.mktemp("portal")) as portal:
+        yield portal
+
+
+@pytest.fixture(scope="module")
+def good_return() -> bytes:
+    from psw.standard.reference import trusts
+    from psw.synth import encode, simulate
+
+    return encode(dict(simulate(trusts()["RV3"], [PERIOD], seed=5, staff=30))[PERIOD], "csv")
+
+
+def token(client, ods: str = "RV3") -> str:
+    html = client.get(f"/trusts/{ods}/").text
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def post_return(client, name: str, data: bytes, period: str = PERIOD, ods: str = "RV3", **extra):
+    fields = {"period": period, "csrf_token": token(client), **extra}
+    return client.post(f"/trusts/{ods}/returns", data=fields, files={"file": (name, data)})
+
+
+def rv3_keys(site) -> set[str]:
+    return {o["Key"] for o in site.s3.list_objects_v2(Bucket="psw-rv3").get("Contents", [])}
+
+
+def test_sign_in_needs_a_verified_email_and_lands_on_the_portal_only(site):
+    refused = site.signed_in("mallory").last_sign_in
+    assert refused.status_code == 403
+    assert "did not confirm an email address" in refused.text
+    anyone = site.signed_in("nobody")
+    assert anyone.last_sign_in.headers["location"] == "/"
+    assert "No trust has been given to nobody@example.nhs.uk" in anyone.get("/").text
+    assert anyone.get("/trusts/RV3/").status_code == 404
+    # No open redirect: whatever the request names, sign-in comes back to the portal.
+    out = site.client().get("/sign-in", params={"next": "https://evil.example/"})
+    assert "evil" not in out.headers["location"]
+    assert (
+        "redirect_uri=" + site.url.replace(":", "%3A").replace("/", "%2F")
+        in out.headers["location"]
+    )
+    forged = site.client().get("/auth/callback", params={"code": "x", "state": "forged"})
+    assert forged.status_code == 400 and "location" not in forged.headers
+    # Signed out, every trust path goes to the sign-in page, whichever code it names.
+    for path in ("/trusts/RV3/", "/trusts/XXX/", "/trusts/RV3/reports/history.html"):
+        assert site.client().get(path).headers["location"] == "/"
+
+
+def test_every_answer_carries_the_security_headers(site):
+    alice = site.signed_in("alice")
+    cookie = alice.last_sign_in.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    for answer in (alice.get("/"), alice.get("/trusts/RV3/"), alice.get("/trusts/RWK/")):
+        policy = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["cache-control"] == "no-store"
+        assert "strict-transport-security" not in answer.headers  # plain http here
+    page = alice.get("/trusts/RV3/").text
+    assert "<script>" not in page and "style=" not in page  # nothing inline to allow
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "period", "says"),
+    [
+        ("return.pdf", b"%PDF-1.7 ...", PERIOD, "is not a CSV, Excel (.xlsx) or Parquet file"),
+        ("return.csv", b"%PDF-1.7 ...", PERIOD, "is named .csv but is not a .csv file inside"),
+        ("return.xlsx", b"staff_id,fte\n", PERIOD, "is named .xlsx but is not a .xlsx file"),
+        ("return.csv", b"", PERIOD, "is empty"),
+        ("return.csv", b"a,b\n", "2025-08", "August 2025 has not ended"),
+        ("return.csv", b"a,b\n", "2023-06", "The collection starts with April 2024"),
+        ("return.csv", b"a,b\n", "June", "Choose the month the return is for"),
+        ("C:\\fakepath\\..\\x<y>.csv", b"a,b\n", PERIOD, "characters a file name cannot have"),
+    ],
+)
+def test_a_refused_upload_says_why_and_is_never_stored(site, name, data, period, says):
+    alice = site.signed_in("alice")
+    before = rv3_keys(site)
+    answer = post_return(alice, name, data, period)
+    assert answer.status_code == 400
+    assert says in answer.text.replace("&#39;", "'")
+    assert 'class="nhsuk-error-summary"' in answer.text
+    assert rv3_keys(site) == before
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(site):
+    alice = site.signed_in("alice")
+    big = b"staff_id\n" + b"1\n" * 27_000_000  # 54 MB: over the standard's 50 MB
+    answer = post_return(alice, "big.csv", big)
+    assert answer.status_code == 413
+    assert "larger than 50 MB" in answer.text
+    assert "returns/2025-06/big.csv" not in rv3_keys(site)
+
+
+def test_an_upload_is_stored_as_any_s3_upload_and_audited_with_its_reports(site, good_return):
+    alice = site.signed_in("alice")
+    answer = post_return(alice, "RV3 June.csv", good_return)
+    assert answer.status_code == 303
+    result = alice.get(answer.headers["location"])
+    assert "June 2025 return: accepted" in result.text
+    assert "returns/2025-06/RV3 June.csv" in rv3_keys(site)
+    submission_id = answer.headers["location"].rsplit("/", 1)[1]
+    status = alice.get(answer.headers["location"] + "/status.json").json()
+    assert status == {"report": None}  # the pipeline has not run yet
+
+    done = psw(site.env, "run", "--intake-only")
+    assert done.returncode == 0, done.stdout + done.stderr
+    href = alice.get(answer.headers["location"] + "/status.json").json()["report"]
+    assert href == "/trusts/RV3/reports/2025-06/RV3 June.csv.report.html"
+    report = alice.get(href)
+    assert report.status_code == 200 and "PSW workforce return report" in report.text
+    assert "style-src 'unsafe-inline'" in report.headers["content-security-policy"]
+    assert "script-src" not in report.headers["content-security-policy"]  # nothing runs
+    # The interface's form of the route (the upload's own name) finds the same report.
+    assert alice.get("/trusts/RV3/reports/2025-06/RV3 June.csv").text == report.text
+    # The receipt's id is the pipeline's: its ledger entry has it.
+    from psw.lake.layout import Lake
+
+    assert Lake(site.data_dir).outcome("RV3", submission_id)["status"] == "accepted"
+
+    audit = psw(site.env, "portal", "audit", "--last", "50").stdout
+    assert re.search(rf"{ALICE}\tupload\tRV3\treturns/2025-06/RV3 June.csv \(", audit)
+    assert re.search(
+        rf"{ALICE}\tdownload\tRV3\tfeedback/2025-06/RV3 June.csv.report.html\tsent", audit
+    )
+    assert re.search(r"\tupload-refused\tRV3\treturn.pdf\t", audit)
+
+
+def test_uploads_per_person_are_limited(site, good_return):
+    alice = site.signed_in("alice")
+    state = site.app.state.portal
+    saved, state.uploads = state.uploads, RateLimit(1)
+    try:
+        assert post_return(alice, "first.csv", good_return).status_code == 303
+        again = post_return(alice, "second.csv", good_return)
+        assert again.status_code == 429 and "Too many uploads" in again.text
+        assert "returns/2025-06/second.csv" not in rv3_keys(site)
+        assert post_return(site.signed_in("ben"), "x.csv", b"a", ods="RWK").status_code != 429
+    finally:
+        state.uploads = saved
+
+
+def test_grants_are_the_platforms_to_give_and_take(site):
+    env = site.env
+    assert psw(env, "portal", "grant", "Carol@Example.NHS.uk", "rx4").returncode == 0
+    users = psw(env, "portal", "users").stdout
+    assert "carol@example.nhs.uk\tRX4\t" in users and f"{ALICE}\tRV3\t" in users
+    assert psw(env, "portal", "grant", "carol", "RX4").returncode == 2  # not an address
+    assert psw(env, "portal", "grant", "carol@example.nhs.uk", "ZZZ").returncode == 2
+    ben = site.signed_in("ben")
+    assert ben.get("/trusts/RWK/").status_code == 200
+    assert psw(env, "portal", "revoke", "ben@rwk.nhs.uk", "RWK").returncode == 0
+    assert ben.get("/trusts/RWK/").status_code == 404  # at once, same session
+    psw(env, "portal", "grant", "ben@rwk.nhs.uk", "RWK")
+    audit = psw(env, "portal", "audit").stdout
+    assert re.search(r"operator:\S+\trevoke\tRWK\tben@rwk.nhs.uk\trevoked", audit)
