@@ -15,6 +15,7 @@ import dagster as dg
 
 from orchestration.ingestion import definitions as ingestion
 from orchestration.marts import definitions as marts
+from orchestration.notifications import definitions as notifications
 
 
 @dg.definitions
@@ -24,4 +25,4 @@ def defs() -> dg.Definitions:
 
 @cache
 def _built() -> dg.Definitions:
-    return dg.Definitions.merge(ingestion.build(), marts.build())
+    return dg.Definitions.merge(ingestion.build(), marts.build(), notifications.build())

@@ -294,7 +294,28 @@ def run_once(progress: Callable[[str], None] = print, build: bool = True) -> dic
                 progress("the report failed: see the Dagster UI (run publish_report)")
         else:
             progress("nothing new: the marts and the serving database are up to date")
+        counts["failed"] += _send_emails(instance, progress)
     return counts
+
+
+def _send_emails(instance: dg.DagsterInstance, progress: Callable[[str], None]) -> int:
+    """The emails owed after this pass's reports (when a mail service is set); 1 when some
+    could not be sent (the next pass, or the sensor, sends them)."""
+    from orchestration.notifications.definitions import build as notifications
+    from orchestration.notifications.jobs import JOB
+
+    chosen = current()
+    if chosen.smtp_url is None and chosen.notify_api_key is None:
+        return 0
+    sent = _execute(notifications(), JOB, instance)
+    if sent.success:
+        count = _output_metadata(sent).get("sent", 0)
+        if count:
+            progress(f"emails: {count} sent to trusts' portal users")
+        return 0
+    progress("some emails could not be sent: see the Dagster UI (run send_emails); "
+             "the next pass sends them")
+    return 1
 
 
 def _platform() -> dg.Definitions:

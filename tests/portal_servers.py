@@ -41,6 +41,10 @@ class Portal:
     data_dir: Path
     app: object
     env: dict[str, str]
+    mailbox: list  # what the local SMTP server received (email.message.Message)
+
+    def mail_to(self, address: str) -> list:
+        return [m for m in self.mailbox if m["To"] == address]
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
@@ -89,8 +93,34 @@ def served(app, port: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[str, list]]:
+    """A real SMTP server (aiosmtpd) on a free port: its URL and the messages it received."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    from psw.storage import free_port
+
+    received: list = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.append(message_from_bytes(envelope.original_content, policy=default))
+            return "250 kept"
+
+    port = free_port()
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", received
+    finally:
+        controller.stop()
+
+
+@contextlib.contextmanager
 def portal_platform(root: Path, today: dt.date = TODAY, **settings: str) -> Iterator[Portal]:
-    """S3, the provider and the portal, with ALICE granted RV3 and BEN granted RWK."""
+    """S3, the provider, a mail server and the portal; ALICE granted RV3, BEN granted RWK."""
     from oidc_provider_mock import run_server_in_thread
 
     from psw.core.settings import current
@@ -102,6 +132,7 @@ def portal_platform(root: Path, today: dt.date = TODAY, **settings: str) -> Iter
     with (
         LocalS3Server(root / "s3", f"http://127.0.0.1:{free_port()}") as server,
         run_server_in_thread(user_claims=demo_users()) as provider,
+        smtp_server() as (smtp_url, mailbox),
     ):
         s3 = s3_client(server.settings())
         provision_buckets(s3, "psw-platform")
@@ -114,6 +145,7 @@ def portal_platform(root: Path, today: dt.date = TODAY, **settings: str) -> Iter
             PSW_OIDC_ISSUER=issuer,
             PSW_OIDC_CLIENT_ID="psw-portal",
             PSW_OIDC_CLIENT_SECRET="demo-secret",
+            PSW_SMTP_URL=smtp_url,
             **settings,
         )
         from psw.core.settings import exported
@@ -125,4 +157,6 @@ def portal_platform(root: Path, today: dt.date = TODAY, **settings: str) -> Iter
             store.grant(BEN, "RWK", by="test")
             app = create_app(chosen, today=lambda: today)
             with served(app, port):
-                yield Portal(f"http://127.0.0.1:{port}", issuer, s3, chosen.data_dir, app, env)
+                yield Portal(
+                    f"http://127.0.0.1:{port}", issuer, s3, chosen.data_dir, app, env, mailbox
+                )

@@ -1,9 +1,9 @@
 """The trusts' portal in a real browser (Playwright driving Debian's chromium) against a
-real OpenID Connect provider, a real S3 server and the real pipeline: sign in as RV3's
-data officer, upload a good and a faulty return, see each result and receipt at once,
-see the platform's report appear when `psw run` writes it; RWK's pages, reports and
-upload route answer 404; a forged or missing CSRF token is refused; axe finds no WCAG
-A/AA violation on any page seen."""
+real OpenID Connect provider, a real S3 server, a real SMTP server and the real pipeline:
+sign in as RV3's data officer, upload a good and a faulty return, see each result and
+receipt at once, see the platform's report appear when `psw run` writes it, receive both
+outcomes by email; RWK's pages, reports and upload route answer 404; a forged or missing
+CSRF token is refused; axe finds no WCAG A/AA violation on any page seen."""
 
 from __future__ import annotations
 
@@ -121,6 +121,14 @@ def test_a_trust_uploads_sees_results_and_reports_and_nothing_of_another(site, b
     link.wait_for(timeout=20_000)
     link.click()
     assert "Accepted" in page.locator("main").inner_text()
+
+    # Both reports' outcomes by email, to RV3's portal user only, each with its link.
+    mail = {m["Subject"]: m.get_content() for m in site.mail_to("alice@cnwl.nhs.uk")}
+    assert set(mail) == {"RV3 June 2025 return: accepted", "RV3 May 2025 return: rejected"}
+    assert site.mail_to("ben@rwk.nhs.uk") == []
+    link = re.search(r"Read the report: (\S+)", mail["RV3 May 2025 return: rejected"]).group(1)
+    page.goto(link)
+    assert "Rejected" in page.locator("main").inner_text()
 
     page.goto(site.url + "/trusts/RV3/")
     months = page.locator("table").first.inner_text()

@@ -164,6 +164,12 @@ class Settings(BaseModel):
         "PSW_NOTIFY_API_KEY",
         "A GOV.UK Notify API key: emails go through Notify instead of SMTP.",
     )
+    notify_template_id: str | None = _var(
+        None,
+        "PSW_NOTIFY_TEMPLATE_ID",
+        "The Notify email template the portal sends through: its subject ((subject)) and "
+        "its body ((body)).",
+    )
     mail_from: str = _var(
         "psw-platform@localhost", "PSW_MAIL_FROM", "The sender of the portal's emails (SMTP)."
     )
