@@ -3,6 +3,7 @@
 Starts the local S3 server, provisions the buckets, uploads two years of synthetic returns
 for a realistic set of trusts (a few faulty: they come back rejected or with warnings),
 then runs `dagster dev` with the upload sensor on and the UI on port 3000 (PSW_UI_PORT),
+and the trusts' portal on port 8080 (PSW_PORTAL_URL; orchestration/demo_portal.py),
 its output in $PSW_DATA_DIR/logs/dagster-dev.log; the console shows the milestones
 (orchestration/milestones.py). A busy port is refused in one line. A few returns
 arrive late, while the demo runs, so the sensor is seen at work. The marts rebuild as
@@ -17,6 +18,7 @@ kept in pseudonymisation.key, readable by its owner only).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import signal
 import subprocess
@@ -25,7 +27,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from orchestration.demo_portal import DEMO_USERS, MAIL_PORT, PROVIDER_PORT, demo_portal, portal_env
 from orchestration.milestones import Milestones, port_in_use
 from psw.core.periods import months
 from psw.core.settings import current, environment, export
@@ -119,9 +123,13 @@ def run_demo() -> int:
         {**environment(), "PSW_S3_ENDPOINT_URL": chosen.s3_endpoint_url or DEFAULT_ENDPOINT}
     )
     server = LocalS3Server.from_settings(folder / "s3", settings)
+    portal = urlsplit(chosen.portal_url)
     for host, port, variable in (
         (server.host, server.port, "PSW_S3_ENDPOINT_URL"),
         ("127.0.0.1", chosen.ui_port, "PSW_UI_PORT"),
+        (portal.hostname or "127.0.0.1", portal.port or 80, "PSW_PORTAL_URL"),
+        ("127.0.0.1", PROVIDER_PORT, "(the demo's sign-in provider: stop what uses it)"),
+        ("127.0.0.1", MAIL_PORT, "(the demo's mail server: stop what uses it)"),
     ):
         if port_in_use(host, port):
             print(
@@ -138,6 +146,7 @@ def run_demo() -> int:
         "AWS_SECRET_ACCESS_KEY": server.secret_key,
         "PSW_PSEUDONYMISATION_KEY": pseudonymisation_key(folder),
         "DAGSTER_HOME": str(folder / "dagster"),
+        **portal_env(chosen.portal_url),
     }
     from orchestration.run_once import dagster_home
     from psw.warehouse.writer import prepare_manifest
@@ -149,7 +158,15 @@ def run_demo() -> int:
     print(f"starting the local S3 server on {server.endpoint_url} ...", flush=True)
     server.start()
     ui, watcher = None, None
+    side = contextlib.ExitStack()
     try:
+        side.enter_context(demo_portal(folder, env, _say))
+        print(
+            f"trust portal on {chosen.portal_url}: sign in as "
+            + " or ".join(f"{sub} ({ods})" for sub, (_, ods, _) in DEMO_USERS.items())
+            + f"; their emails are kept in {folder / 'mail'}",
+            flush=True,
+        )
         from psw.storage import s3_client
 
         client = s3_client(server.settings(settings.platform_bucket))
@@ -212,6 +229,7 @@ def run_demo() -> int:
                 ui.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 ui.kill()
+        side.close()
         server.stop()
         _describe_serving(folder)
 

@@ -313,8 +313,10 @@ def _send_emails(instance: dg.DagsterInstance, progress: Callable[[str], None]) 
         if count:
             progress(f"emails: {count} sent to trusts' portal users")
         return 0
-    progress("some emails could not be sent: see the Dagster UI (run send_emails); "
-             "the next pass sends them")
+    progress(
+        "some emails could not be sent: see the Dagster UI (run send_emails); "
+        "the next pass sends them"
+    )
     return 1
 
 

@@ -114,7 +114,8 @@ def owed_reports(
         if trust is None:
             continue
         people = {g.email: g.granted_at for g in grants if g.ods_code == ods}
-        for outcome in lake.outcomes(ods, unfiled=True):
+        in_order = sorted(lake.outcomes(ods, unfiled=True), key=lambda o: str(o["processed_at"]))
+        for outcome in in_order:
             if not outcome.get("report_key"):
                 continue  # replaced before it was read: no report
             for email, granted_at in people.items():

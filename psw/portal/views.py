@@ -240,7 +240,7 @@ def report(request: Request) -> Response:
     trust = granted_trust(request)
     state = portal(request)
     path = request.path_params["path"]
-    if path == "history.html" or path.endswith(".report.html"):
+    if path in ("history.html", "history.json") or path.endswith((".report.html", ".report.json")):
         key = "feedback/" + path
     elif path.count("/") == 1 and path[:7].count("-") == 1:  # <YYYY-MM>/<file name>
         from psw.intake.submissions import report_key
@@ -253,6 +253,8 @@ def report(request: Request) -> Response:
     except state.s3.exceptions.NoSuchKey:
         raise HTTPException(404) from None
     state.store.record(request.session["user"]["email"], "download", trust.ods_code, key, "sent")
+    if key.endswith(".json"):
+        return Response(body, media_type="application/json")
     return HTMLResponse(body, headers={REPORT_POLICY_HEADER: "1"})
 
 
