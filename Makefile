@@ -78,6 +78,7 @@ bench: setup
 	$(BIN)/python benchmarks/validate_bench.py
 	$(BIN)/python benchmarks/marts_bench.py --staff 100
 	$(BIN)/python benchmarks/disclosure_bench.py
+	$(BIN)/python benchmarks/portal_bench.py
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml (needs uv).
 lock:
