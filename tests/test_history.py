@@ -68,21 +68,30 @@ def test_what_still_stands_comes_first_then_what_rejects_a_file():
     june = history("RV3", "T", turned_away, national_picture(others(6)), [], "now")["months"][1]
     assert june["status"] == "accepted" and june["later_upload_rejected"]  # the good one stands
     rules = [r["rule_id"] for r in data["rules"]]  # an unfiled upload's rule is no month's
-    assert rules == ["ROLE_BAND_ATYPICAL", "CODE_INVALID", "SALARY_OUTSIDE_BAND"]
-    standing, fixed, earlier = data["rules"]
+    assert rules == ["ROLE_BAND_ATYPICAL", "SALARY_OUTSIDE_BAND", "CODE_INVALID"]
+    standing, earlier, fixed = data["rules"]
     assert standing["still_in_latest_upload"] and not fixed["still_in_latest_upload"]
     assert fixed["in_latest_month"] and fixed["share_of_your_months"] == 0.5
     assert earlier["last_seen"] == "2025-05" and earlier["findings_in_last_seen_month"] == 3
     assert [u["month"] for u in data["uploads"]] == [None, "2025-06", "2025-06", "2025-05"]
     assert data["uploads"][0]["report"] == "feedback/x.report.html"
+    # What to fix first names only what still stands: June's rejected file was corrected.
+    assert [f["rule_id"] for f in data["fix_first"]] == [
+        "ROLE_BAND_ATYPICAL",
+        "SALARY_OUTSIDE_BAND",
+    ]
     assert data["fix_first"][1]["why"] == (
-        "it rejects the file; an upload for 2025-06 broke it; 50% of your months"
+        "it lowers the score; what stands for May 2025 still breaks it; 50% of your months"
     )
+    assert fixed["still_stands_in"] == [] and earlier["still_stands_in"] == ["2025-05"]
+    # Nor a rejected upload after the accepted one, which stands (issue 25).
+    after = history("RV3", "T", turned_away, national_picture(others(6)), [], "now")
+    assert "CODE_INVALID" not in [f["rule_id"] for f in after["fix_first"]]
 
     still_rejected = own[:2]
     data = history("RV3", "Trust", still_rejected, national_picture(others(6)), [], "now")
     assert data["fix_first"][0]["rule_id"] == "CODE_INVALID"
-    assert "your latest upload for 2025-06 still breaks it" in data["fix_first"][0]["why"]
+    assert "what stands for June 2025 still breaks it" in data["fix_first"][0]["why"]
 
 
 def test_a_rule_since_retired_from_the_standard_does_not_break_the_history():
@@ -98,7 +107,7 @@ def test_the_page_links_each_report_and_holds_no_other_trust():
     assert (
         "<a href='2025-06/return.csv.report.html'>report<span class='psw-visually-hidden'>" in page
     )
-    assert " on returns/2025-06/return.csv, received 2025-07-01 10:00</span></a>" in page
+    assert " on returns/2025-06/return.csv, received 1 July 2025, 11:00 (BST)</span></a>" in page
     assert "R00" not in page and "R00" not in json.dumps(data)
     assert ">5<" in page and "under 8" not in page  # the trust's own figures, exactly
     assert "Not published yet" in page  # no published score before the first build
@@ -131,7 +140,7 @@ def test_the_trust_sees_its_own_score_exactly_and_others_only_as_a_median():
     assert not june["as_published"] and june["median_of_all_trusts"] == 0.72
     assert may["as_published"] and may["score"] == 0.63  # before the counts were kept
     page = render(data)
-    assert "85%" in page and "2025-05 (as published)" in page
+    assert "85%" in page and "May 2025 (as published)" in page
 
 
 def test_a_file_name_that_overrides_the_text_direction_shows_as_its_code():

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
+from psw.core.periods import uk_time
 from psw.portal.months import financial_year, month_statuses
-from psw.portal.results import by_rule, uk_time
+from psw.portal.results import by_rule
 from psw.portal.security import RateLimit, csrf_ok, csrf_token
 from psw.portal.store import AccessError, PortalStore
 from psw.portal.uploads import UploadRefused, clean_name

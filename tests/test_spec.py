@@ -111,9 +111,9 @@ def test_blank_templates_validate_as_nil_returns(written, name):
     assert report.rows == 0
 
 
-def test_xlsx_template_lists_codes_with_drop_downs(written, standard):
+def test_xlsx_template_lists_codes_with_drop_downs_that_refuse_others(written, standard):
     workbook = openpyxl.load_workbook(written["psw_return_template.xlsx"])
-    assert workbook.sheetnames == ["PSW return", "Codes"]
+    assert workbook.sheetnames == ["PSW return", "Guidance", "Codes"]  # the return first
     first, codes = workbook["PSW return"], workbook["Codes"]
     assert [c.value for c in first[1]] == standard.column_names
     assert first.max_row == 1 and first.freeze_panes == "A2" and first["A1"].font.b
@@ -121,19 +121,32 @@ def test_xlsx_template_lists_codes_with_drop_downs(written, standard):
         row[1] for row in codes.iter_rows(min_row=2, values_only=True) if row[0] == "role_category"
     }
     assert listed == set(standard.codes("role_category"))
-    coded = {
-        get_column_letter(i): c.codes for i, c in enumerate(standard.columns, start=1) if c.codes
+    by_letter = {get_column_letter(i): c for i, c in enumerate(standard.columns, start=1)}
+    validations = {
+        str(dv.sqref).split(":")[0][:-1]: dv for dv in first.data_validations.dataValidation
     }
-    validations = first.data_validations.dataValidation
-    assert len(validations) == len(coded)
-    for dv in validations:
-        letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
+    for letter, dv in validations.items():
+        column = by_letter[letter]
         assert str(dv.sqref) == f"{letter}2:{letter}5000"
-        assert dv.type == "list" and dv.allow_blank and not dv.showErrorMessage
-        sheet, cells = dv.formula1.lstrip("=").split("!")
-        assert sheet == "Codes"
-        values = [c.value for row in codes[cells.replace("$", "")] for c in row]
-        assert values == standard.codes(coded[letter])
+        assert dv.showErrorMessage and dv.errorStyle == "stop" and dv.error  # refuses, says why
+        assert dv.showInputMessage and dv.prompt == column.description[:255]
+        if column.codes:
+            assert dv.type == "list"
+            sheet, cells = dv.formula1.lstrip("=").split("!")
+            values = [c.value for row in codes[cells.replace("$", "")] for c in row]
+            assert (sheet, values) == ("Codes", standard.codes(column.codes))
+            assert first.column_dimensions[letter].number_format == "@"  # band 4 stays "4"
+    kinds = {by_letter[k].name: (dv.type, dv.operator) for k, dv in validations.items()}
+    assert kinds["fte"] == ("decimal", "between")
+    assert kinds["start_date_in_role"] == ("date", "between")
+    assert kinds["annual_salary_fte_gbp"] == ("decimal", "greaterThanOrEqual")
+    assert kinds["local_job_title"] == ("textLength", "lessThanOrEqual")
+    coded = {c.name for c in standard.columns if c.codes}
+    assert coded <= set(kinds)
+    guidance = [row for row in workbook["Guidance"].iter_rows(values_only=True)]
+    described = {row[0]: row for row in guidance if row[0] in standard.column_names}
+    assert set(described) == set(standard.column_names)
+    assert described["fte"][2] == standard.column("fte").description
 
 
 def test_cli_writes_the_four_files(tmp_path, capsys):

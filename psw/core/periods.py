@@ -48,3 +48,29 @@ def months(first: str, last: str) -> list[str]:
         nxt = cur + dt.timedelta(days=1)
         cur = month_end(nxt.year, nxt.month)
     return out
+
+
+# How people read months and times (reports, pages, emails): "June 2025", and the UK's own
+# clock, which the platform's UTC timestamps are shown in.
+
+
+def month_name(period: str) -> str:
+    """'2025-06' -> 'June 2025'; anything else is shown as it is."""
+    return parse_period(period).strftime("%B %Y") if is_period(period) else period
+
+
+def uk_time(moment: dt.datetime | str) -> str:
+    """'2025-06-03T13:05:00+00:00' -> '3 June 2025, 14:05 (BST)'."""
+    from zoneinfo import ZoneInfo
+
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return f"{local.day} {local:%B %Y, %H:%M} ({local.tzname()})"
+
+
+def uk_date(day: dt.date) -> str:
+    """date(2025, 7, 15) -> '15 July 2025'."""
+    return f"{day.day} {day:%B %Y}"

@@ -14,6 +14,7 @@ import datetime as dt
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ from psw.core.pages import stylesheet
 from psw.core.periods import parse_period
 from psw.core.settings import Settings, current
 from psw.portal.context import Portal, SignInNeeded, message, portal, refused_form
-from psw.portal.security import SecurityHeaders, csrf_ok
+from psw.portal.security import REPORT_POLICY_HEADER, SecurityHeaders, csrf_ok
 from psw.portal.signin import SESSION_USER, signed_in, verified_email
 from psw.standard.reference import trusts
 
@@ -144,6 +145,37 @@ def static(request: Request) -> Response:
     return Response(body(), media_type=media_type, headers={"cache-control": "max-age=3600"})
 
 
+@cache
+def _standard_files() -> dict[str, tuple[str, bytes]]:
+    """The standard's page and blank templates, made once from the standard."""
+    from psw.standard.model import load_standard
+    from psw.standard.spec import render_html, template_csv, template_xlsx
+
+    standard = load_standard()
+    return {
+        "return-spec.html": ("text/html; charset=utf-8", render_html(standard).encode()),
+        "psw_return_template.csv": ("text/csv; charset=utf-8", template_csv(standard)),
+        "psw_return_template.xlsx": (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            template_xlsx(standard),
+        ),
+    }
+
+
+def standard_file(request: Request) -> Response:
+    """The standard and its templates: the same for every trust, open to all."""
+    name = request.path_params["name"]
+    if name not in _standard_files():
+        raise HTTPException(404)
+    media_type, body = _standard_files()[name]
+    headers = {"cache-control": "max-age=3600"}
+    if name.endswith(".html"):
+        headers[REPORT_POLICY_HEADER] = "1"  # its stylesheet is inside it
+    else:
+        headers["content-disposition"] = f'attachment; filename="{name}"'
+    return Response(body, media_type=media_type, headers=headers)
+
+
 def health(request: Request) -> Response:
     return Response("ok", media_type="text/plain")
 
@@ -232,8 +264,10 @@ def create_app(
         Route("/trusts/{ods}/returns", views.upload, methods=["POST"]),
         Route("/trusts/{ods}/uploads/{submission_id}", views.upload_page),
         Route("/trusts/{ods}/uploads/{submission_id}/status.json", views.upload_status),
+        Route("/trusts/{ods}/uploads/{submission_id}/findings.csv", views.upload_findings),
         Route("/trusts/{ods}/reports/{path:path}", views.report),
         Route("/static/{name}", static),
+        Route("/standard/{name}", standard_file),
         Route("/healthz", health),
     ]
     middleware = [

@@ -19,11 +19,11 @@ from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit
 
-from psw.core.periods import period_of
+from psw.core.periods import month_name, period_of, uk_date, uk_time
 from psw.core.settings import Settings
 from psw.lake.layout import Lake
-from psw.portal.months import month_name, month_statuses
-from psw.portal.results import STATUS_WORDS, uk_date, uk_time
+from psw.portal.months import month_statuses
+from psw.portal.results import STATUS_WORDS
 from psw.portal.store import PortalStore
 from psw.standard.reference import Trust
 

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from psw.core.periods import months, parse_period
+from psw.core.periods import month_name, months, parse_period
 from psw.lake.layout import recency
 from psw.lake.ledger import Status
 
@@ -45,10 +45,6 @@ class Month:
     def label(self) -> str:
         """June 2025."""
         return month_name(self.period)
-
-
-def month_name(period: str) -> str:
-    return parse_period(period).strftime("%B %Y")
 
 
 def due_date(period: str, due_day: int) -> dt.date:

@@ -1,21 +1,17 @@
-"""What a report says, put for a person: findings grouped by rule, times in UK time.
-
-Pure: a report as its JSON (Report.to_dict, what the pipeline writes to `feedback/`) in,
-plain values for a page out. A hundred identical findings of one rule are one line with a
-count and the first rows, so the one error among them is not buried.
-"""
+"""What a report says, put for a person in the portal: its outcome in words, its findings
+grouped by rule (psw/standard/validation/grouped.py, as the report page groups them), and
+every finding as a CSV for Excel. Pure: a report as its JSON (Report.to_dict, what the
+pipeline writes to `feedback/`) in."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-UK = ZoneInfo("Europe/London")
-FIRST_ROWS = 10
-SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Note"}
+from psw.standard.validation.grouped import RuleGroup, by_rule
+
+__all__ = ["STATUS_WORDS", "RuleGroup", "by_rule", "findings_csv"]
+
 STATUS_WORDS = {
     "accepted": ("Accepted", "This return meets the standard. Thank you."),
     "accepted_with_warnings": (
@@ -31,59 +27,36 @@ STATUS_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class RuleGroup:
-    rule_id: str
-    severity: str
-    message: str  # the first finding's message (a rule's findings differ only in detail)
-    count: int
-    rows: list[int]  # the first rows, in order
-    more: int  # rows beyond those shown
-
-    @property
-    def severity_words(self) -> str:
-        return SEVERITY_WORDS[self.severity]
+FINDING_COLUMNS = ["severity", "row", "column", "rule_id", "problem", "value"]
+# Excel runs a cell that starts with one of these as a formula (CSV injection): such a
+# value is written after an apostrophe, which Excel shows as text and hides.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def by_rule(result: Mapping[str, Any]) -> list[RuleGroup]:
-    """Errors, then warnings, then notes; within each, the rule found most often first."""
-    findings = result.get("findings") or []
-    counts = result.get("rule_counts") or {}
-    groups: dict[str, dict] = {}
-    for finding in findings:
-        group = groups.setdefault(
-            finding["rule_id"],
-            {"severity": finding["severity"], "message": finding["message"], "rows": []},
+def findings_csv(result: Mapping[str, Any]) -> str:
+    """Every finding listed in the report, a row each, for filtering in Excel."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FINDING_COLUMNS)
+    for f in result.get("findings") or []:
+        value = "" if f.get("value") is None else str(f["value"])
+        if f.get("value_withheld"):
+            value = "(withheld: not safe to repeat)"
+        writer.writerow(
+            [
+                f["severity"],
+                "" if f.get("row") is None else f["row"],
+                _cell(f.get("column") or ""),
+                f["rule_id"],
+                _cell(f["message"]),
+                _cell(value),
+            ]
         )
-        if finding.get("row") is not None:
-            group["rows"].append(finding["row"])
-    order = {"error": 0, "warning": 1, "info": 2}
-    made = []
-    for rule_id, group in groups.items():
-        count = int(counts.get(rule_id, len(group["rows"]) or 1))
-        rows = sorted(set(group["rows"]))
-        made.append(
-            RuleGroup(
-                rule_id,
-                group["severity"],
-                group["message"],
-                count,
-                rows[:FIRST_ROWS],
-                max(0, count - min(len(rows), FIRST_ROWS)) if rows else 0,
-            )
-        )
-    return sorted(made, key=lambda g: (order[g.severity], -g.count, g.rule_id))
+    return "\ufeff" + out.getvalue()  # with a byte order mark: Excel reads it as UTF-8
 
 
-def uk_time(moment: dt.datetime | str) -> str:
-    """3 June 2025, 14:05 (BST): what a trust's clock said."""
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    local = moment.astimezone(UK)
-    return f"{local.day} {local:%B %Y, %H:%M} ({local.tzname()})"
-
-
-def uk_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -6,6 +6,7 @@ reports the pipeline wrote. Each handler first checks the trust is the person's
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -15,11 +16,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from psw.core.periods import months, period_of
+from psw.core.periods import month_name, months, period_of, uk_date, uk_time
 from psw.lake.layout import recency
 from psw.portal.context import granted_trust, message, page, portal, refused_form
-from psw.portal.months import Month, financial_year, month_name, month_statuses, year_months
-from psw.portal.results import STATUS_WORDS, by_rule, uk_date, uk_time
+from psw.portal.months import Month, financial_year, month_statuses, year_months
+from psw.portal.results import STATUS_WORDS, by_rule, findings_csv
 from psw.portal.security import REPORT_POLICY_HEADER, csrf_ok
 from psw.portal.store import Upload
 from psw.portal.uploads import UploadRefused, check_upload, store, validate_now
@@ -91,7 +92,14 @@ def trust_page(
         ],
         months=[_month_row(trust.ods_code, m) for m in statuses],
         uploads=[_upload_row(trust.ods_code, r) for r in records],
-        resources=[],
+        resources=[
+            (
+                "/standard/psw_return_template.xlsx",
+                "The blank template (Excel, with guidance and drop-downs)",
+            ),
+            ("/standard/psw_return_template.csv", "The blank template (CSV)"),
+            ("/standard/return-spec.html", "The return standard: every column, code and rule"),
+        ],
     )
 
 
@@ -209,6 +217,7 @@ def upload_page(request: Request) -> Response:
             ("Checked against", f"the return standard v{result['standard_version']}"),
         ],
         groups=by_rule(result),
+        findings_href=f"/trusts/{trust.ods_code}/uploads/{made.submission_id}/findings.csv",
         platform=platform,
         poll=None
         if platform
@@ -216,6 +225,24 @@ def upload_page(request: Request) -> Response:
         ods=trust.ods_code,
         trust_name=trust.name,
         crumbs=[("/", "Your trusts"), (f"/trusts/{trust.ods_code}/", trust.name)],
+    )
+
+
+def upload_findings(request: Request) -> Response:
+    """The upload's findings as CSV, from the result shown when it was uploaded."""
+    trust = granted_trust(request)
+    made = portal(request).store.upload(trust.ods_code, request.path_params["submission_id"])
+    if made is None:
+        raise HTTPException(404)
+    return _csv(findings_csv(made.result), f"{made.file_name}.findings.csv")
+
+
+def _csv(text: str, name: str) -> Response:
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{safe}"'},
     )
 
 
@@ -240,6 +267,9 @@ def report(request: Request) -> Response:
     trust = granted_trust(request)
     state = portal(request)
     path = request.path_params["path"]
+    as_csv = path.endswith(".report.csv")  # the findings of the platform's report
+    if as_csv:
+        path = path.removesuffix(".csv") + ".json"
     if path in ("history.html", "history.json") or path.endswith((".report.html", ".report.json")):
         key = "feedback/" + path
     elif path.count("/") == 1 and path[:7].count("-") == 1:  # <YYYY-MM>/<file name>
@@ -253,6 +283,10 @@ def report(request: Request) -> Response:
     except state.s3.exceptions.NoSuchKey:
         raise HTTPException(404) from None
     state.store.record(request.session["user"]["email"], "download", trust.ods_code, key, "sent")
+    if as_csv:
+        return _csv(
+            findings_csv(json.loads(body)), key.rpartition("/")[2].removesuffix(".json") + ".csv"
+        )
     if key.endswith(".json"):
         return Response(body, media_type="application/json")
     return HTMLResponse(body, headers={REPORT_POLICY_HEADER: "1"})

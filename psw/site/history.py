@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from psw.core.periods import month_name
 from psw.intake.submissions import FEEDBACK_PREFIX
 from psw.lake.layout import Lake, recency
 from psw.lake.ledger import Status
@@ -111,7 +112,13 @@ def history(
     last_month = months[-1] if months else None
     counted = bool(latest)
     broken = rules_per_month(uploads)
-    standing = (latest[(ods, last_month)].get("rule_counts") or {}) if last_month else {}
+    # What stands for each month (its newest return in force, else its newest upload):
+    # only those are still to fix. A rejected upload after an accepted one changes nothing.
+    stands = {p: _standing([u for u in uploads if u.get("period") == p]) for p in months}
+    still: dict[str, list[str]] = defaultdict(list)
+    for period, record in stands.items():
+        for rule_id in record.get("rule_counts") or {}:
+            still[rule_id].append(period)
     rules: list[dict[str, Any]] = []
     for rule_id in sorted({r for found in broken.values() for r in found}):
         rule = standard.rules.get(rule_id)  # None: a rule of an earlier standard, since retired
@@ -126,7 +133,8 @@ def history(
                 "share_of_your_months": round(share, 2),
                 "last_seen": seen[-1],
                 "in_latest_month": seen[-1] == last_month,
-                "still_in_latest_upload": rule_id in standing,
+                "still_in_latest_upload": last_month in still.get(rule_id, []),
+                "still_stands_in": still.get(rule_id, []),
                 "findings_in_last_seen_month": broken[(ods, seen[-1])][rule_id],
                 "national_share_of_months": None if nationally is None else round(nationally, 2),
                 "compared": _compared(share, nationally),
@@ -135,6 +143,7 @@ def history(
     # What still stands first, then what rejects a file, then what is recent and frequent.
     rules.sort(
         key=lambda r: (
+            not r["still_stands_in"],
             not r["still_in_latest_upload"],
             r["severity"] != "error",
             not r["in_latest_month"],
@@ -157,7 +166,7 @@ def history(
         "months": [_month(p, [u for u in uploads if u.get("period") == p]) for p in months],
         "uploads": [_upload(u) for u in reversed(uploads)],
         "rules": rules,
-        "fix_first": [_fix(r) for r in rules[:FIX_FIRST]],
+        "fix_first": [_fix(r) for r in rules if r["still_stands_in"]][:FIX_FIRST],
         "data_quality": own_quality(uploads, quality, standard),
     }
 
@@ -172,11 +181,16 @@ def _compared(share: float, nationally: float | None) -> str:
     return "about as often as nationally"
 
 
-def _month(period: str, uploads: list[dict]) -> dict:
-    """A month as it stands: the newest upload in force (the last good file wins, as in the
-    national figures), else the newest; and whether a later upload was turned away."""
+def _standing(uploads: list[dict]) -> dict:
+    """What stands for a month (uploads oldest first): the newest upload in force (the
+    last good file wins, as in the national figures), else the newest."""
     in_force = [u for u in uploads if Status(u["status"]).in_force]
-    standing = in_force[-1] if in_force else uploads[-1]
+    return in_force[-1] if in_force else uploads[-1]
+
+
+def _month(period: str, uploads: list[dict]) -> dict:
+    """A month as it stands, and whether a later upload was turned away."""
+    standing = _standing(uploads)
     return {
         "month": period,
         "status": standing["status"],
@@ -204,11 +218,11 @@ def _upload(record: dict) -> dict:
 
 
 def _fix(rule: dict) -> dict:
+    """Only for a rule that the return standing for some month still breaks."""
     why = "it rejects the file" if rule["severity"] == "error" else "it lowers the score"
-    if rule["still_in_latest_upload"]:
-        where = f"your latest upload for {rule['last_seen']} still breaks it"
-    else:
-        where = f"an upload for {rule['last_seen']} broke it"
+    months = [month_name(m) for m in rule["still_stands_in"]]
+    shown = ", ".join(months[-3:]) + (f" and {len(months) - 3} more" if len(months) > 3 else "")
+    where = f"what stands for {shown} still breaks it"
     return {
         "rule_id": rule["rule_id"],
         "what_it_checks": rule["what_it_checks"],

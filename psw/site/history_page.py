@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from psw.core.periods import month_name, uk_time
 from psw.site import blocks as b
 
 NOTE = (
@@ -44,7 +45,7 @@ def _headline(data: dict) -> str:
     scored = [q for q in data["data_quality"] if q["score"] is not None]
     items = [
         (
-            f"return for {last['month']}"
+            f"return for {month_name(last['month'])}"
             + (" (a later upload was rejected)" if last["later_upload_rejected"] else ""),
             last["status"].replace("_", " "),
         ),
@@ -102,7 +103,7 @@ def _months(data: dict) -> str:
     )
     body = [
         [
-            m["month"],
+            escape(month_name(m["month"])),
             b.status(m["status"])
             + " "
             + m["status"].replace("_", " ")
@@ -151,7 +152,7 @@ def _quality(data: dict) -> str:
     )
     body = [
         [
-            q["month"] + (" (as published)" if q.get("as_published") else ""),
+            month_name(q["month"]) + (" (as published)" if q.get("as_published") else ""),
             *b.quality_cells(
                 q["status"],
                 (q["completeness"], q["stated"], q["clean"]),
@@ -183,7 +184,7 @@ def _rules(data: dict) -> str:
             r["rule_id"],
             r["severity"],
             b.percent(r["share_of_your_months"]),
-            r["last_seen"],
+            month_name(r["last_seen"]),
             _cell(r["findings_in_last_seen_month"]),
             b.percent(r["national_share_of_months"]) or "not shown",
             r["compared"],
@@ -212,15 +213,15 @@ def _uploads(data: dict) -> str:
             return ""
         href = u["report"].removeprefix("feedback/")
         # Every link reads "report"; a screen reader hears which (WCAG 2.4.4).
-        which = f" on {u['file']}, received {u['received_at'][:16].replace('T', ' ')}"
+        which = f" on {u['file']}, received {uk_time(u['received_at'])}"
         return Markup("<a href='{}'>report<span class='psw-visually-hidden'>{}</span></a>").format(
             href, which
         )
 
     body = [
         [
-            escape(u["received_at"][:16].replace("T", " ")),
-            escape(u["month"] or "not filed"),
+            escape(uk_time(u["received_at"])),
+            escape(month_name(u["month"]) if u["month"] else "not filed"),
             escape(u["file"]),
             b.status(u["status"]),
             _cell(u["rows"]),
@@ -230,7 +231,16 @@ def _uploads(data: dict) -> str:
         ]
         for u in data["uploads"]
     ]
-    header = ["received (UTC)", "month", "file", "status", "rows", "errors", "warnings", "report"]
+    header = [
+        "received (UK time)",
+        "month",
+        "file",
+        "status",
+        "rows",
+        "errors",
+        "warnings",
+        "report",
+    ]
     return b.section(
         "Every upload, newest first", b.table(header, body, "Uploads and their reports", raw=True)
     )

@@ -12,12 +12,12 @@ sheet's drop-downs point at). `docs/spec/` holds the published copy; a test keep
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
 from psw.standard.model import Standard, load_standard
 from psw.standard.reference import Trust
+from psw.standard.template import template_xlsx
 
 STAGE_TITLES = {
     "intake": "Where to put the file",
@@ -190,47 +190,6 @@ def render_html(standard: Standard) -> str:
 
 def template_csv(standard: Standard) -> bytes:
     return (",".join(standard.column_names) + "\r\n").encode("utf-8")
-
-
-def template_xlsx(standard: Standard) -> bytes:
-    import openpyxl
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    bold = Font(bold=True)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "PSW return"
-    codes = workbook.create_sheet("Codes")
-    codes.append(["column", "code", "label"])
-    ranges: dict[str, str] = {}
-    for name, items in standard.code_lists.items():
-        first = codes.max_row + 1
-        for item in items:
-            codes.append([name, item.code, item.label])
-        # Stored without a leading '=', as Excel itself writes list sources.
-        ranges[name] = f"Codes!$B${first}:$B${codes.max_row}"
-    for cell in codes[1]:
-        cell.font = bold
-    for letter, width in zip("ABC", (24, 32, 60), strict=True):
-        codes.column_dimensions[letter].width = width
-    codes.freeze_panes = "A2"
-    for position, column in enumerate(standard.columns, start=1):
-        cell = sheet.cell(row=1, column=position, value=column.name)
-        cell.font = bold
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = max(12, len(column.name) + 2)
-        if column.codes:
-            # A guide, not a gate: the platform's validation is the gate.
-            rule = DataValidation(
-                type="list", formula1=ranges[column.codes], allow_blank=True, showErrorMessage=False
-            )
-            rule.add(f"{letter}2:{letter}5000")
-            sheet.add_data_validation(rule)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def write_spec(out: Path, formats: str = "all") -> list[Path]:

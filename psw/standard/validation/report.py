@@ -152,23 +152,32 @@ def render_html(report: Report) -> str:
     counts = data["counts"]
     nil = " (nil return: no PSWs this month)" if data["nil_return"] else ""
     total = counts["errors"] + counts["warnings"] + counts["notes"]
+    from psw.core.periods import month_name, uk_time
+    from psw.standard.reference import trust
+    from psw.standard.validation.grouped import by_rule
+
+    registered = trust(report.trust_ods_code) if report.trust_ods_code else None
+    named = f"{registered.name} ({registered.ods_code})" if registered else report.trust_ods_code
     return render(
         "report.html",
-        title=f"Return report: {report.trust_ods_code} {report.period}: {headline}",
+        title=f"Return report: {report.trust_ods_code} {month_name(report.period)}: {headline}",
         status=report.status,
         headline=headline,
         advice=advice,
         facts=[
             ("File", data["file_name"]),
-            ("Trust", report.trust_ods_code),
-            ("Month", report.period),
+            ("Trust", named),
+            ("Month", month_name(report.period)),
             ("Rows read", f"{counts['rows']}{nil}"),
             ("Staff in post", counts["staff_in_post"]),
             ("Errors", counts["errors"]),
             ("Warnings", counts["warnings"]),
-            ("Checked", f"{data['validated_at']} against standard v{report.standard_version}"),
+            (
+                "Checked",
+                f"{uk_time(data['validated_at'])} against standard v{report.standard_version}",
+            ),
         ],
-        rule_counts=list(data["rule_counts"].items()),
+        groups=by_rule(data),
         truncated=(
             f"Only the first {data['findings_listed']} of {total} findings are listed. "
             "Fix these and validate again to see the rest."
