@@ -149,6 +149,67 @@ def test_an_upload_is_stored_as_any_s3_upload_and_audited_with_its_reports(site,
     assert re.search(r"\tupload-refused\tRV3\treturn.pdf\t", audit)
 
 
+def test_downloads_findings_csv_standard_and_history(site):
+    from psw.standard.reference import trusts
+    from psw.synth import build_faults
+
+    alice = site.signed_in("alice")
+    faults, _ = build_faults(trusts()["RV3"], ["2025-04", "2025-05"], seed=4)
+    invalid = next(f.data for f in faults if f.name == "CODE_INVALID")
+    # A value that Excel would run as a formula, in a free-text column.
+    lines = invalid.decode().splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("local_job_title")] = "=HYPERLINK(evil)"
+    lines[1] = ",".join(cells)
+    answer = post_return(alice, "faulty.csv", "\n".join(lines).encode(), period="2025-05")
+    result = alice.get(answer.headers["location"])
+    assert "May 2025 return: rejected" in result.text
+    findings = alice.get(answer.headers["location"] + "/findings.csv")
+    assert findings.headers["content-type"].startswith("text/csv")
+    assert 'filename="faulty.csv.findings.csv"' in findings.headers["content-disposition"]
+    rows = findings.content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "severity,row,column,rule_id,problem,value"
+    assert any(",CODE_INVALID," in row for row in rows)
+    assert not any(row.split(",")[-1].startswith("=") for row in rows)  # never a formula
+
+    for name, starts in (
+        ("psw_return_template.xlsx", b"PK"),
+        ("psw_return_template.csv", b"trust_ods_code,"),
+        ("return-spec.html", b"<!DOCTYPE html>"),
+    ):
+        got = site.client().get(f"/standard/{name}")  # the standard is open to all
+        assert got.status_code == 200 and got.content.startswith(starts), name
+    assert site.client().get("/standard/../portal.sqlite3").status_code == 404
+
+    done = psw(site.env, "run", "--intake-only")
+    assert done.returncode == 0, done.stdout + done.stderr
+    history = alice.get("/trusts/RV3/reports/history.json")
+    assert history.json()["trust_ods_code"] == "RV3"
+    platform = alice.get("/trusts/RV3/reports/2025-05/faulty.csv.report.csv")
+    assert platform.status_code == 200 and ",CODE_INVALID," in platform.text
+
+
+def test_a_stored_upload_gets_the_s3_paths_protections(site):
+    """Bombs and personal data: the portal stores the file, then the same rules reject it."""
+    import io
+    import zipfile
+
+    alice = site.signed_in("alice")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<x/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 150_000_000 + b"</a>")
+    answer = post_return(alice, "bomb.xlsx", bomb.getvalue())
+    assert "return: rejected" in alice.get(answer.headers["location"]).text
+    header = "trust_ods_code,reporting_period_end,staff_id,full_name,nhs_number"
+    personal = f"{header}\nRV3,2025-06-30,A1,Jane Smith,943 476 5919\n".encode()
+    answer = post_return(alice, "names.csv", personal)
+    page = alice.get(answer.headers["location"]).text
+    assert "return: rejected" in page and "PERSONAL_DATA" in page
+    assert "Jane Smith" not in page and "943 476 5919" not in page  # never repeated back
+
+
 def test_uploads_per_person_are_limited(site, good_return):
     alice = site.signed_in("alice")
     state = site.app.state.portal

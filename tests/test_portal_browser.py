@@ -119,6 +119,7 @@ def test_a_trust_uploads_sees_results_and_reports_and_nothing_of_another(site, b
     assert done.returncode == 0, done.stdout + done.stderr
     link = page.get_by_role("link", name="Read its report")
     link.wait_for(timeout=20_000)
+    violations["processed"] = axe(page)
     link.click()
     assert "Accepted" in page.locator("main").inner_text()
 
@@ -169,6 +170,14 @@ def test_a_trust_uploads_sees_results_and_reports_and_nothing_of_another(site, b
         )
         assert answer.status == 403
     assert site.s3.list_objects_v2(Bucket="psw-rv3")["KeyCount"] == before
+
+    # A file refused before storage: the form again, with an error summary saying why.
+    page.goto(site.url + "/trusts/RV3/")
+    pdf = {"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7"}
+    page.get_by_label("Your return").set_input_files(files=[pdf])
+    page.get_by_role("button", name="Upload and check").click()
+    assert "is not a CSV, Excel (.xlsx) or Parquet file" in page.get_by_role("alert").inner_text()
+    violations["refused"] = axe(page)
 
     page.get_by_role("button", name="Sign out").click()
     assert page.get_by_role("heading", name="You have signed out").is_visible()
