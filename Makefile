@@ -80,10 +80,12 @@ bench: setup
 	$(BIN)/python benchmarks/disclosure_bench.py
 	$(BIN)/python benchmarks/portal_bench.py
 
-# Re-resolve the lock file after changing dependencies in pyproject.toml (needs uv).
-lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
-	uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 --generate-hashes -o requirements-spark.lock
+# Re-resolve the lock files after changing dependencies in pyproject.toml (uv from .venv).
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --extra platform --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra platform --extra dev --extra spark --python-version 3.11 --generate-hashes -o requirements-spark.lock
+	# `psw validate` alone, for any machine (Windows, macOS, Linux): decision 0134.
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -o requirements-validate.lock
 
 # The pages' stylesheets: the subsets of NHS.UK frontend in psw/core/static/nhsuk-*.scss,
 # compiled with dart-sass (needs npm). Its output is committed: nothing is fetched at run time.

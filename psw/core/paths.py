@@ -2,7 +2,8 @@
 
 The platform runs from a checkout (an editable install), so the single sources of truth
 (`schemas/`, `expectations/`, `dbt_project/`) are read from the project root rather than
-copied into the package. (A PSW_HOME override went with the settings module: the Dagster
+copied into the package. A wheel (`psw validate` installed alone) carries copies of the
+first two under `psw/_shipped/`, read only where there is no checkout. (A PSW_HOME override went with the settings module: the Dagster
 definitions need the dbt project's place at import, before settings are read.)
 """
 
@@ -15,8 +16,20 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[2]  # psw/core/paths.py in the checkout
 
 
+def _shipped() -> Path:
+    """Where a wheel carries the standard and its suites (pyproject's force-include)."""
+    return Path(__file__).resolve().parents[1] / "_shipped"
+
+
+def _source(name: str) -> Path:
+    """The checkout's folder when there is one, else the wheel's copy: `psw validate`
+    installed alone on a trust's machine has no checkout (decision 0134)."""
+    checkout = project_root() / name
+    return checkout if checkout.is_dir() else _shipped() / name
+
+
 def schemas_dir() -> Path:
-    return project_root() / "schemas"
+    return _source("schemas")
 
 
 def reference_dir() -> Path:
@@ -24,7 +37,7 @@ def reference_dir() -> Path:
 
 
 def expectations_dir() -> Path:
-    return project_root() / "expectations"
+    return _source("expectations")
 
 
 def dbt_project_dir() -> Path:
