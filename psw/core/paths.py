@@ -3,8 +3,9 @@
 The platform runs from a checkout (an editable install), so the single sources of truth
 (`schemas/`, `expectations/`, `dbt_project/`) are read from the project root rather than
 copied into the package. A wheel (`psw validate` installed alone) carries copies of the
-first two under `psw/_shipped/`, read only where there is no checkout. (A PSW_HOME override went with the settings module: the Dagster
-definitions need the dbt project's place at import, before settings are read.)
+first two under `psw/_shipped/`, read only where there is no checkout. (A PSW_HOME
+override went with the settings module: the Dagster definitions need the dbt project's
+place at import, before settings are read.)
 """
 
 from __future__ import annotations

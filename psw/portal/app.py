@@ -252,7 +252,7 @@ def create_app(
     today: Callable[[], dt.date] | None = None,
     warm: bool = True,
 ) -> Starlette:
-    from psw.portal import views
+    from psw.portal import downloads, views
 
     settings = settings or current()
     routes = [
@@ -264,8 +264,8 @@ def create_app(
         Route("/trusts/{ods}/returns", views.upload, methods=["POST"]),
         Route("/trusts/{ods}/uploads/{submission_id}", views.upload_page),
         Route("/trusts/{ods}/uploads/{submission_id}/status.json", views.upload_status),
-        Route("/trusts/{ods}/uploads/{submission_id}/findings.csv", views.upload_findings),
-        Route("/trusts/{ods}/reports/{path:path}", views.report),
+        Route("/trusts/{ods}/uploads/{submission_id}/findings.csv", downloads.upload_findings),
+        Route("/trusts/{ods}/reports/{path:path}", downloads.report),
         Route("/static/{name}", static),
         Route("/standard/{name}", standard_file),
         Route("/healthz", health),

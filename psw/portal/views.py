@@ -6,7 +6,6 @@ reports the pipeline wrote. Each handler first checks the trust is the person's
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict
 from typing import Any
 
@@ -14,14 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from psw.core.periods import month_name, months, period_of, uk_date, uk_time
 from psw.lake.layout import recency
 from psw.portal.context import granted_trust, message, page, portal, refused_form
 from psw.portal.months import Month, financial_year, month_statuses, year_months
-from psw.portal.results import STATUS_WORDS, by_rule, findings_csv
-from psw.portal.security import REPORT_POLICY_HEADER, csrf_ok
+from psw.portal.results import STATUS_WORDS, by_rule
+from psw.portal.security import csrf_ok
 from psw.portal.store import Upload
 from psw.portal.uploads import UploadRefused, check_upload, store, validate_now
 from psw.standard.model import load_standard
@@ -228,24 +227,6 @@ def upload_page(request: Request) -> Response:
     )
 
 
-def upload_findings(request: Request) -> Response:
-    """The upload's findings as CSV, from the result shown when it was uploaded."""
-    trust = granted_trust(request)
-    made = portal(request).store.upload(trust.ods_code, request.path_params["submission_id"])
-    if made is None:
-        raise HTTPException(404)
-    return _csv(findings_csv(made.result), f"{made.file_name}.findings.csv")
-
-
-def _csv(text: str, name: str) -> Response:
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{safe}"'},
-    )
-
-
 def upload_status(request: Request) -> Response:
     trust = granted_trust(request)
     found = _platform_report(request, trust.ods_code, request.path_params["submission_id"])
@@ -260,36 +241,6 @@ def _platform_report(request: Request, ods: str, submission_id: str) -> dict | N
         "href": _report_href(ods, str(outcome["report_key"])),
         "words": OUTCOME_WORDS.get(str(outcome["status"]), str(outcome["status"])).lower(),
     }
-
-
-def report(request: Request) -> Response:
-    """A report (or the history page) from the trust's `feedback/`, as the pipeline wrote it."""
-    trust = granted_trust(request)
-    state = portal(request)
-    path = request.path_params["path"]
-    as_csv = path.endswith(".report.csv")  # the findings of the platform's report
-    if as_csv:
-        path = path.removesuffix(".csv") + ".json"
-    if path in ("history.html", "history.json") or path.endswith((".report.html", ".report.json")):
-        key = "feedback/" + path
-    elif path.count("/") == 1 and path[:7].count("-") == 1:  # <YYYY-MM>/<file name>
-        from psw.intake.submissions import report_key
-
-        key = report_key(f"returns/{path}") + ".html"
-    else:
-        raise HTTPException(404)
-    try:
-        body = state.s3.get_object(Bucket=trust.bucket, Key=key)["Body"].read()
-    except state.s3.exceptions.NoSuchKey:
-        raise HTTPException(404) from None
-    state.store.record(request.session["user"]["email"], "download", trust.ods_code, key, "sent")
-    if as_csv:
-        return _csv(
-            findings_csv(json.loads(body)), key.rpartition("/")[2].removesuffix(".json") + ".csv"
-        )
-    if key.endswith(".json"):
-        return Response(body, media_type="application/json")
-    return HTMLResponse(body, headers={REPORT_POLICY_HEADER: "1"})
 
 
 def _months(request: Request, trust: Trust, first: str) -> list[Month]:
