@@ -9,6 +9,7 @@ import datetime as dt
 import http.server
 import json
 import threading
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -75,6 +76,17 @@ def test_each_report_is_owed_once_to_each_person_granted_its_trust(state):
         assert {m["To"] for m in mailbox} == {"alice@cnwl.nhs.uk", "ann@cnwl.nhs.uk"}
         assert mailbox[0]["From"] == "psw@example.nhs.uk"
     assert owed(lake, store, settings, today=dt.date(2025, 7, 1)) == []  # never twice
+    # Both reports are settled: the next look lists the ledger but reads neither entry.
+    assert store.sent_keys("report-settled") == {"s0", "s1"}
+    read: list[str] = []
+    with mock.patch.object(
+        type(lake.store),
+        "get_many",
+        autospec=True,
+        side_effect=lambda _, keys: read.extend(keys) or [],
+    ):
+        assert owed(lake, store, settings, today=dt.date(2025, 7, 1)) == []
+    assert read == []
 
 
 def test_a_reminder_goes_before_the_due_day_when_no_return_stands(state):

@@ -23,7 +23,7 @@ collection) get a report and a ledger entry, but no month: dbt's globs do not se
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,11 +222,16 @@ class Lake:
             _stem(key) == submission_id for key in self.quarantined(ods)
         )
 
-    def outcomes(self, ods: str | None = None, unfiled: bool = False) -> Iterator[dict]:
+    def outcomes(
+        self, ods: str | None = None, unfiled: bool = False, skip: Container[str] = ()
+    ) -> Iterator[dict]:
         """Every filed ledger entry (of one trust when given; with the unfiled ones too
-        when asked). An unreadable entry is set aside (psw/lake/ledger.py) and left out: the
-        build publishes nothing until `psw lake rebuild` has made it again."""
-        keys = [e.key for e in self.ledger_entries(ods, unfiled=unfiled)]
+        when asked), but those whose submission ids are in `skip` (not even read). An
+        unreadable entry is set aside (psw/lake/ledger.py) and left out: the build
+        publishes nothing until `psw lake rebuild` has made it again."""
+        keys = [
+            e.key for e in self.ledger_entries(ods, unfiled=unfiled) if _stem(e.key) not in skip
+        ]
         for key, data in zip(keys, self.store.get_many(keys), strict=True):
             if data is not None:  # gone between the listing and the read
                 record = self.read_entry(key, data)

@@ -22,11 +22,12 @@ from urllib.parse import quote, unquote, urlsplit
 from psw.core.periods import month_name, period_of, uk_date, uk_time
 from psw.core.settings import Settings
 from psw.lake.layout import Lake
-from psw.portal.months import month_statuses
+from psw.portal.months import due_date, month_statuses
 from psw.portal.results import STATUS_WORDS
 from psw.portal.store import PortalStore
 from psw.standard.reference import Trust
 
+SETTLED = "report-settled"  # a record per report whose messages are all sent
 REMINDER_DAYS = 5  # a reminder goes out this many days before the due day, and until it
 FOOTER = (
     "You get this email because the platform team gave you this trust in the PSW workforce "
@@ -109,21 +110,28 @@ def owed_reports(
     """A message per person granted a trust, for each report written since their grant."""
     owed = []
     grants = store.grants()
+    # A report whose messages are all sent, or owed to nobody, is settled: never read again
+    # (the sensor asks every 30 s; an S3 lake would be read whole each time). A later grant
+    # changes nothing for it: people hear of reports written after their grant.
+    settled = store.sent_keys(SETTLED)
     for ods in sorted({g.ods_code for g in grants}):
         trust = registry.get(ods)
         if trust is None:
             continue
         people = {g.email: g.granted_at for g in grants if g.ods_code == ods}
-        in_order = sorted(lake.outcomes(ods, unfiled=True), key=lambda o: str(o["processed_at"]))
-        for outcome in in_order:
-            if not outcome.get("report_key"):
-                continue  # replaced before it was read: no report
-            for email, granted_at in people.items():
-                if str(outcome.get("processed_at", "")) < granted_at:
-                    continue
-                if store.was_sent("report", str(outcome["submission_id"]), email):
-                    continue
-                owed.append(_report_email(trust, outcome, email, portal_url))
+        unsettled = lake.outcomes(ods, unfiled=True, skip=settled)
+        for outcome in sorted(unsettled, key=lambda o: str(o["processed_at"])):
+            submission_id = str(outcome["submission_id"])
+            emails = [
+                _report_email(trust, outcome, email, portal_url)
+                for email, granted_at in people.items()
+                if outcome.get("report_key")  # replaced before it was read: no report
+                and str(outcome.get("processed_at", "")) >= granted_at
+                and not store.was_sent("report", submission_id, email)
+            ]
+            if not emails:
+                store.mark_sent(SETTLED, submission_id, "*")
+            owed += emails
     return owed
 
 
@@ -163,8 +171,11 @@ def owed_reminders(
     """A reminder per person, once, for a month with no return in force whose due day is
     at most REMINDER_DAYS away."""
     last_ended = period_of(today.replace(day=1) - dt.timedelta(days=1))
-    if last_ended < first_month:
-        return []
+    if (
+        last_ended < first_month
+        or not 0 <= (due_date(last_ended, due_day) - today).days <= REMINDER_DAYS
+    ):
+        return []  # no reminder is due: the ledger is not read
     owed = []
     grants = store.grants()
     for ods in sorted({g.ods_code for g in grants}):
@@ -172,9 +183,7 @@ def owed_reminders(
         if trust is None or not trust.is_open(last_ended):
             continue
         (month,) = month_statuses(lake.outcomes(ods), [last_ended], today, due_day)
-        if month.status not in ("due", "rejected") or (month.due - today).days > REMINDER_DAYS:
-            continue
-        if today > month.due:
+        if month.status not in ("due", "rejected"):
             continue
         for g in grants:
             key = f"{ods}/{last_ended}"

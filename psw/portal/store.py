@@ -232,6 +232,12 @@ class PortalStore:
                 ).rowcount
             )
 
+    def sent_keys(self, kind: str) -> set[str]:
+        """Every subject of a kind with a record (for `settled`: those never to read again)."""
+        with self._db() as db:
+            rows = db.execute("select subject_key from sent where kind = ?", (kind,)).fetchall()
+        return {row[0] for row in rows}
+
     def was_sent(self, kind: str, subject_key: str, email: str) -> bool:
         with self._db() as db:
             return (
