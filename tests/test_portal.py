@@ -210,6 +210,42 @@ def test_a_stored_upload_gets_the_s3_paths_protections(site):
     assert "Jane Smith" not in page and "943 476 5919" not in page  # never repeated back
 
 
+def test_a_fault_on_our_side_is_said_plainly_and_nothing_is_half_done(site, good_return):
+    import boto3
+    from botocore.config import Config
+
+    from psw.storage import free_port
+
+    alice = site.signed_in("alice")
+    state = site.app.state.portal
+    saved_s3, saved_lake = state.s3, state.lake
+    state.s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        region_name="eu-west-2",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    try:
+        down = post_return(alice, "store-down.csv", good_return)
+        assert down.status_code == 503 and "Your file could not be stored" in down.text
+
+        class Broken:
+            def outcomes(self, *args, **kwargs):
+                raise RuntimeError("the lake is out of reach")
+
+        state.s3, state.lake = saved_s3, Broken()
+        failed = alice.get("/trusts/RV3/")
+        assert failed.status_code == 500
+        assert "something went wrong on our side" in failed.text
+        assert "Traceback" not in failed.text and "out of reach" not in failed.text
+    finally:
+        state.s3, state.lake = saved_s3, saved_lake
+    assert "returns/2025-06/store-down.csv" not in rv3_keys(site)
+    assert "store unreachable" in psw(site.env, "portal", "audit", "--last", "5").stdout
+
+
 def test_uploads_per_person_are_limited(site, good_return):
     alice = site.signed_in("alice")
     state = site.app.state.portal

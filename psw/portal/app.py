@@ -191,6 +191,18 @@ async def not_found(request: Request, exc: Exception) -> Response:
     )
 
 
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: a page that says so (the details are in the portal's log)."""
+    return message(
+        request,
+        "Sorry, something went wrong on our side",
+        "Nothing you did caused this, and an upload you made before it is safe. Try again "
+        "in a few minutes; if it keeps happening, tell the platform team the time it happened.",
+        status=500,
+        back=("/", "Go to your trusts"),
+    )
+
+
 async def sign_in_needed(request: Request, exc: Exception) -> Response:
     return RedirectResponse("/", status_code=303)
 
@@ -285,7 +297,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={404: not_found, SignInNeeded: sign_in_needed},
+        exception_handlers={404: not_found, 500: server_error, SignInNeeded: sign_in_needed},
         lifespan=lifespan,
     )
     app.state.warm = warm

@@ -67,11 +67,13 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     """A portal page: the person, the CSRF token for its forms, the shared layout."""
     context.setdefault("crumbs", [])
     context.setdefault("poll", None)
+    # A page for an error raised outside the session middleware has no session.
+    session = request.scope.get("session")
     html = render(
         template,
         stylesheet_href="/static/psw.css",
-        user=signed_in(request),
-        csrf=csrf_token(request.session),
+        user=signed_in(request) if session is not None else None,
+        csrf=csrf_token(session) if session is not None else "",
         **context,
     )
     return HTMLResponse(html, status_code=status)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
@@ -20,13 +21,17 @@ from typing import TYPE_CHECKING
 from psw.core.periods import is_period, parse_period
 from psw.intake.ingest import previous_accepted, pseudonymiser
 from psw.intake.submissions import MAX_NAME_BYTES, Submission, report_key
+from psw.portal.store import Upload
 from psw.standard.model import load_standard
 
 if TYPE_CHECKING:
     from psw.lake.layout import Lake
+    from psw.portal.context import Portal
     from psw.standard.reference import Trust
     from psw.standard.validation import Report
     from psw.storage import S3Client
+
+log = logging.getLogger(__name__)
 
 # What each accepted type starts with (its "magic"): a file is what it says it is.
 TYPES = {
@@ -167,3 +172,43 @@ def validate_now(
         today=today,
     )
     return result.report
+
+
+class StoreDown(Exception):
+    """The trust's bucket could not take the file: nothing was uploaded."""
+
+
+def store_and_check(
+    state: Portal, trust: Trust, period: str, name: str, data: bytes, email: str
+) -> Upload:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        receipt = store(state.s3, trust, period, name, data)
+    except (BotoCoreError, ClientError) as exc:
+        log.error("upload for %s not stored: %s", trust.ods_code, exc)
+        raise StoreDown from exc
+    report = validate_now(
+        data, trust, period, name, state.lake, state.settings.secret(), state.today()
+    )
+    made = Upload(
+        receipt.submission_id,
+        trust.ods_code,
+        period,
+        name,
+        receipt.key,
+        receipt.size,
+        receipt.sha256,
+        receipt.received_at.isoformat(),
+        email,
+        report.to_dict(),
+    )
+    state.store.save_upload(made)
+    state.store.record(
+        email,
+        "upload",
+        trust.ods_code,
+        f"{receipt.key} ({receipt.size} bytes, sha256 {receipt.sha256[:12]})",
+        report.status,
+    )
+    return made

@@ -6,6 +6,7 @@ reports the pipeline wrote. Each handler first checks the trust is the person's
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict
 from typing import Any
 
@@ -21,11 +22,11 @@ from psw.portal.context import granted_trust, message, page, portal, refused_for
 from psw.portal.months import Month, financial_year, month_statuses, year_months
 from psw.portal.results import STATUS_WORDS, by_rule
 from psw.portal.security import csrf_ok
-from psw.portal.store import Upload
-from psw.portal.uploads import UploadRefused, check_upload, store, validate_now
+from psw.portal.uploads import StoreDown, UploadRefused, check_upload, store_and_check
 from psw.standard.model import load_standard
 from psw.standard.reference import Trust, trusts
 
+log = logging.getLogger(__name__)
 OUTCOME_WORDS = {**{k: v[0] for k, v in STATUS_WORDS.items()}, "nil_return": "Nil return"}
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields, beyond the file
 
@@ -151,40 +152,21 @@ async def upload(request: Request) -> Response:
             "period" if "month" in str(exc).lower() and "file" not in str(exc).lower() else "file"
         )
         return await run_in_threadpool(trust_page, request, str(exc), field, 400, period)
-    made = await run_in_threadpool(_store_and_check, state, trust, period, name, data, email)
+    try:
+        made = await run_in_threadpool(store_and_check, state, trust, period, name, data, email)
+    except StoreDown:
+        state.store.record(email, "upload-refused", trust.ods_code, name, "store unreachable")
+        return message(
+            request,
+            "Your file could not be stored",
+            "The platform's storage did not answer, so nothing was uploaded. Try again in a "
+            "few minutes; if it keeps happening, tell the platform team.",
+            status=503,
+            back=(f"/trusts/{trust.ods_code}/", f"Back to {trust.name}"),
+        )
     return RedirectResponse(
         f"/trusts/{trust.ods_code}/uploads/{made.submission_id}", status_code=303
     )
-
-
-def _store_and_check(
-    state, trust: Trust, period: str, name: str, data: bytes, email: str
-) -> Upload:
-    receipt = store(state.s3, trust, period, name, data)
-    report = validate_now(
-        data, trust, period, name, state.lake, state.settings.secret(), state.today()
-    )
-    made = Upload(
-        receipt.submission_id,
-        trust.ods_code,
-        period,
-        name,
-        receipt.key,
-        receipt.size,
-        receipt.sha256,
-        receipt.received_at.isoformat(),
-        email,
-        report.to_dict(),
-    )
-    state.store.save_upload(made)
-    state.store.record(
-        email,
-        "upload",
-        trust.ods_code,
-        f"{receipt.key} ({receipt.size} bytes, sha256 {receipt.sha256[:12]})",
-        report.status,
-    )
-    return made
 
 
 def upload_page(request: Request) -> Response:
