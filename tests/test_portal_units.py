@@ -61,13 +61,23 @@ def test_findings_are_grouped_by_rule_errors_first_with_the_first_rows():
     findings = [
         {"rule_id": "LEAVER_NOT_REPORTED", "severity": "warning", "message": "Left?", "row": r}
         for r in range(2, 106)
-    ] + [{"rule_id": "CODE_INVALID", "severity": "error", "message": "Bad code", "row": 40}]
+    ] + [
+        {
+            "rule_id": "CODE_INVALID",
+            "severity": "error",
+            "message": "x",
+            "row": 40,
+            "column": "afc_band",
+        }
+    ]
     result = {
         "findings": findings,
         "rule_counts": {"LEAVER_NOT_REPORTED": 104, "CODE_INVALID": 1},
     }
     first, second = by_rule(result)
     assert (first.rule_id, first.count, first.rows, first.more) == ("CODE_INVALID", 1, [40], 0)
+    assert first.columns == ["afc_band"] and second.columns == []
+    assert first.message == "A value is not one of the codes allowed in the column."  # the rule's
     assert (second.count, second.rows, second.more) == (104, list(range(2, 12)), 94)
     assert second.severity_words == "Warning"
 

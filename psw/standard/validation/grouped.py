@@ -20,6 +20,7 @@ class RuleGroup:
     count: int
     rows: list[int]  # the first rows, in order
     more: int  # rows beyond those shown
+    columns: list[str]  # the columns it was found in, in the file's order of finding
 
     @property
     def severity_words(self) -> str:
@@ -34,10 +35,17 @@ def by_rule(result: Mapping[str, Any]) -> list[RuleGroup]:
     for finding in findings:
         group = groups.setdefault(
             finding["rule_id"],
-            {"severity": finding["severity"], "message": finding["message"], "rows": []},
+            {
+                "severity": finding["severity"],
+                "message": finding["message"],
+                "rows": [],
+                "columns": [],
+            },
         )
         if finding.get("row") is not None:
             group["rows"].append(finding["row"])
+        if finding.get("column") and finding["column"] not in group["columns"]:
+            group["columns"].append(finding["column"])
     from psw.standard.model import load_standard
 
     rules = load_standard().rules
@@ -56,6 +64,7 @@ def by_rule(result: Mapping[str, Any]) -> list[RuleGroup]:
                 count,
                 rows[:FIRST_ROWS],
                 max(0, count - min(len(rows), FIRST_ROWS)) if rows else 0,
+                group["columns"],
             )
         )
     return sorted(made, key=lambda g: (order[g.severity], -g.count, g.rule_id))
