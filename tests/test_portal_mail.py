@@ -174,8 +174,22 @@ def test_the_sensor_starts_one_sending_run_when_mail_is_owed(state, tmp_path):
             request = portal_emails(context)
             assert isinstance(request, dg.RunRequest)
             assert request.tags["psw/emails-owed"] == "2"
+            intake = instance.create_run_for_job(
+                job_def=_intake_job(),
+                status=dg.DagsterRunStatus.STARTED,
+                run_config={"ops": {"process_uploads": {"config": {"submissions": []}}}},
+            )
+            assert portal_emails(context).skip_message.startswith("uploads are being processed")
+            instance.report_run_failed(intake)  # intake done: the emails may go
+            assert isinstance(portal_emails(context), dg.RunRequest)
             instance.create_run_for_job(job_def=_job(), status=dg.DagsterRunStatus.STARTED)
             assert portal_emails(context).skip_message == "a send_emails run is still going"
+
+
+def _intake_job():
+    from orchestration.ingestion.jobs import intake_job
+
+    return intake_job
 
 
 def _job():
