@@ -38,8 +38,8 @@ def portal_env(portal_url: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def mail_server(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
-    """aiosmtpd on MAIL_PORT: each message kept as an .eml file, its subject said."""
+def mail_server(folder: Path, say: Callable[[str], None], port: int = MAIL_PORT) -> Iterator[None]:
+    """aiosmtpd on `port`: each message kept as an .eml file, the first few said."""
     from email import message_from_bytes
     from email.policy import default
 
@@ -56,7 +56,7 @@ def mail_server(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
                 say(f"email {number} to {message['To']}: {message['Subject']}")
             return "250 kept"
 
-    controller = Controller(Keep(), hostname="127.0.0.1", port=MAIL_PORT)
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield

@@ -82,28 +82,23 @@ def revoke(args: argparse.Namespace) -> int:
 
 def users(args: argparse.Namespace) -> int:
     from psw.standard.reference import trusts
+    from psw.standard.validation.shown import printable
 
     registry, grants = trusts(), _portal_store().grants()
     if not grants:
         print("nobody has been granted a trust yet: psw portal grant EMAIL ODS")
     for grant in grants:
         name = registry[grant.ods_code].name if grant.ods_code in registry else "not registered"
-        print(f"{grant.email}\t{grant.ods_code}\t{name}\tgranted {grant.granted_at}")
+        print(f"{printable(grant.email)}\t{grant.ods_code}\t{name}\tgranted {grant.granted_at}")
     return EXIT_OK
 
 
 def audit(args: argparse.Namespace) -> int:
+    # A file name is the trust's own text: a control character (a terminal escape, a tab
+    # that shifts the columns) is shown as its code, never sent to the operator's terminal.
+    from psw.standard.validation.shown import printable
+
     for entry in _portal_store().audit(limit=args.last):
-        print(
-            "\t".join(
-                [
-                    entry.at,
-                    entry.email,
-                    entry.action,
-                    entry.ods_code or "-",
-                    entry.what,
-                    entry.outcome,
-                ]
-            )
-        )
+        fields = [entry.at, entry.email, entry.action, entry.ods_code or "-", entry.what]
+        print("\t".join(printable(field) for field in [*fields, entry.outcome]))
     return EXIT_OK

@@ -94,6 +94,7 @@ def test_every_answer_carries_the_security_headers(site):
         ("return.csv", b"a,b\n", "2023-06", "The collection starts with April 2024"),
         ("return.csv", b"a,b\n", "June", "Choose the month the return is for"),
         ("C:\\fakepath\\..\\x<y>.csv", b"a,b\n", PERIOD, "characters a file name cannot have"),
+        ("\x1b[2J.csv", b"a,b\n", PERIOD, "characters a file name cannot have"),
     ],
 )
 def test_a_refused_upload_says_why_and_is_never_stored(site, name, data, period, says):
@@ -147,6 +148,8 @@ def test_an_upload_is_stored_as_any_s3_upload_and_audited_with_its_reports(site,
         rf"{ALICE}\tdownload\tRV3\tfeedback/2025-06/RV3 June.csv.report.html\tsent", audit
     )
     assert re.search(r"\tupload-refused\tRV3\treturn.pdf\t", audit)
+    # A name's control characters reach the operator's terminal as codes, never as escapes.
+    assert "\x1b" not in audit and "\\u001b[2J.csv" in audit
 
 
 def test_downloads_findings_csv_standard_and_history(site):
@@ -244,6 +247,20 @@ def test_a_fault_on_our_side_is_said_plainly_and_nothing_is_half_done(site, good
         state.s3, state.lake = saved_s3, saved_lake
     assert "returns/2025-06/store-down.csv" not in rv3_keys(site)
     assert "store unreachable" in psw(site.env, "portal", "audit", "--last", "5").stdout
+
+
+def test_the_same_name_again_is_a_new_upload_and_a_names_tricks_are_shown_not_obeyed(
+    site, good_return
+):
+    alice = site.signed_in("alice")
+    name = "RV3 \u202eenuJ.csv"  # a right-to-left override, to make the name read otherwise
+    first = post_return(alice, name, good_return)
+    again = post_return(alice, name, good_return)  # the same key and bytes, uploaded again
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] != again.headers["location"]  # each its own receipt
+    for answer in (first, again):
+        page = alice.get(answer.headers["location"]).text
+        assert "\u202e" not in page and "RV3 \\u202eenuJ.csv" in page
 
 
 def test_uploads_per_person_are_limited(site, good_return):

@@ -122,6 +122,24 @@ def test_a_failed_send_is_left_for_the_next_run(state):
         assert send(emails, SmtpMailer(smtp_url, "psw@x.nhs.uk"), store).sent == 1
 
 
+def test_the_demos_mail_server_keeps_each_message_and_names_the_first_few(tmp_path):
+    """The README's promise: the demo users' emails land in data/mail/, the console names
+    the first few."""
+    from orchestration.demo_portal import mail_server
+    from psw.storage import free_port
+
+    said: list[str] = []
+    port = free_port()
+    with mail_server(tmp_path / "mail", said.append, port=port):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", "psw@demo.nhs.uk")
+        for number in range(1, 5):
+            mailer.send("rv3.officer@demo.nhs.uk", f"RV3 report {number}", "body")
+    kept = sorted((tmp_path / "mail").glob("*.eml"))
+    assert [p.name for p in kept] == ["00001.eml", "00002.eml", "00003.eml", "00004.eml"]
+    assert b"Subject: RV3 report 4" in kept[3].read_bytes()
+    assert said == [f"email {n} to rv3.officer@demo.nhs.uk: RV3 report {n}" for n in (1, 2, 3)]
+
+
 def test_notify_gets_the_template_and_the_message_through_its_official_client():
     seen = []
 

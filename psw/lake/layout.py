@@ -23,15 +23,16 @@ collection) get a report and a ledger entry, but no month: dbt's globs do not se
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from psw.lake.claims import Claim, try_claim
 from psw.lake.ledger import (
     Quarantined,
+    Status,
     UnreadableEntry,
     is_quarantine_of,
     log,
@@ -63,6 +64,17 @@ def recency(record: Mapping[str, object]) -> tuple:
     receipt = record.get("receipt")
     rest = tuple(str(record.get(name) or "") for name in NEWEST_FIRST[1:])
     return (-1 if receipt is None else int(str(receipt)), *rest)
+
+
+Record = TypeVar("Record", bound=Mapping[str, Any])
+
+
+def standing(records: Iterable[Record]) -> Record | None:
+    """What stands for one trust-month among its uploads: the newest in force (the last
+    good file wins, as in the national figures), else the newest; None without uploads."""
+    newest_first = sorted(records, key=recency, reverse=True)
+    in_force = [r for r in newest_first if Status(str(r["status"])).in_force]
+    return in_force[0] if in_force else (newest_first[0] if newest_first else None)
 
 
 @dataclass(frozen=True)

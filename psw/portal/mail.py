@@ -22,10 +22,10 @@ from urllib.parse import quote, unquote, urlsplit
 from psw.core.periods import month_name, period_of, uk_date, uk_time
 from psw.core.settings import Settings
 from psw.lake.layout import Lake
-from psw.portal.months import due_date, month_statuses
-from psw.portal.results import STATUS_WORDS
+from psw.portal.months import WORDS, due_date, month_statuses
 from psw.portal.store import PortalStore
 from psw.standard.reference import Trust
+from psw.standard.validation.shown import printable
 
 SETTLED = "report-settled"  # a record per report whose messages are all sent
 REMINDER_DAYS = 5  # a reminder goes out this many days before the due day, and until it
@@ -33,7 +33,6 @@ FOOTER = (
     "You get this email because the platform team gave you this trust in the PSW workforce "
     "portal. To stop them, ask the platform team to take the trust away from you."
 )
-OUTCOME = {**{k: v[0].lower() for k, v in STATUS_WORDS.items()}, "nil_return": "nil return"}
 
 
 @dataclass(frozen=True)
@@ -137,10 +136,10 @@ def owed_reports(
 
 def _report_email(trust: Trust, outcome: dict, to: str, portal_url: str) -> Email:
     base = portal_url.rstrip("/")
-    file_name = str(outcome["source_key"]).rpartition("/")[2]
+    file_name = printable(str(outcome["source_key"]).rpartition("/")[2])
     period = outcome.get("period")
     month = month_name(str(period)) if period else "no month (the file was not filed)"
-    words = OUTCOME.get(str(outcome["status"]), str(outcome["status"]))
+    words = WORDS.get(str(outcome["status"]), str(outcome["status"])).lower()
     received = uk_time(str(outcome["received_at"]))
     report = f"{base}/trusts/{trust.ods_code}/reports/" + quote(
         str(outcome["report_key"]).removeprefix("feedback/") + ".html"

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from psw.core.periods import month_name, months, parse_period
-from psw.lake.layout import recency
+from psw.lake.layout import recency, standing
 from psw.lake.ledger import Status
 
+# Every status in words, the one table the portal's pages and emails use.
 WORDS = {
     "accepted": "Accepted",
     "accepted_with_warnings": "Accepted with warnings",
@@ -78,16 +79,15 @@ def month_statuses(
 
 def _month(period: str, uploads: list[Mapping[str, object]], today: dt.date, due_day: int) -> Month:
     due = due_date(period, due_day)
-    newest_first = sorted(uploads, key=recency, reverse=True)
-    in_force = [r for r in newest_first if Status(str(r["status"])).in_force]
-    standing = in_force[0] if in_force else (newest_first[0] if newest_first else None)
-    if standing is not None:
-        status = str(standing["status"])
+    stands = standing(uploads)
+    if stands is not None:
+        status = str(stands["status"])
     elif today <= parse_period(period):
         status = "open"
     elif today <= due:
         status = "due"
     else:
         status = "missing"
-    later_rejected = bool(in_force) and newest_first[0] is not in_force[0]
-    return Month(period, status, due, standing, len(uploads), later_rejected)
+    newest = max(uploads, key=recency) if uploads else None
+    later_rejected = stands is not None and Status(status).in_force and newest is not stands
+    return Month(period, status, due, stands, len(uploads), later_rejected)

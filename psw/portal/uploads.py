@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
-from psw.core.periods import is_period, parse_period
+from psw.core.periods import is_period, month_name, parse_period
 from psw.intake.ingest import previous_accepted, pseudonymiser
 from psw.intake.submissions import MAX_NAME_BYTES, Submission, report_key
 from psw.portal.store import Upload
 from psw.standard.model import load_standard
+from psw.standard.validation.shown import printable
 
 if TYPE_CHECKING:
     from psw.lake.layout import Lake
@@ -87,10 +88,11 @@ def check_upload(
 ) -> str:
     """The file name to store under, or UploadRefused saying what to do."""
     base = clean_name(name)
+    shown = printable(base)  # the trust's own text, quoted back in a refusal
     suffix = PurePosixPath(base).suffix.lower()
     if suffix not in TYPES:
         raise UploadRefused(
-            f"'{base}' is not a CSV, Excel (.xlsx) or Parquet file. Save the return from the "
+            f"'{shown}' is not a CSV, Excel (.xlsx) or Parquet file. Save the return from the "
             "template as .xlsx or CSV and upload that."
         )
     limit = load_standard().max_bytes
@@ -100,10 +102,10 @@ def check_upload(
             f"{limit / 1_048_576:.0f} MB. A return is far smaller: check it is the right file."
         )
     if not data:
-        raise UploadRefused(f"'{base}' is empty. Choose the file with your return in it.")
+        raise UploadRefused(f"'{shown}' is empty. Choose the file with your return in it.")
     if not _is_type(data, suffix):
         raise UploadRefused(
-            f"'{base}' is named {suffix} but is not a {suffix} file inside. Save it again "
+            f"'{shown}' is named {suffix} but is not a {suffix} file inside. Save it again "
             "from the template in that format."
         )
     check_period(period, trust, first_month, today)
@@ -114,15 +116,11 @@ def check_period(period: str, trust: Trust, first_month: str, today: dt.date) ->
     if not is_period(period):
         raise UploadRefused("Choose the month the return is for.")
     if period < first_month:
-        raise UploadRefused(f"The collection starts with {_name(first_month)}.")
+        raise UploadRefused(f"The collection starts with {month_name(first_month)}.")
     if parse_period(period) >= today:
-        raise UploadRefused(f"{_name(period)} has not ended: upload its return after it ends.")
+        raise UploadRefused(f"{month_name(period)} has not ended: upload its return after it ends.")
     if not trust.is_open(period):
-        raise UploadRefused(f"{trust.name} does not submit for {_name(period)}.")
-
-
-def _name(period: str) -> str:
-    return parse_period(period).strftime("%B %Y")
+        raise UploadRefused(f"{trust.name} does not submit for {month_name(period)}.")
 
 
 def _is_type(data: bytes, suffix: str) -> bool:

@@ -19,15 +19,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from psw.core.periods import month_name, months, period_of, uk_date, uk_time
 from psw.lake.layout import recency
 from psw.portal.context import granted_trust, message, page, portal, refused_form
-from psw.portal.months import Month, financial_year, month_statuses, year_months
+from psw.portal.months import WORDS, Month, financial_year, month_statuses, year_months
 from psw.portal.results import STATUS_WORDS, by_rule
 from psw.portal.security import csrf_ok
 from psw.portal.uploads import StoreDown, UploadRefused, check_upload, store_and_check
 from psw.standard.model import load_standard
 from psw.standard.reference import Trust, trusts
+from psw.standard.validation.shown import printable
 
 log = logging.getLogger(__name__)
-OUTCOME_WORDS = {**{k: v[0] for k, v in STATUS_WORDS.items()}, "nil_return": "Nil return"}
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields, beyond the file
 
 
@@ -70,9 +70,10 @@ def trust_page(
     earliest = state.settings.first_month[:4] + "-04"
     if not earliest <= first <= current_year:
         first = current_year
-    statuses = _months(request, trust, first)
-    periods = _periods(trust, state.settings.first_month, today)
+    # One read of the trust's ledger for both its months and its uploads.
     records = sorted(state.lake.outcomes(trust.ods_code, unfiled=True), key=recency, reverse=True)
+    statuses = _months(request, trust, first, records)
+    periods = _periods(trust, state.settings.first_month, today)
     years = [f"{y}-04" for y in range(int(earliest[:4]), int(current_year[:4]) + 1)]
     return page(
         request,
@@ -181,7 +182,7 @@ def upload_page(request: Request) -> Response:
     return page(
         request,
         "portal_upload.html",
-        title=f"{made.file_name}: {words}",
+        title=f"{printable(made.file_name)}: {words}",
         headline=f"{month_name(made.period)} return: {words.lower()}",
         status_words=words,
         advice=" " + advice,
@@ -191,7 +192,7 @@ def upload_page(request: Request) -> Response:
             ("Received", uk_time(made.received_at)),
             ("Trust", f"{trust.name} ({trust.ods_code})"),
             ("Month", month_name(made.period)),
-            ("File", made.file_name),
+            ("File", printable(made.file_name)),
             ("Size", f"{made.size:,} bytes"),
             ("SHA-256 checksum", made.sha256),
             ("Rows read", result["counts"]["rows"]),
@@ -221,21 +222,21 @@ def _platform_report(request: Request, ods: str, submission_id: str) -> dict | N
         return None
     return {
         "href": _report_href(ods, str(outcome["report_key"])),
-        "words": OUTCOME_WORDS.get(str(outcome["status"]), str(outcome["status"])).lower(),
+        "words": WORDS.get(str(outcome["status"]), str(outcome["status"])).lower(),
     }
 
 
-def _months(request: Request, trust: Trust, first: str) -> list[Month]:
+def _months(
+    request: Request, trust: Trust, first: str, records: list[dict] | None = None
+) -> list[Month]:
+    """The months of a financial year, from the trust's ledger (read here unless given)."""
     state = portal(request)
     periods = [
         p for p in year_months(first) if p >= state.settings.first_month and trust.is_open(p)
     ]
-    return month_statuses(
-        state.lake.outcomes(trust.ods_code),
-        periods,
-        state.today(),
-        load_standard().data_quality.due_day,
-    )
+    if records is None:
+        records = list(state.lake.outcomes(trust.ods_code))
+    return month_statuses(records, periods, state.today(), load_standard().data_quality.due_day)
 
 
 def _periods(trust: Trust, first_month: str, today: dt.date) -> list[str]:
@@ -263,7 +264,7 @@ def _month_row(ods: str, m: Month) -> dict[str, Any]:
         "label": m.label,
         "words": m.words,
         "due_label": uk_date(m.due),
-        "file_name": str(standing.get("source_key", "")).rpartition("/")[2],
+        "file_name": printable(str(standing.get("source_key", "")).rpartition("/")[2]),
         "report_href": _report_href(ods, str(key)) if key else None,
     }
 
@@ -273,10 +274,10 @@ def _upload_row(ods: str, record: dict) -> dict[str, Any]:
     period = record.get("period")
     return {
         "received": uk_time(str(record["received_at"])),
-        "file_name": str(record["source_key"]).rpartition("/")[2],
+        "file_name": printable(str(record["source_key"]).rpartition("/")[2]),
         "month": month_name(str(period)) if period else "Not filed",
         "status": record["status"],
-        "words": OUTCOME_WORDS.get(str(record["status"]), str(record["status"])),
+        "words": WORDS.get(str(record["status"]), str(record["status"])),
         "errors": record.get("errors", 0),
         "warnings": record.get("warnings", 0),
         "report_href": _report_href(ods, str(key)) if key else None,

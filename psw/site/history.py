@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from psw.core.periods import month_name
 from psw.intake.submissions import FEEDBACK_PREFIX
-from psw.lake.layout import Lake, recency
-from psw.lake.ledger import Status
+from psw.lake.layout import Lake, recency, standing
 from psw.site.charts import cached_in
 from psw.site.own_quality import own_quality
 from psw.site.published import Published
@@ -114,7 +113,8 @@ def history(
     broken = rules_per_month(uploads)
     # What stands for each month (its newest return in force, else its newest upload):
     # only those are still to fix. A rejected upload after an accepted one changes nothing.
-    stands = {p: _standing([u for u in uploads if u.get("period") == p]) for p in months}
+    of_month = {p: [u for u in uploads if u.get("period") == p] for p in months}
+    stands = {p: standing(of_month[p]) or {} for p in months}
     still: dict[str, list[str]] = defaultdict(list)
     for period, record in stands.items():
         for rule_id in record.get("rule_counts") or {}:
@@ -163,7 +163,7 @@ def history(
             f"shown when at least {MIN_OTHER_TRUSTS} other trusts have uploaded, to the "
             "nearest percent."
         ),
-        "months": [_month(p, [u for u in uploads if u.get("period") == p]) for p in months],
+        "months": [_month(p, of_month[p], stands[p]) for p in months],
         "uploads": [_upload(u) for u in reversed(uploads)],
         "rules": rules,
         "fix_first": [_fix(r) for r in rules if r["still_stands_in"]][:FIX_FIRST],
@@ -181,23 +181,16 @@ def _compared(share: float, nationally: float | None) -> str:
     return "about as often as nationally"
 
 
-def _standing(uploads: list[dict]) -> dict:
-    """What stands for a month (uploads oldest first): the newest upload in force (the
-    last good file wins, as in the national figures), else the newest."""
-    in_force = [u for u in uploads if Status(u["status"]).in_force]
-    return in_force[-1] if in_force else uploads[-1]
-
-
-def _month(period: str, uploads: list[dict]) -> dict:
-    """A month as it stands, and whether a later upload was turned away."""
-    standing = _standing(uploads)
+def _month(period: str, uploads: list[dict], stands: dict) -> dict:
+    """A month as it stands (`stands`, of its `uploads`, oldest first), and whether a
+    later upload was turned away."""
     return {
         "month": period,
-        "status": standing["status"],
-        "rows": standing["rows"],
-        "errors": standing["errors"],
-        "warnings": standing["warnings"],
-        "later_upload_rejected": uploads[-1] is not standing,
+        "status": stands["status"],
+        "rows": stands["rows"],
+        "errors": stands["errors"],
+        "warnings": stands["warnings"],
+        "later_upload_rejected": uploads[-1] is not stands,
     }
 
 
